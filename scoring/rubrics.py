@@ -1,0 +1,402 @@
+"""Rubrics: read from YAML, validated once into immutable objects, identified by content hash.
+
+The format is documented in ``docs/rubric-format.md``. Pure: stdlib and yaml only, so the
+statistics, reports and CLI can use rubrics without Flask or a database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cached_property
+from typing import Any
+
+from . import _rubric_check, _rubric_yaml
+
+__all__ = [
+    "COMBINATION_METHODS",
+    "QUESTION_TYPES",
+    "Combination",
+    "Criterion",
+    "Level",
+    "LevelMap",
+    "Question",
+    "Rubric",
+    "RubricError",
+    "Scale",
+    "Text",
+    "check_rubrics",
+    "load_rubric",
+    "parse_rubric",
+    "rubric_from_json",
+]
+
+QUESTION_TYPES = ("past_behaviour", "situational")
+COMBINATION_METHODS = ("weighted_mean_of_panel_means", "weighted_sum_of_panel_means")
+
+
+class RubricError(ValueError):
+    """A rubric is malformed; names the file, the line, the field path and what was expected."""
+
+    def __init__(self, source: str, line: int | None, path: str, message: str) -> None:
+        super().__init__(source, line, path, message)
+        self.source = source
+        self.line = line
+        self.path = path
+        self.message = message
+
+    def __str__(self) -> str:
+        where = self.source if self.line is None else f"{self.source}:{self.line}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Text:
+    """Text in Indonesian (``id``) and/or English (``en``)."""
+
+    id: str | None = None
+    en: str | None = None
+
+    def __post_init__(self) -> None:
+        if not (self.id or self.en):
+            raise ValueError("Text needs an Indonesian (id) or an English (en) string")
+
+    def get(self, lang: str = "id") -> str:
+        """Return the text in ``lang`` ("id", "en", "en-GB", ...), else Indonesian, else English."""
+        if lang[:2].lower() == "en" and self.en:
+            return self.en
+        return self.id or self.en or ""
+
+    def __str__(self) -> str:
+        return self.get("id")
+
+    def to_dict(self) -> dict[str, str]:
+        """Return the canonical plain form: only the languages that are set."""
+        return {k: v for k, v in (("en", self.en), ("id", self.id)) if v is not None}
+
+
+class LevelMap(Mapping[int, Text]):
+    """An immutable, hashable mapping from scale level to text, in level order."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[int, Text] | Iterable[tuple[int, Text]] = ()) -> None:
+        pairs = items.items() if isinstance(items, Mapping) else items
+        self._items = dict(sorted(pairs))
+
+    def __getitem__(self, level: int) -> Text:
+        return self._items[level]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._items.items()))
+
+    def __repr__(self) -> str:
+        return f"LevelMap({self._items!r})"
+
+
+@dataclass(frozen=True)
+class Level:
+    """One point of the rating scale and its label."""
+
+    value: int
+    label: Text
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The rating scale: consecutive whole numbers from ``min`` to ``max``."""
+
+    min: int
+    max: int
+    midpoint: bool
+    levels: tuple[Level, ...]
+
+    @property
+    def values(self) -> tuple[int, ...]:
+        """Return every level, lowest first."""
+        return tuple(level.value for level in self.levels)
+
+    @property
+    def middle(self) -> tuple[int, ...]:
+        """Return the middle level(s): ``(3,)`` on 1-5, ``(2, 3)`` on 1-4 (central tendency)."""
+        values, n = self.values, len(self.levels)
+        return values[n // 2 : n // 2 + 1] if n % 2 else values[n // 2 - 1 : n // 2 + 1]
+
+    def label(self, value: int) -> Text:
+        """Return the label of level ``value`` (KeyError if not on the scale)."""
+        for level in self.levels:
+            if level.value == value:
+                return level.label
+        raise KeyError(value)
+
+
+@dataclass(frozen=True)
+class Question:
+    """An interview question with the probes an examiner may use to follow it up."""
+
+    type: str  # one of QUESTION_TYPES
+    text: Text
+    probes: tuple[Text, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the canonical plain form."""
+        probes = [p.to_dict() for p in self.probes]
+        return {"type": self.type, "text": self.text.to_dict(), "probes": probes}
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One scored competency, with a behavioural anchor for every level of the scale."""
+
+    code: str
+    name: Text
+    definition: Text
+    weight: float
+    anchors: LevelMap
+    questions: tuple[Question, ...]
+
+    def anchor(self, level: int) -> Text:
+        """Return the anchor text of ``level``."""
+        return self.anchors[level]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the canonical plain form."""
+        return {
+            "code": self.code,
+            "name": self.name.to_dict(),
+            "definition": self.definition.to_dict(),
+            "weight": self.weight,
+            "anchors": {level: text.to_dict() for level, text in self.anchors.items()},
+            "questions": [q.to_dict() for q in self.questions],
+        }
+
+
+@dataclass(frozen=True)
+class Combination:
+    """How the panel's scores combine into the final score."""
+
+    method: str = "weighted_mean_of_panel_means"  # one of COMBINATION_METHODS
+    decimals: int = 2
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """A validated rubric. Build it with :func:`load_rubric` or :func:`parse_rubric`."""
+
+    id: str
+    version: str
+    title: Text
+    description: Text | None
+    scale: Scale
+    criteria: tuple[Criterion, ...]
+    evidence_required: frozenset[int]
+    combination: Combination
+    quorum: int  # submitted, non-recused sheets needed before a result is final
+    discrepancy_threshold: float  # a criterion spread (max - min) at or over this -> discussion
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Return the criterion codes in rubric order."""
+        return tuple(c.code for c in self.criteria)
+
+    def criterion(self, code: str) -> Criterion:
+        """Return the criterion with ``code``; KeyError if there is none."""
+        for criterion in self.criteria:
+            if criterion.code == code:
+                return criterion
+        raise KeyError(f"rubric {self.id!r} has no criterion {code!r}")
+
+    def requires_evidence(self, level: int) -> bool:
+        """Return whether scoring ``level`` requires an evidence note."""
+        return level in self.evidence_required
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return every field as canonical plain data (the YAML format, fully spelt out)."""
+        return {
+            "id": self.id,
+            "version": self.version,
+            "title": self.title.to_dict(),
+            "description": self.description.to_dict() if self.description else None,
+            "scale": {
+                "min": self.scale.min,
+                "max": self.scale.max,
+                "midpoint": self.scale.midpoint,
+                "labels": {lv.value: lv.label.to_dict() for lv in self.scale.levels},
+            },
+            "evidence_required": sorted(self.evidence_required),
+            "combination": {
+                "method": self.combination.method,
+                "decimals": self.combination.decimals,
+            },
+            "quorum": self.quorum,
+            "discrepancy_threshold": self.discrepancy_threshold,
+            "criteria": [c.to_dict() for c in self.criteria],
+        }
+
+    def to_json(self) -> str:
+        """Return the canonical JSON: the snapshot to store, and the input of the hash."""
+        return json.dumps(
+            self.to_dict(),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+            allow_nan=False,
+        )
+
+    @cached_property
+    def content_hash(self) -> str:
+        """Return the SHA-256 hex digest of :meth:`to_json` encoded as UTF-8."""
+        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
+
+    def criterion_means(self, sheets: Mapping[Any, Mapping[str, Any]]) -> dict[str, float | None]:
+        """Return each criterion's mean over the sheets that scored it (None if none did)."""
+        return {c: None if m is None else float(m) for c, m in self._means(sheets).items()}
+
+    def final_score(self, sheets: Mapping[Any, Mapping[str, Any]]) -> float:
+        """Combine examiners' sheets ({examiner: {code: level}}) into the final score.
+
+        Each criterion's panel mean is taken over the sheets that scored it; the means are
+        combined by weight (mean or sum, per ``combination.method``) in exact arithmetic and
+        rounded half away from zero to ``combination.decimals``. Quorum and recusal are the
+        caller's business: pass only the sheets that count.
+        """
+        means = self._means(sheets)
+        missing = [code for code, mean in means.items() if mean is None]
+        if missing:
+            raise ValueError(f"sheets: no examiner scored criterion {', '.join(missing)}")
+        weights = {c.code: Fraction(repr(c.weight)) for c in self.criteria}
+        total = sum((weights[code] * mean for code, mean in means.items()), Fraction(0))
+        if self.combination.method == "weighted_mean_of_panel_means":
+            total /= sum(weights.values())
+        return _round_half_away(total, self.combination.decimals)
+
+    def _means(self, sheets: Mapping[Any, Mapping[str, Any]]) -> dict[str, Fraction | None]:
+        scores: dict[str, list[int]] = {code: [] for code in self.codes}
+        for key, sheet in sheets.items():
+            for code, value in sheet.items():
+                if code not in scores:
+                    raise ValueError(
+                        f"sheets[{key!r}]: unknown criterion {code!r}; "
+                        f"rubric {self.id!r} has {', '.join(self.codes)}"
+                    )
+                if value is None:
+                    continue
+                if isinstance(value, bool) or value not in self.scale.values:
+                    raise ValueError(
+                        f"sheets[{key!r}][{code!r}]: {value!r} is not a level of the scale "
+                        f"{self.scale.min}-{self.scale.max}"
+                    )
+                scores[code].append(int(value))
+        return {code: Fraction(sum(v), len(v)) if v else None for code, v in scores.items()}
+
+
+def _round_half_away(value: Fraction, decimals: int) -> float:
+    scaled = abs(value) * 10**decimals
+    rounded = math.floor(scaled + Fraction(1, 2))
+    return math.copysign(float(Fraction(rounded, 10**decimals)), value) if rounded else 0.0
+
+
+def parse_rubric(text: str, source: str = "<string>") -> Rubric:
+    """Parse and validate rubric YAML; raise the first :class:`RubricError` found."""
+    rubric, errors = _analyse(text, source)
+    if errors:
+        raise errors[0]
+    assert rubric is not None  # _analyse returns a rubric whenever there are no errors
+    return rubric
+
+
+def load_rubric(path: str | os.PathLike[str]) -> Rubric:
+    """Read and validate the rubric file at ``path``; errors name the path as given."""
+    source = os.fspath(path)
+    return parse_rubric(_read(source), source)
+
+
+def rubric_from_json(text: str, source: str = "<snapshot>") -> Rubric:
+    """Rebuild a rubric from a stored snapshot (the output of :meth:`Rubric.to_json`)."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        line = getattr(exc, "lineno", None)
+        raise RubricError(source, line, "", f"not valid JSON: {exc}") from None
+    rubric, errors = _rubric_check.check(data, _rubric_check.Context(source, json_keys=True))
+    if errors:
+        raise errors[0]
+    assert rubric is not None
+    return rubric
+
+
+def check_rubrics(
+    paths: Iterable[str | os.PathLike[str]],
+) -> list[tuple[str, Rubric | None, list[RubricError]]]:
+    """Validate rubric files (a directory means its *.yaml and *.yml) and report every error.
+
+    Besides each file's own errors, two files that share an id and version but differ in
+    content are reported: a changed rubric needs a new version.
+    """
+    results: list[tuple[str, Rubric | None, list[RubricError]]] = []
+    seen: dict[tuple[str, str], tuple[str, str]] = {}
+    for source in _expand(paths):
+        try:
+            rubric, errors = _analyse(_read(source), source)
+        except (OSError, RubricError) as exc:
+            error = exc if isinstance(exc, RubricError) else RubricError(source, None, "", str(exc))
+            results.append((source, None, [error]))
+            continue
+        if rubric is not None:
+            key = (rubric.id, rubric.version)
+            other = seen.setdefault(key, (source, rubric.content_hash))
+            if other[1] != rubric.content_hash:
+                errors.append(
+                    RubricError(
+                        source,
+                        None,
+                        "version",
+                        f"{other[0]} has id {rubric.id!r} and version {rubric.version!r} "
+                        "with different content; give a changed rubric a new version",
+                    )
+                )
+                rubric = None
+        results.append((source, rubric, errors))
+    return results
+
+
+def _expand(paths: Iterable[str | os.PathLike[str]]) -> Iterator[str]:
+    for path in map(os.fspath, paths):
+        if os.path.isdir(path):
+            names = sorted(n for n in os.listdir(path) if n.endswith((".yaml", ".yml")))
+            yield from (os.path.join(path, name) for name in names)
+        else:
+            yield path
+
+
+def _read(source: str) -> str:
+    with open(source, "rb") as handle:
+        raw = handle.read()
+    try:
+        return raw.decode("utf-8-sig")  # tolerate the BOM some Windows editors write
+    except UnicodeDecodeError as exc:
+        raise RubricError(source, None, "", f"file is not UTF-8 text ({exc.reason})") from None
+
+
+def _analyse(text: str, source: str) -> tuple[Rubric | None, list[RubricError]]:
+    try:
+        doc = _rubric_yaml.read(text)
+    except _rubric_yaml.YamlSyntaxError as exc:
+        return None, [RubricError(source, exc.line, "", exc.message)]
+    context = _rubric_check.Context(source, lines=doc.lines, raw=doc.raw)
+    for path, line, message in doc.problems:
+        context.errors.append(RubricError(source, line, _rubric_yaml.format_path(path), message))
+    if doc.data is None and not doc.problems:
+        return None, [RubricError(source, None, "", "the file is empty; expected a rubric mapping")]
+    return _rubric_check.check(doc.data, context)
