@@ -1,0 +1,75 @@
+"""scoring: structured-interview scoring for examiner panels."""
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as default_config
+from .paths import data_dir, default_instance_path
+
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and wire the application; does no I/O beyond reading configuration."""
+    instance = Path(os.environ.get("SCORING_INSTANCE_PATH") or default_instance_path())
+    app = Flask(
+        __name__,
+        instance_path=str(instance.resolve()),
+        instance_relative_config=True,
+        template_folder=str(data_dir("templates")),
+        static_folder=str(data_dir("static")),
+    )
+    _load_config(app, test_config)
+
+    from .extensions import babel, csrf, db, login_manager, migrate
+
+    from . import models  # noqa: F401  (registers the tables on db.metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    from .i18n import select_locale
+
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(data_dir("translations")),
+    )
+    from .database import configure_sqlite
+
+    with app.app_context():
+        configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    from . import views
+
+    views.register(app)
+    return app
+
+
+def _load_config(app: Flask, test_config: dict | None) -> None:
+    """Layer configuration: defaults, instance/config.py, secret file, environment, tests."""
+    app.config.from_object(default_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
+        app.instance_path, "scoring.sqlite"
+    )
+    app.config.from_pyfile("config.py", silent=True)
+    secret_file = Path(app.instance_path) / "secret_key"
+    if secret_file.is_file():
+        app.config["SECRET_KEY"] = secret_file.read_text().strip()
+    url = default_config.database_url_from_env()
+    if url:
+        app.config["SQLALCHEMY_DATABASE_URI"] = url
+    for key in default_config.ENV_OVERRIDES:
+        if os.environ.get(key):
+            app.config[key] = os.environ[key]
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        # Usable for one process only; `scoring init` writes a persistent key.
+        log.warning("no SECRET_KEY configured: run `scoring init`; using a temporary key")
+        app.config["SECRET_KEY"] = secrets.token_hex(32)

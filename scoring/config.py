@@ -1,0 +1,49 @@
+"""Default configuration; ``instance/config.py`` and environment variables override it."""
+
+import os
+
+# Bahasa Indonesia first, English second.
+LANGUAGES = ("id", "en")
+BABEL_DEFAULT_LOCALE = "id"
+BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+
+SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+# SQLite: seconds a writer waits for the lock before "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+WTF_CSRF_TIME_LIMIT = None  # a long interview day must not expire the form token
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_DURATION = 12 * 3600
+
+# Where `scoring init` puts the institution's signing material (relative to instance/).
+SIGNING_DIR = "signing"
+# Production: a PKCS#12 file from a licensed CA (PSrE, e.g. BSrE) and its passphrase.
+SIGNING_PKCS12 = None
+SIGNING_PKCS12_PASSPHRASE = None
+
+# Examiner sheets needed before the chair's board shows a provisional deviation.
+LIVE_FEEDBACK_MIN_SHEETS = 8
+
+MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+ENV_OVERRIDES = (
+    "SECRET_KEY",
+    "SQLALCHEMY_DATABASE_URI",
+    "SERVER_NAME",
+    "PREFERRED_URL_SCHEME",
+    "SIGNING_PKCS12",
+    "SIGNING_PKCS12_PASSPHRASE",
+)
+
+
+def database_url_from_env() -> str | None:
+    """Return the database URL from SCORING_DATABASE_URL or DATABASE_URL, normalised."""
+    url = os.environ.get("SCORING_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if not url:
+        return None
+    # Heroku-style URLs name the driver "postgres"; SQLAlchemy wants an explicit driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

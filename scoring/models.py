@@ -1,0 +1,356 @@
+"""Database models (SQLAlchemy 2 typed mappings, singular names).
+
+The schema makes impossible states unrepresentable where a database can:
+
+* a score references ``rubric_level(session_id, criterion_code, level)``, a row per criterion
+  and level of the session's rubric snapshot, so a level outside the scale or a criterion the
+  rubric lacks is refused by a foreign key;
+* one sheet per examiner and assignment, one assignment per candidate and session;
+* audit rows cannot be updated or deleted (triggers made by the migration).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+ROLES = ("admin", "chair", "examiner")
+SESSION_STATES = ("draft", "open", "closed")
+SHEET_STATES = ("draft", "submitted", "recused")
+ASSIGNMENT_STATES = ("pending", "discussion", "closed")
+RELATIONSHIPS = ("none", "family", "workplace", "acquaintance", "other")
+PHASES = ("pre", "post")
+AMENDMENT_STATES = ("pending", "approved", "rejected")
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class UTCDateTime(db.TypeDecorator):
+    """A datetime stored as naive UTC and always returned timezone-aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in: administrator, panel chair or examiner."""
+
+    __tablename__ = "user"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    nip: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(256), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        """Store a salted scrypt hash of ``password``."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        """Return whether ``password`` matches the stored hash."""
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+class InterviewSession(db.Model):
+    """One interview session: date, place, the rubric snapshot every sheet is scored against."""
+
+    __tablename__ = "interview_session"
+    __table_args__ = (CheckConstraint(_in("status", SESSION_STATES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[date] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    rubric_id: Mapped[str] = mapped_column(String(100))
+    rubric_version: Mapped[str] = mapped_column(String(50))
+    rubric_hash: Mapped[str] = mapped_column(String(64))
+    rubric_snapshot: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    publish_names: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    panels: Mapped[list[Panel]] = relationship(
+        back_populates="session", order_by="Panel.name", cascade="all, delete-orphan"
+    )
+
+
+class RubricLevel(db.Model):
+    """An allowed (criterion, level) pair of a session's rubric; scores reference it."""
+
+    __tablename__ = "rubric_level"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("interview_session.id", ondelete="CASCADE"), primary_key=True
+    )
+    criterion_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+class Panel(db.Model):
+    """A panel of examiners in a session, with its chair and quorum."""
+
+    __tablename__ = "panel"
+    __table_args__ = (
+        UniqueConstraint("session_id", "name"),
+        UniqueConstraint("id", "session_id"),
+        CheckConstraint("quorum IS NULL OR quorum >= 1", name="quorum"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("interview_session.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    room: Mapped[str] = mapped_column(String(100), default="")
+    chair_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # None: the rubric's quorum applies.
+    quorum: Mapped[int | None] = mapped_column(Integer)
+
+    session: Mapped[InterviewSession] = relationship(back_populates="panels")
+    chair: Mapped[User | None] = relationship()
+    members: Mapped[list[PanelMember]] = relationship(
+        back_populates="panel", order_by="PanelMember.position", cascade="all, delete-orphan"
+    )
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="panel", order_by="Assignment.position"
+    )
+
+
+class PanelMember(db.Model):
+    """An examiner sitting on a panel; ``required`` members count for the quorum."""
+
+    __tablename__ = "panel_member"
+    __table_args__ = (UniqueConstraint("panel_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panel.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    panel: Mapped[Panel] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
+
+
+class Candidate(db.Model):
+    """A candidate, keyed on the participant number; personal data kept minimal."""
+
+    __tablename__ = "candidate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_number: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position_applied: Mapped[str] = mapped_column(String(200), default="")
+    # National ID number: optional, never shown on public pages.
+    nik: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Assignment(db.Model):
+    """A candidate placed on a panel of a session, in interview order."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        UniqueConstraint("session_id", "candidate_id"),
+        UniqueConstraint("id", "session_id"),
+        CheckConstraint(_in("status", ASSIGNMENT_STATES), name="status"),
+        ForeignKeyConstraint(["panel_id", "session_id"], ["panel.id", "panel.session_id"]),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("interview_session.id"))
+    panel_id: Mapped[int] = mapped_column(Integer)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidate.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    discussion_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    final_score: Mapped[float | None] = mapped_column(Float)
+    override_score: Mapped[float | None] = mapped_column(Float)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+
+    panel: Mapped[Panel] = relationship(back_populates="assignments")
+    candidate: Mapped[Candidate] = relationship()
+    sheets: Mapped[list[ScoreSheet]] = relationship(back_populates="assignment")
+
+
+class ScoreSheet(db.Model):
+    """One examiner's sheet for one candidate: draft, submitted (locked) or recused."""
+
+    __tablename__ = "score_sheet"
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "examiner_id"),
+        UniqueConstraint("id", "session_id"),
+        CheckConstraint(_in("status", SHEET_STATES), name="status"),
+        CheckConstraint(
+            "(status = 'submitted') = (submitted_at IS NOT NULL)", name="submitted_at"
+        ),
+        ForeignKeyConstraint(
+            ["assignment_id", "session_id"], ["assignment.id", "assignment.session_id"]
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("interview_session.id"))
+    assignment_id: Mapped[int] = mapped_column(Integer)
+    examiner_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    rubric_hash: Mapped[str] = mapped_column(String(64))
+    # Highest client sequence number applied: a retried or late save never overwrites a newer one.
+    client_seq: Mapped[int] = mapped_column(Integer, default=0)
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    assignment: Mapped[Assignment] = relationship(back_populates="sheets")
+    examiner: Mapped[User] = relationship()
+    scores: Mapped[list[Score]] = relationship(
+        back_populates="sheet", cascade="all, delete-orphan", order_by="Score.id"
+    )
+
+
+class Score(db.Model):
+    """A level chosen for one criterion on a sheet, before or after discussion."""
+
+    __tablename__ = "score"
+    __table_args__ = (
+        UniqueConstraint("sheet_id", "criterion_code", "phase"),
+        CheckConstraint(_in("phase", PHASES), name="phase"),
+        ForeignKeyConstraint(
+            ["session_id", "criterion_code", "level"],
+            ["rubric_level.session_id", "rubric_level.criterion_code", "rubric_level.level"],
+        ),
+        ForeignKeyConstraint(
+            ["sheet_id", "session_id"], ["score_sheet.id", "score_sheet.session_id"]
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(Integer)
+    session_id: Mapped[int] = mapped_column(Integer)
+    criterion_code: Mapped[str] = mapped_column(String(32))
+    level: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    phase: Mapped[str] = mapped_column(String(8), default="pre")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    sheet: Mapped[ScoreSheet] = relationship(back_populates="scores")
+
+
+class ConflictDeclaration(db.Model):
+    """An examiner's declaration of (no) relationship to a candidate."""
+
+    __tablename__ = "conflict_declaration"
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "examiner_id"),
+        CheckConstraint(_in("relationship", RELATIONSHIPS), name="relationship"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"))
+    examiner_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    relationship: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Amendment(db.Model):
+    """A requested change to a submitted sheet; applies only when the chair approves."""
+
+    __tablename__ = "amendment"
+    __table_args__ = (CheckConstraint(_in("status", AMENDMENT_STATES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("score_sheet.id"))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    # JSON: {"before": {code: {"level", "note"}}, "after": {...}}
+    change: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    sheet: Mapped[ScoreSheet] = relationship()
+
+
+class AuditHead(db.Model):
+    """The single row holding the hash of the newest audit event (locked while appending)."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEvent(db.Model):
+    """An append-only, hash-chained record of one event."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(64), default="")
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32), default="")
+    object_id: Mapped[str] = mapped_column(String(64), default="")
+    session_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # JSON: what changed (old -> new) and context.
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    client_id: Mapped[str] = mapped_column(String(64), default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,0 +1,175 @@
+"""Apply validated candidate and examiner lists: all rows or none."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..extensions import db
+from ..imports import Parsed, Problem
+from ..models import Assignment, Candidate, InterviewSession, Panel, User
+from .audit import RequestInfo, record
+from .sessions import assign_candidate
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, in a dry run, would do)."""
+
+    kind: str
+    dry_run: bool
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    assigned: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict:
+        """Return a JSON-able summary."""
+        return {
+            "kind": self.kind, "dry_run": self.dry_run, "ok": self.ok,
+            "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+            "assigned": self.assigned,
+            "problems": [
+                {"row": p.row, "column": p.column, "reason": str(p.reason)} for p in self.problems
+            ],
+        }
+
+
+def import_candidates(
+    parsed: Parsed,
+    *,
+    session: InterviewSession | None = None,
+    dry_run: bool = False,
+    actor: User | None = None,
+    info: RequestInfo | None = None,
+) -> ImportReport:
+    """Create or update candidates keyed on participant number; assign to panels if given.
+
+    Writes nothing when any row has a problem or when ``dry_run`` is set (the caller commits).
+    """
+    report = ImportReport("candidates", dry_run, problems=list(parsed.problems))
+    panels = {}
+    if session is not None:
+        panels = {p.name: p for p in db.session.scalars(
+            select(Panel).where(Panel.session_id == session.id))}
+    numbers = [r["participant_number"] for _, r in parsed.records]
+    existing = {c.participant_number: c for c in db.session.scalars(
+        select(Candidate).where(Candidate.participant_number.in_(numbers)))} if numbers else {}
+    for row, rec in parsed.records:
+        if rec["panel"] is not None:
+            if session is None:
+                report.problems.append(Problem(row, "panel", _l(
+                    "Choose a session to assign candidates to panels.")))
+            elif rec["panel"] not in panels:
+                report.problems.append(Problem(row, "panel", _l(
+                    "No panel %(p)s in session %(s)s.", p=rec["panel"], s=session.code)))
+            elif _has_sheets_elsewhere(existing.get(rec["participant_number"]), session,
+                                       panels[rec["panel"]]):
+                report.problems.append(Problem(row, "panel", _l(
+                    "The candidate already has score sheets on another panel.")))
+    if not report.ok or dry_run:
+        _count_candidates(report, parsed, existing, panels, session, write=False)
+        return report
+    _count_candidates(report, parsed, existing, panels, session, write=True,
+                      actor=actor, info=info)
+    return report
+
+
+def _has_sheets_elsewhere(candidate, session, panel) -> bool:
+    if candidate is None:
+        return False
+    current = db.session.scalar(select(Assignment).where(
+        Assignment.session_id == session.id, Assignment.candidate_id == candidate.id))
+    return current is not None and current.panel_id != panel.id and bool(current.sheets)
+
+
+def _count_candidates(report, parsed, existing, panels, session, *, write, actor=None,
+                      info=None):
+    for _row, rec in parsed.records:
+        fields = {"name": rec["name"], "position_applied": rec["position"], "nik": rec["nik"]}
+        candidate = existing.get(rec["participant_number"])
+        if candidate is None:
+            report.created += 1
+            if write:
+                candidate = Candidate(participant_number=rec["participant_number"], **fields)
+                db.session.add(candidate)
+                db.session.flush()
+                record("candidate.create", actor, candidate,
+                       {"participant_number": candidate.participant_number}, info=info)
+        else:
+            changes = {k: [getattr(candidate, k), v] for k, v in fields.items()
+                       if getattr(candidate, k) != v}
+            if changes:
+                report.updated += 1
+                if write:
+                    for key, (_old, new) in changes.items():
+                        setattr(candidate, key, new)
+                    # Never put a NIK into the audit trail: only say that it changed.
+                    if "nik" in changes:
+                        changes["nik"] = ["***", "***"]
+                    record("candidate.update", actor, candidate, changes, info=info)
+            else:
+                report.unchanged += 1
+        if rec["panel"] is not None and session is not None:
+            panel = panels[rec["panel"]]
+            current = None
+            if candidate is not None and candidate.id is not None:
+                current = db.session.scalar(select(Assignment).where(
+                    Assignment.session_id == session.id,
+                    Assignment.candidate_id == candidate.id))
+            wanted_pos = rec["order"]
+            if current is None or current.panel_id != panel.id or (
+                    wanted_pos is not None and current.position != wanted_pos):
+                report.assigned += 1
+                if write:
+                    assign_candidate(panel, candidate, wanted_pos, actor=actor, info=info)
+
+
+def import_examiners(
+    parsed: Parsed,
+    *,
+    dry_run: bool = False,
+    actor: User | None = None,
+    info: RequestInfo | None = None,
+) -> ImportReport:
+    """Create or update examiners and chairs keyed on username; admins are never touched."""
+    report = ImportReport("examiners", dry_run, problems=list(parsed.problems))
+    names = [r["username"] for _, r in parsed.records]
+    existing = {u.username: u for u in db.session.scalars(
+        select(User).where(User.username.in_(names)))} if names else {}
+    for row, rec in parsed.records:
+        user = existing.get(rec["username"])
+        if user is not None and user.role == "admin":
+            report.problems.append(Problem(row, "username", _l(
+                "%(u)s is an administrator and cannot be changed by an import.", u=user.username)))
+    write = report.ok and not dry_run
+    for _row, rec in parsed.records:
+        fields = {k: rec[k] for k in ("full_name", "role", "nip", "email")}
+        user = existing.get(rec["username"])
+        if user is None:
+            report.created += 1
+            if write:
+                user = User(username=rec["username"], **fields)
+                db.session.add(user)
+                db.session.flush()
+                record("user.create", actor, user,
+                       {"username": user.username, "role": user.role, "via": "import"},
+                       info=info)
+            continue
+        changes = {k: [getattr(user, k), v] for k, v in fields.items() if getattr(user, k) != v}
+        if not changes:
+            report.unchanged += 1
+            continue
+        report.updated += 1
+        if write:
+            for key, (_old, new) in changes.items():
+                setattr(user, key, new)
+            record("user.update", actor, user, changes, info=info)
+    return report

@@ -1,0 +1,192 @@
+"""Interview sessions, panels, candidates and their assignment to panels."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+
+from ..extensions import db
+from ..models import (
+    Assignment,
+    Candidate,
+    InterviewSession,
+    Panel,
+    PanelMember,
+    RubricLevel,
+    ScoreSheet,
+    User,
+)
+from ..rubrics import Rubric, rubric_from_json
+from .audit import RequestInfo, record
+from .errors import WorkflowError
+
+
+@lru_cache(maxsize=64)
+def _rubric_from_snapshot(rubric_hash: str, snapshot: str) -> Rubric:
+    return rubric_from_json(snapshot)
+
+
+def session_rubric(session: InterviewSession) -> Rubric:
+    """Return the immutable rubric snapshot a session is scored against."""
+    return _rubric_from_snapshot(session.rubric_hash, session.rubric_snapshot)
+
+
+def create_session(
+    code: str,
+    name: str,
+    held_on: date,
+    rubric: Rubric,
+    *,
+    place: str = "",
+    actor: User | None = None,
+    info: RequestInfo | None = None,
+) -> InterviewSession:
+    """Create a session in draft state with its own snapshot of ``rubric``."""
+    if db.session.scalar(select(InterviewSession.id).where(InterviewSession.code == code)):
+        raise WorkflowError("session_code_taken", _l("Session code %(c)s exists.", c=code))
+    session = InterviewSession(code=code, name=name, held_on=held_on, place=place)
+    _apply_rubric(session, rubric)
+    db.session.add(session)
+    db.session.flush()
+    _write_levels(session, rubric)
+    record("session.create", actor, session,
+           {"code": code, "rubric": rubric.id, "rubric_hash": rubric.content_hash},
+           session_id=session.id, info=info)
+    return session
+
+
+def _apply_rubric(session: InterviewSession, rubric: Rubric) -> None:
+    session.rubric_id = rubric.id
+    session.rubric_version = rubric.version
+    session.rubric_hash = rubric.content_hash
+    session.rubric_snapshot = rubric.to_json()
+
+
+def _write_levels(session: InterviewSession, rubric: Rubric) -> None:
+    db.session.add_all(
+        RubricLevel(session_id=session.id, criterion_code=c.code, level=level)
+        for c in rubric.criteria
+        for level in rubric.scale.values
+    )
+
+
+def change_session_rubric(
+    session: InterviewSession, rubric: Rubric, *, actor: User | None = None,
+    info: RequestInfo | None = None,
+) -> None:
+    """Replace a session's rubric; refused once any sheet exists."""
+    if db.session.scalar(select(func.count()).where(ScoreSheet.session_id == session.id)):
+        raise WorkflowError(
+            "rubric_locked", _l("The session has score sheets; its rubric can no longer change.")
+        )
+    old = session.rubric_hash
+    db.session.execute(delete(RubricLevel).where(RubricLevel.session_id == session.id))
+    _apply_rubric(session, rubric)
+    _write_levels(session, rubric)
+    record("session.change_rubric", actor, session, {"rubric_hash": [old, rubric.content_hash]},
+           session_id=session.id, info=info)
+
+
+def set_session_status(
+    session: InterviewSession, status: str, *, actor: User | None = None,
+    info: RequestInfo | None = None,
+) -> None:
+    """Move a session to draft, open or closed."""
+    if status not in ("draft", "open", "closed"):
+        raise WorkflowError("bad_status", _l("Unknown session status %(s)s.", s=status), 400)
+    if session.status != status:
+        record("session.status", actor, session, {"status": [session.status, status]},
+               session_id=session.id, info=info)
+        session.status = status
+
+
+def create_panel(
+    session: InterviewSession,
+    name: str,
+    members: list[User],
+    *,
+    chair: User | None = None,
+    quorum: int | None = None,
+    room: str = "",
+    actor: User | None = None,
+    info: RequestInfo | None = None,
+) -> Panel:
+    """Create a panel with its members (in order) and chair."""
+    if quorum is not None and quorum < 1:
+        raise WorkflowError("bad_quorum", _l("The quorum must be at least 1."), 400)
+    if len({m.id for m in members}) != len(members):
+        raise WorkflowError("duplicate_member", _l("A member is listed twice."), 400)
+    for user in members:
+        if user.role not in ("examiner", "chair"):
+            raise WorkflowError(
+                "not_examiner", _l("%(u)s is not an examiner or chair.", u=user.username), 400
+            )
+    panel = Panel(session=session, name=name, chair=chair, quorum=quorum, room=room)
+    panel.members = [PanelMember(user=u, position=i) for i, u in enumerate(members)]
+    db.session.add(panel)
+    db.session.flush()
+    record("panel.create", actor, panel,
+           {"name": name, "members": [u.username for u in members],
+            "chair": chair.username if chair else None, "quorum": quorum},
+           session_id=session.id, info=info)
+    return panel
+
+
+def panel_quorum(panel: Panel) -> int:
+    """Return the number of submitted sheets a candidate of ``panel`` needs."""
+    if panel.quorum is not None:
+        return panel.quorum
+    return session_rubric(panel.session).quorum
+
+
+def assign_candidate(
+    panel: Panel,
+    candidate: Candidate,
+    position: int | None = None,
+    *,
+    actor: User | None = None,
+    info: RequestInfo | None = None,
+) -> Assignment:
+    """Place ``candidate`` on ``panel``, at the end of the order unless ``position`` is given."""
+    existing = db.session.scalar(
+        select(Assignment).where(
+            Assignment.session_id == panel.session_id, Assignment.candidate_id == candidate.id
+        )
+    )
+    if existing is not None:
+        if existing.panel_id == panel.id and (position is None or existing.position == position):
+            return existing
+        if existing.sheets:
+            raise WorkflowError(
+                "assignment_locked",
+                _l("Candidate %(n)s already has score sheets on another panel.",
+                   n=candidate.participant_number),
+            )
+        old = (existing.panel_id, existing.position)
+        existing.panel_id = panel.id
+        existing.position = position if position is not None else _next_position(panel)
+        record("assignment.move", actor, existing,
+               {"panel_position": [list(old), [panel.id, existing.position]]},
+               session_id=panel.session_id, info=info)
+        return existing
+    assignment = Assignment(
+        session_id=panel.session_id, panel_id=panel.id, candidate_id=candidate.id,
+        position=position if position is not None else _next_position(panel),
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    record("assignment.create", actor, assignment,
+           {"candidate": candidate.participant_number, "panel": panel.name,
+            "position": assignment.position},
+           session_id=panel.session_id, info=info)
+    return assignment
+
+
+def _next_position(panel: Panel) -> int:
+    current = db.session.scalar(
+        select(func.max(Assignment.position)).where(Assignment.panel_id == panel.id)
+    )
+    return (current or 0) + 1

@@ -1,0 +1,271 @@
+"""Score sheets: conflict declaration, drafts, submission. The only writer of scores."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import RELATIONSHIPS, Assignment, ConflictDeclaration, Score, ScoreSheet, User, utcnow
+from ..rubrics import Rubric
+from .audit import RequestInfo, canonical_json, record
+from .errors import WorkflowError
+from .sessions import session_rubric
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the server confirms when a sheet is submitted."""
+
+    sheet_id: int
+    submitted_at: datetime
+    content_hash: str
+
+
+def _require_member(assignment: Assignment, examiner: User) -> None:
+    if not any(m.user_id == examiner.id for m in assignment.panel.members):
+        # Same answer whether or not the candidate exists elsewhere: nothing leaks.
+        raise WorkflowError("not_found", _l("No such candidate in your panels."), 404)
+
+
+def _require_open(assignment: Assignment) -> None:
+    if assignment.panel.session.status != "open":
+        raise WorkflowError("session_not_open", _l("The session is not open for scoring."))
+
+
+def _locked_sheet(assignment: Assignment, examiner: User) -> ScoreSheet | None:
+    return db.session.scalar(
+        select(ScoreSheet)
+        .where(ScoreSheet.assignment_id == assignment.id, ScoreSheet.examiner_id == examiner.id)
+        .with_for_update()
+    )
+
+
+def declare_conflict(
+    assignment: Assignment,
+    examiner: User,
+    relationship: str,
+    detail: str = "",
+    *,
+    info: RequestInfo | None = None,
+) -> ScoreSheet:
+    """Record the examiner's declaration; any relationship recuses them from the candidate."""
+    _require_member(assignment, examiner)
+    _require_open(assignment)
+    if relationship not in RELATIONSHIPS:
+        raise WorkflowError("bad_relationship", _l("Choose a relationship from the list."), 400)
+    detail = (detail or "").strip()
+    if relationship == "other" and not detail:
+        raise WorkflowError("detail_required", _l("Describe the relationship."), 400)
+    existing = db.session.scalar(
+        select(ConflictDeclaration).where(
+            ConflictDeclaration.assignment_id == assignment.id,
+            ConflictDeclaration.examiner_id == examiner.id,
+        )
+    )
+    if existing is not None:
+        raise WorkflowError("already_declared", _l("You have already made your declaration."))
+    rubric = session_rubric(assignment.panel.session)
+    db.session.add(ConflictDeclaration(
+        assignment_id=assignment.id, examiner_id=examiner.id,
+        relationship=relationship, detail=detail,
+    ))
+    sheet = ScoreSheet(
+        session_id=assignment.session_id, assignment_id=assignment.id, examiner_id=examiner.id,
+        rubric_hash=rubric.content_hash,
+        status="draft" if relationship == "none" else "recused",
+    )
+    db.session.add(sheet)
+    db.session.flush()
+    action = "sheet.declare_no_conflict" if relationship == "none" else "sheet.recuse"
+    record(action, examiner, sheet,
+           {"candidate": assignment.candidate.participant_number,
+            "relationship": relationship, "detail": detail},
+           session_id=assignment.session_id, info=info)
+    return sheet
+
+
+def _sheet_for_writing(assignment: Assignment, examiner: User) -> ScoreSheet:
+    _require_member(assignment, examiner)
+    _require_open(assignment)
+    sheet = _locked_sheet(assignment, examiner)
+    if sheet is None:
+        raise WorkflowError(
+            "declaration_required", _l("Declare any conflict of interest first."), 409
+        )
+    if sheet.status == "recused":
+        raise WorkflowError("recused", _l("You are recused from this candidate."))
+    return sheet
+
+
+def _normalise(rubric: Rubric, scores: dict) -> dict[str, dict]:
+    """Validate a full sheet state {code: {"level": int|None, "note": str}} against the rubric."""
+    if not isinstance(scores, dict):
+        raise WorkflowError("bad_scores", _l("Scores must be an object keyed by criterion."), 400)
+    clean: dict[str, dict] = {}
+    for code, value in scores.items():
+        if code not in rubric.codes:
+            raise WorkflowError(
+                "unknown_criterion", _l("The rubric has no criterion %(c)s.", c=code), 400
+            )
+        if not isinstance(value, dict):
+            raise WorkflowError("bad_scores", _l("Criterion %(c)s: expected an object.", c=code),
+                                400)
+        level, note = value.get("level"), value.get("note") or ""
+        if level is not None and (
+            isinstance(level, bool) or not isinstance(level, int)
+            or level not in rubric.scale.values
+        ):
+            raise WorkflowError(
+                "bad_level",
+                _l("Criterion %(c)s: level must be one of %(v)s.", c=code,
+                   v=", ".join(map(str, rubric.scale.values))),
+                400,
+            )
+        if not isinstance(note, str) or len(note) > 5000:
+            raise WorkflowError("bad_note", _l("Criterion %(c)s: the note is too long.", c=code),
+                                400)
+        if level is not None or note.strip():
+            clean[code] = {"level": level, "note": note}
+    return clean
+
+
+def _current_state(sheet: ScoreSheet, phase: str = "pre") -> dict[str, dict]:
+    return {
+        s.criterion_code: {"level": s.level, "note": s.note}
+        for s in sheet.scores
+        if s.phase == phase
+    }
+
+
+def _write_state(sheet: ScoreSheet, state: dict[str, dict], phase: str = "pre") -> None:
+    """Make the sheet's scores of ``phase`` exactly ``state`` (levels may be absent)."""
+    existing = {s.criterion_code: s for s in sheet.scores if s.phase == phase}
+    now = utcnow()
+    for code, score in existing.items():
+        wanted = state.get(code)
+        if wanted is None or wanted["level"] is None:
+            sheet.scores.remove(score)
+        elif (score.level, score.note) != (wanted["level"], wanted["note"]):
+            score.level, score.note, score.updated_at = wanted["level"], wanted["note"], now
+    for code, wanted in state.items():
+        if code not in existing and wanted["level"] is not None:
+            sheet.scores.append(Score(criterion_code=code, level=wanted["level"],
+                                      note=wanted["note"], phase=phase, updated_at=now))
+
+
+def save_draft(
+    assignment: Assignment,
+    examiner: User,
+    scores: dict,
+    *,
+    client_id: str,
+    seq: int,
+    info: RequestInfo | None = None,
+) -> tuple[ScoreSheet, bool]:
+    """Replace the draft with the client's full state unless a newer one was applied.
+
+    Returns the sheet and whether this save was applied (False: stale or repeated ``seq``).
+    """
+    sheet = _sheet_for_writing(assignment, examiner)
+    if sheet.status == "submitted":
+        raise WorkflowError("already_submitted", _l("The sheet is submitted and locked."))
+    rubric = session_rubric(assignment.panel.session)
+    state = _normalise(rubric, scores)
+    if seq <= sheet.client_seq:
+        return sheet, False
+    before = _current_state(sheet)
+    _write_state(sheet, state)
+    sheet.client_seq, sheet.client_id, sheet.updated_at = seq, client_id[:64], utcnow()
+    changed = {
+        code: [before.get(code), state.get(code)]
+        for code in sorted(set(before) | set(state))
+        if before.get(code) != state.get(code)
+    }
+    record("sheet.save_draft", examiner, sheet, {"seq": seq, "changes": changed},
+           session_id=assignment.session_id, info=info)
+    return sheet, True
+
+
+def missing_items(rubric: Rubric, state: dict[str, dict]) -> list[dict]:
+    """List what stops a sheet from being submitted: unscored criteria and required notes."""
+    missing = []
+    for criterion in rubric.criteria:
+        entry = state.get(criterion.code)
+        if entry is None or entry["level"] is None:
+            missing.append({"criterion": criterion.code, "what": "level"})
+        elif rubric.requires_evidence(entry["level"]) and not entry["note"].strip():
+            missing.append({"criterion": criterion.code, "what": "note"})
+    return missing
+
+
+def sheet_content_hash(sheet: ScoreSheet, state: dict[str, dict]) -> str:
+    """Return the SHA-256 of the sheet's identity and scores (the receipt's hash)."""
+    assignment = sheet.assignment
+    body = canonical_json({
+        "session": assignment.panel.session.code,
+        "rubric_hash": sheet.rubric_hash,
+        "candidate": assignment.candidate.participant_number,
+        "examiner": sheet.examiner.username,
+        "scores": state,
+        "submitted_at": sheet.submitted_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+    })
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def submit_sheet(
+    assignment: Assignment,
+    examiner: User,
+    *,
+    client_id: str,
+    seq: int,
+    scores: dict | None = None,
+    signature_png: bytes | None = None,
+    info: RequestInfo | None = None,
+) -> Receipt:
+    """Lock the sheet and return the receipt; a retried submission returns the same receipt."""
+    sheet = _sheet_for_writing(assignment, examiner)
+    if sheet.status == "submitted":
+        if sheet.client_id == client_id[:64]:
+            return Receipt(sheet.id, sheet.submitted_at, sheet.content_hash)
+        raise WorkflowError("already_submitted", _l("The sheet is already submitted."))
+    rubric = session_rubric(assignment.panel.session)
+    if scores is not None and seq > sheet.client_seq:
+        _write_state(sheet, _normalise(rubric, scores))
+    state = _current_state(sheet)
+    missing = missing_items(rubric, state)
+    if missing:
+        err = WorkflowError("incomplete", _l("Score every criterion and write the required "
+                                             "notes before submitting."), 422)
+        err.missing = missing
+        raise err
+    sheet.status = "submitted"
+    sheet.submitted_at = utcnow()
+    sheet.client_id, sheet.client_seq = client_id[:64], max(seq, sheet.client_seq)
+    sheet.signature_png = signature_png
+    sheet.updated_at = sheet.submitted_at
+    sheet.content_hash = sheet_content_hash(sheet, state)
+    record("sheet.submit", examiner, sheet,
+           {"scores": state, "content_hash": sheet.content_hash},
+           session_id=assignment.session_id, info=info)
+    return Receipt(sheet.id, sheet.submitted_at, sheet.content_hash)
+
+
+def can_see_colleagues(assignment: Assignment, viewer: User) -> bool:
+    """Return whether ``viewer`` may see other examiners' scores for this candidate.
+
+    Examiners see colleagues' scores only after submitting their own sheet and only once the
+    chair has opened discussion; the panel chair and administrators always may.
+    """
+    if viewer.role == "admin" or assignment.panel.chair_id == viewer.id:
+        return True
+    own = db.session.scalar(
+        select(ScoreSheet.status).where(
+            ScoreSheet.assignment_id == assignment.id, ScoreSheet.examiner_id == viewer.id
+        )
+    )
+    return own == "submitted" and assignment.status in ("discussion", "closed")
