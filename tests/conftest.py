@@ -145,3 +145,15 @@ class AuthActions:
 def auth(client):
     """Return login/logout helpers for ``client``."""
     return AuthActions(client)
+
+
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, run only the tests that use a database; the rest ran on SQLite."""
+    if not TEST_DATABASE_URL:
+        return
+    keep, drop = [], []
+    for item in items:
+        (keep if "database_url" in getattr(item, "fixturenames", ()) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

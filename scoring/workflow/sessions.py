@@ -142,6 +142,30 @@ def panel_quorum(panel: Panel) -> int:
     return session_rubric(panel.session).quorum
 
 
+def create_candidate(
+    participant_number: str,
+    name: str,
+    *,
+    position_applied: str = "",
+    nik: str | None = None,
+    actor: User | None = None,
+    info: RequestInfo | None = None,
+) -> Candidate:
+    """Create a candidate keyed on the participant number."""
+    if db.session.scalar(
+        select(Candidate.id).where(Candidate.participant_number == participant_number)
+    ) is not None:
+        raise WorkflowError("candidate_exists",
+                            _l("Participant number %(n)s exists.", n=participant_number))
+    candidate = Candidate(participant_number=participant_number, name=name,
+                          position_applied=position_applied, nik=nik)
+    db.session.add(candidate)
+    db.session.flush()
+    record("candidate.create", actor, candidate, {"participant_number": participant_number},
+           info=info)
+    return candidate
+
+
 def assign_candidate(
     panel: Panel,
     candidate: Candidate,

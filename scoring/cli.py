@@ -1,0 +1,282 @@
+"""The ``scoring`` command: set-up, demo, imports, users, exports, checks.
+
+Every command that changes data calls the same workflow verbs the web views call.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from . import create_app
+from .extensions import db
+from .models import InterviewSession, Panel, User
+
+
+def main() -> None:
+    """Run the ``scoring`` command line."""
+    cli(prog_name="scoring")
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False,
+             load_dotenv=False, set_debug_flag=False)
+def cli() -> None:
+    """Structured-interview scoring: set-up, demo data, imports, exports and checks."""
+
+
+def _commit_or_abort(action):
+    """Run ``action`` in one transaction; roll back and exit non-zero on a workflow error."""
+    from .workflow import WorkflowError
+
+    try:
+        result = action()
+        db.session.commit()
+        return result
+    except WorkflowError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc.message)) from exc
+
+
+def find_session(ref: str) -> InterviewSession:
+    """Return the session with id or code ``ref`` or exit with a clear message."""
+    session = None
+    if ref.isdigit():
+        session = db.session.get(InterviewSession, int(ref))
+    if session is None:
+        session = db.session.scalar(select(InterviewSession).where(InterviewSession.code == ref))
+    if session is None:
+        raise click.BadParameter(f"no session with id or code {ref!r}", param_hint="--session")
+    return session
+
+
+def find_panel(session: InterviewSession, ref: str) -> Panel:
+    """Return the panel of ``session`` with id or name ``ref``."""
+    for panel in session.panels:
+        if str(panel.id) == ref or panel.name == ref:
+            return panel
+    raise click.BadParameter(f"no panel {ref!r} in session {session.code}", param_hint="--panel")
+
+
+@cli.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create instance/, a secret key and a demo signing key; apply migrations."""
+    from flask_migrate import upgrade
+
+    from .keys import ensure_secret_key, ensure_signing_key
+
+    instance = Path(current_app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if ensure_secret_key(instance):
+        click.echo(f"Created {instance / 'secret_key'}")
+    if current_app.config.get("SIGNING_PKCS12"):
+        click.echo(f"Signing with {current_app.config['SIGNING_PKCS12']} (PKCS#12)")
+    elif ensure_signing_key(instance / current_app.config["SIGNING_DIR"]):
+        click.echo(f"Created a self-signed demo signing key in {instance / 'signing'}")
+    upgrade(directory=str(Path(__file__).parent / "migrations"))
+    click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+@cli.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Load the demo session (reproducible) and print the logins."""
+    from .demo import demo_exists, load_demo
+
+    if demo_exists():
+        click.echo("The demo data is already loaded.")
+        logins = None
+    else:
+        logins = _commit_or_abort(load_demo)
+        click.echo("Loaded the demo: 1 session, 3 panels of 4 examiners, 60 candidates.")
+    click.echo("\nLogins (username / password):")
+    from .demo import demo_logins
+
+    for login in logins or demo_logins():
+        click.echo(f"  {login.username:<10} {login.password:<18} {login.role:<9} {login.note}")
+
+
+@cli.group("rubric")
+def rubric_group() -> None:
+    """Rubric files."""
+
+
+@rubric_group.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+def rubric_check_command(paths) -> None:
+    """Validate rubric files; exit 1 if any is invalid."""
+    from .rubrics import check_rubrics
+
+    failed = 0
+    for source, rubric, errors in check_rubrics(paths):
+        if errors:
+            failed += 1
+            for error in errors:
+                click.echo(str(error), err=True)
+        else:
+            click.echo(f"{source}: ok ({rubric.id} {rubric.version}, {len(rubric.criteria)} "
+                       f"criteria, sha256 {rubric.content_hash[:12]})")
+    if failed:
+        click.echo(f"{failed} of {len(paths)} rubric file(s) invalid", err=True)
+        sys.exit(1)
+
+
+@cli.command("import")
+@click.argument("kind", type=click.Choice(["candidates", "examiners"]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
+@click.option("--session", "session_ref", help="Session id or code (for panel/order columns).")
+@with_appcontext
+def import_command(kind, file, dry_run, session_ref) -> None:
+    """Import candidates or examiners from CSV or XLSX: every row valid, or nothing written."""
+    from .imports import ImportFileError, parse_candidates, parse_examiners
+    from .workflow import CLI, import_candidates, import_examiners
+
+    data = Path(file).read_bytes()
+    try:
+        parsed = (parse_candidates if kind == "candidates" else parse_examiners)(data, file)
+    except ImportFileError as exc:
+        raise click.ClickException(f"{file}: {exc}") from exc
+    if kind == "candidates":
+        session = find_session(session_ref) if session_ref else None
+        report = import_candidates(parsed, session=session, dry_run=dry_run, info=CLI)
+    else:
+        report = import_examiners(parsed, dry_run=dry_run, info=CLI)
+    if not report.ok:
+        db.session.rollback()
+        for problem in report.problems:
+            click.echo(f"{file}: {problem}", err=True)
+        click.echo(f"{len(report.problems)} problem(s); nothing was written.", err=True)
+        sys.exit(1)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    verb = "would be" if dry_run else "were"
+    click.echo(f"{report.created} {verb} created, {report.updated} updated, "
+               f"{report.unchanged} unchanged" +
+               (f", {report.assigned} assigned to panels" if report.assigned else "") +
+               (" (dry run: nothing written)" if dry_run else ""))
+
+
+@cli.group("user")
+def user_group() -> None:
+    """User accounts."""
+
+
+def _password(given: str | None) -> str:
+    if given:
+        return given
+    if os.environ.get("SCORING_PASSWORD"):
+        return os.environ["SCORING_PASSWORD"]
+    if not sys.stdin.isatty():
+        raise click.UsageError("give --password or SCORING_PASSWORD (no terminal to ask on)")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Repeat: "):
+        raise click.ClickException("the passwords differ")
+    return first
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="Full name.")
+@click.option("--role", type=click.Choice(["admin", "chair", "examiner"]), required=True)
+@click.option("--password", help="Password (else SCORING_PASSWORD, else asked).")
+@with_appcontext
+def user_add_command(username, full_name, role, password) -> None:
+    """Create a user."""
+    from .workflow import CLI, create_user
+
+    secret = _password(password)
+    _commit_or_abort(lambda: create_user(username, full_name, role, secret, info=CLI))
+    click.echo(f"Created {role} {username}")
+
+
+@user_group.command("set-password")
+@click.argument("username")
+@click.option("--password", help="New password (else SCORING_PASSWORD, else asked).")
+@with_appcontext
+def user_set_password_command(username, password) -> None:
+    """Set a user's password."""
+    from .workflow import CLI, set_password
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.BadParameter(f"no user {username!r}", param_hint="USERNAME")
+    secret = _password(password)
+    _commit_or_abort(lambda: set_password(user, secret, info=CLI))
+    click.echo(f"Password of {username} changed")
+
+
+@cli.group("export")
+def export_group() -> None:
+    """Exports."""
+
+
+@export_group.command("results")
+@click.option("--session", "session_ref", required=True, help="Session id or code.")
+@click.option("--panel", "panel_ref", help="Only this panel (id or name).")
+@click.option("--output", type=click.Path(dir_okay=False), help="File (.csv or .xlsx); "
+              "default: CSV on standard output.")
+@with_appcontext
+def export_results_command(session_ref, panel_ref, output) -> None:
+    """Export the session's ranked results with the formula's inputs."""
+    from .exports import results_table, table_bytes
+    from .results import session_results
+    from .workflow import session_rubric
+
+    session = find_session(session_ref)
+    panel = find_panel(session, panel_ref) if panel_ref else None
+    results = session_results(session, panel)
+    header, rows = results_table(results, session_rubric(session).codes)
+    fmt = "xlsx" if output and output.lower().endswith(".xlsx") else "csv"
+    data = table_bytes(header, rows, fmt)
+    if output:
+        Path(output).write_bytes(data)
+        click.echo(f"Wrote {len(results)} candidates to {output}", err=True)
+    else:
+        sys.stdout.buffer.write(data.removeprefix("\ufeff".encode()))
+
+
+@cli.group("audit")
+def audit_group() -> None:
+    """The audit trail."""
+
+
+@audit_group.command("verify")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def audit_verify_command(as_json) -> None:
+    """Recompute the audit hash chain; name the first edited, deleted or inserted event."""
+    from .workflow import verify_chain
+
+    check = verify_chain()
+    if as_json:
+        click.echo(json.dumps({"ok": check.ok, "events": check.events,
+                               "first_bad_id": check.first_bad_id, "problem": check.problem}))
+    elif check.ok:
+        click.echo(f"Audit trail intact: {check.events} events.")
+    else:
+        click.echo(f"Audit trail broken at event {check.first_bad_id}: {check.problem}", err=True)
+    if not check.ok:
+        sys.exit(1)
+
+
+def _register_optional() -> None:
+    """Add commands from modules that other parts provide."""
+    try:
+        from .cli_stats import stats_command
+    except ImportError:  # pragma: no cover - the statistics CLI ships with the package
+        return
+    cli.add_command(stats_command)
+
+
+_register_optional()
