@@ -1,6 +1,23 @@
-"""Locale selection: the user's choice in the session cookie, else Bahasa Indonesia."""
+"""Locale selection and the translated labels of stored codes (roles, statuses)."""
 
 from flask import current_app, has_request_context, session
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+# Each language names itself, so a reader of either can find their own.
+LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "chair": _l("Panel chair"),
+    "examiner": _l("Examiner"),
+}
+
+SESSION_STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "open": _l("Open"),
+    "closed": _l("Closed"),
+}
 
 
 def select_locale() -> str | None:
@@ -11,3 +28,14 @@ def select_locale() -> str | None:
     if lang in current_app.config["LANGUAGES"]:
         return lang
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    """Return the language code of the current locale (``id`` or ``en``)."""
+    locale = get_locale()
+    return locale.language if locale is not None else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def label(labels: dict, code: str):
+    """Return the translated label of ``code``, or the code itself when it has none."""
+    return labels.get(code, code)

@@ -1,0 +1,104 @@
+"""Forms: a translated base form and the login form.
+
+WTForms ships no Indonesian catalog. Rather than giving every validator a message by hand,
+``Form`` routes WTForms' own built-in messages through the project's catalog: their English
+msgids are listed below so that ``.ci/i18n update`` extracts them, and ``Meta.get_translations``
+looks them up in ``translations/``. A validator may still take an explicit ``message``.
+"""
+
+from __future__ import annotations
+
+from flask_babel import get_translations, ngettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+CSRF_EXPIRED = _l("The form has expired. Reload the page and try again.")
+
+# WTForms' built-in messages, marked for extraction (the strings must match WTForms exactly).
+WTFORMS_MESSAGES = (
+    _l("This field is required."),
+    _l("Invalid input."),
+    _l("Not a valid choice."),
+    _l("Invalid Choice: could not coerce."),
+    _l("Invalid choice(s): one or more data inputs could not be coerced."),
+    _l("Not a valid integer value."),
+    _l("Not a valid decimal value."),
+    _l("Not a valid float value."),
+    _l("Not a valid date value."),
+    _l("Not a valid datetime value."),
+    _l("Not a valid time value."),
+    _l("Field must be between %(min)d and %(max)d characters long."),
+    _l("Number must be at least %(min)s."),
+    _l("Number must be at most %(max)s."),
+    _l("Number must be between %(min)s and %(max)s."),
+    _l("Date must be at least %(min)s."),
+    _l("Date must be at most %(max)s."),
+    _l("Date must be between %(min)s and %(max)s."),
+    _l("Field must be equal to %(other_name)s."),
+    _l("Invalid email address."),
+    _l("Invalid URL."),
+    _l("Invalid value, must be one of: %(values)s."),
+    _l("Invalid value, can't be any of: %(values)s."),
+    _l("This field cannot be edited."),
+    _l("This field is disabled and cannot have a value."),
+)
+
+
+def _wtforms_plural_messages() -> None:  # pragma: no cover - never called
+    """Mark WTForms' plural messages for extraction (pybabel reads ``ngettext`` calls)."""
+    ngettext("Field must be at least %(min)d character long.",
+             "Field must be at least %(min)d characters long.", 1)
+    ngettext("Field cannot be longer than %(max)d character.",
+             "Field cannot be longer than %(max)d characters.", 1)
+    ngettext("Field must be exactly %(max)d character long.",
+             "Field must be exactly %(max)d characters long.", 1)
+    ngettext("'%(value)s' is not a valid choice for this field.",
+             "'%(value)s' are not valid choices for this field.", 1)
+
+
+class _CatalogTranslations:
+    """WTForms' translations interface over the project's catalog (WTForms formats itself)."""
+
+    def gettext(self, string: str) -> str:
+        return get_translations().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return get_translations().ungettext(singular, plural, n)
+
+
+_TRANSLATIONS = _CatalogTranslations()
+
+
+class Form(FlaskForm):
+    """Base of every form: built-in and CSRF messages in the user's language."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            return _TRANSLATIONS
+
+    def validate(self, extra_validators=None) -> bool:
+        """Validate; replace Flask-WTF's English CSRF reasons with one translated message."""
+        ok = super().validate(extra_validators)
+        token = self._fields.get(self.meta.csrf_field_name) if self.meta.csrf else None
+        if token is not None and token.errors:
+            token.errors = [CSRF_EXPIRED]
+        return ok
+
+
+class LoginForm(Form):
+    """Username and password."""
+
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(), Length(max=64)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none",
+                   "autocorrect": "off", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Keep me signed in on this device"))

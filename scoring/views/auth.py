@@ -1,0 +1,62 @@
+"""Log in and out."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from .. import workflow
+from ..extensions import db
+from ..forms import LoginForm
+from ..models import User
+from .util import request_info, safe_next
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+# Checked against when the username is unknown, so a miss costs as much time as a hit.
+_DUMMY = User(password_hash="")
+
+
+def _authenticate(username: str, password: str) -> User | None:
+    """Return the active user with these credentials, or None (whatever the reason)."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        _DUMMY.check_password(password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the login form; log the user in and go to ``next`` or the home page."""
+    target = request.values.get("next")
+    if current_user.is_authenticated:
+        return redirect(safe_next(target))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = _authenticate(form.username.data.strip(), form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            workflow.record_login(user, request_info())
+            db.session.commit()
+            return redirect(safe_next(target))
+        workflow.record_failed_login(form.username.data.strip(), request_info())
+        db.session.commit()
+        flash(gettext("The username or password is incorrect, or the account is inactive."),
+              "error")
+    return render_template("auth/login.html", form=form, next=target)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Log the user out (POST with a CSRF token, so no link or image can do it)."""
+    workflow.record_logout(current_user._get_current_object(), request_info())
+    db.session.commit()
+    logout_user()
+    flash(gettext("You have logged out."), "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,74 @@
+"""Helpers every blueprint reuses: request provenance, safe redirects, role checks, JSON."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.routing import BuildError
+
+from ..workflow import RequestInfo
+
+
+def request_info() -> RequestInfo:
+    """Return where the current request came from, for the audit trail."""
+    return RequestInfo(
+        client_id=request.headers.get("X-Client-Id", ""),
+        ip=request.remote_addr or "",
+        user_agent=request.user_agent.string,
+    )
+
+
+def wants_json() -> bool:
+    """Return whether the client asked for JSON (an /api/ path or Accept: application/json)."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def is_safe_path(target: str | None) -> bool:
+    """Return whether ``target`` is a relative path on this site (no scheme, host or ``//``)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def safe_next(target: str | None, default: str = "main.index") -> str:
+    """Return ``target`` if it is a same-site relative path, else the URL of ``default``."""
+    return target if is_safe_path(target) else url_for(default)
+
+
+def has_endpoint(endpoint: str) -> bool:
+    """Return whether the application has a view for ``endpoint`` (e.g. ``examine.queue``)."""
+    return endpoint in current_app.view_functions
+
+
+def url_for_if(endpoint: str, **values) -> str | None:
+    """Return ``url_for(endpoint, **values)``, or None when that view does not exist (yet)."""
+    if not has_endpoint(endpoint):
+        return None
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def role_required(*roles: str):
+    """Decorate a view: log-in required, and 403 unless the user has one of ``roles``."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorator
