@@ -25,9 +25,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     _load_config(app, test_config)
 
-    from .extensions import babel, csrf, db, login_manager, migrate
-
     from . import models  # noqa: F401  (registers the tables on db.metadata)
+    from .extensions import babel, csrf, db, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
@@ -45,9 +44,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
-    from . import views
+    from . import cli, views
 
     views.register(app)
+    cli.register(app)
     return app
 
 

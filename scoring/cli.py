@@ -17,6 +17,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from . import create_app
+from .cli_stats import stats_command
 from .extensions import db
 from .models import InterviewSession, Panel, User
 
@@ -30,6 +31,12 @@ def main() -> None:
              load_dotenv=False, set_debug_flag=False)
 def cli() -> None:
     """Structured-interview scoring: set-up, demo data, imports, exports and checks."""
+
+
+def register(app) -> None:
+    """Add the commands to ``app.cli`` (so both `scoring` and `flask` see them)."""
+    for command in COMMANDS:
+        app.cli.add_command(command)
 
 
 def _commit_or_abort(action):
@@ -65,7 +72,7 @@ def find_panel(session: InterviewSession, ref: str) -> Panel:
     raise click.BadParameter(f"no panel {ref!r} in session {session.code}", param_hint="--panel")
 
 
-@cli.command("init")
+@click.command("init")
 @with_appcontext
 def init_command() -> None:
     """Create instance/, a secret key and a demo signing key; apply migrations."""
@@ -85,7 +92,7 @@ def init_command() -> None:
     click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
 
 
-@cli.command("demo")
+@click.command("demo")
 @with_appcontext
 def demo_command() -> None:
     """Load the demo session (reproducible) and print the logins."""
@@ -104,7 +111,7 @@ def demo_command() -> None:
         click.echo(f"  {login.username:<10} {login.password:<18} {login.role:<9} {login.note}")
 
 
-@cli.group("rubric")
+@click.group("rubric")
 def rubric_group() -> None:
     """Rubric files."""
 
@@ -129,7 +136,7 @@ def rubric_check_command(paths) -> None:
         sys.exit(1)
 
 
-@cli.command("import")
+@click.command("import")
 @click.argument("kind", type=click.Choice(["candidates", "examiners"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
@@ -167,7 +174,7 @@ def import_command(kind, file, dry_run, session_ref) -> None:
                (" (dry run: nothing written)" if dry_run else ""))
 
 
-@cli.group("user")
+@click.group("user")
 def user_group() -> None:
     """User accounts."""
 
@@ -216,7 +223,7 @@ def user_set_password_command(username, password) -> None:
     click.echo(f"Password of {username} changed")
 
 
-@cli.group("export")
+@click.group("export")
 def export_group() -> None:
     """Exports."""
 
@@ -246,7 +253,7 @@ def export_results_command(session_ref, panel_ref, output) -> None:
         sys.stdout.buffer.write(data.removeprefix("\ufeff".encode()))
 
 
-@cli.group("audit")
+@click.group("audit")
 def audit_group() -> None:
     """The audit trail."""
 
@@ -270,13 +277,5 @@ def audit_verify_command(as_json) -> None:
         sys.exit(1)
 
 
-def _register_optional() -> None:
-    """Add commands from modules that other parts provide."""
-    try:
-        from .cli_stats import stats_command
-    except ImportError:  # pragma: no cover - the statistics CLI ships with the package
-        return
-    cli.add_command(stats_command)
-
-
-_register_optional()
+COMMANDS = (init_command, demo_command, rubric_group, import_command, user_group, export_group,
+            audit_group, stats_command)

@@ -11,8 +11,9 @@ The schema makes impossible states unrepresentable where a database can:
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
@@ -44,7 +45,7 @@ AMENDMENT_STATES = ("pending", "approved", "rejected")
 
 def utcnow() -> datetime:
     """Return the current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -59,11 +60,11 @@ class UTCDateTime(db.TypeDecorator):
 
     def process_bind_param(self, value, dialect):
         if value is not None and value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return value
 
     def process_result_value(self, value, dialect):
-        return value.replace(tzinfo=timezone.utc) if value is not None else None
+        return value.replace(tzinfo=UTC) if value is not None else None
 
 
 class User(UserMixin, db.Model):
@@ -84,7 +85,10 @@ class User(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         """Store a salted scrypt hash of ``password``."""
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        method = "scrypt"
+        if has_app_context():  # tests use a cheap method; production keeps scrypt
+            method = current_app.config.get("PASSWORD_HASH_METHOD", method)
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         """Return whether ``password`` matches the stored hash."""
@@ -214,6 +218,8 @@ class Assignment(db.Model):
     final_score: Mapped[float | None] = mapped_column(Float)
     override_score: Mapped[float | None] = mapped_column(Float)
     override_reason: Mapped[str | None] = mapped_column(Text)
+    override_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     panel: Mapped[Panel] = relationship(back_populates="assignments")
     candidate: Mapped[Candidate] = relationship()
@@ -281,6 +287,8 @@ class Score(db.Model):
     level: Mapped[int] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(Text, default="")
     phase: Mapped[str] = mapped_column(String(8), default="pre")
+    # Post-discussion revisions and approved amendments say why the level changed.
+    reason: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sheet: Mapped[ScoreSheet] = relationship(back_populates="scores")
@@ -322,6 +330,68 @@ class Amendment(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sheet: Mapped[ScoreSheet] = relationship()
+
+
+DOCUMENT_KINDS = ("sheet", "recap", "minutes", "criteria", "report")
+JOB_STATES = ("queued", "running", "done", "failed")
+
+
+class Document(db.Model):
+    """A generated, signed PDF, stored with its hash so the same bytes are served again."""
+
+    __tablename__ = "document"
+    __table_args__ = (CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    # Random, unguessable: the QR code and the printed short code lead to /verify/<token>.
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("interview_session.id"))
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"))
+    sheet_id: Mapped[int | None] = mapped_column(ForeignKey("score_sheet.id"))
+    panel_id: Mapped[int | None] = mapped_column(ForeignKey("panel.id"))
+    participant_number: Mapped[str | None] = mapped_column(String(64))
+    lang: Mapped[str] = mapped_column(String(8), default="id")
+    # Hash of the data the document was rendered from: unchanged data -> same document.
+    source_hash: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    signed: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ExportJob(db.Model):
+    """A background bulk export (ZIP of documents) with its progress."""
+
+    __tablename__ = "export_job"
+    __table_args__ = (CheckConstraint(_in("status", JOB_STATES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("interview_session.id"))
+    panel_id: Mapped[int | None] = mapped_column(ForeignKey("panel.id"))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    path: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PasswordReset(db.Model):
+    """A one-time password-reset code; only its hash is stored."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditHead(db.Model):

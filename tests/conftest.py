@@ -91,6 +91,7 @@ def app(database_url, tmp_path):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "localhost",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     })
     app.instance_path = str(instance)
     yield app
@@ -106,6 +107,7 @@ def csrf_app(database_url, tmp_path):
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     })
     app.instance_path = str(tmp_path)
     yield app

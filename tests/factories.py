@@ -54,7 +54,7 @@ def make_world(candidates_per_panel: int = 3, status: str = "open") -> World:
         row = []
         for c in range(candidates_per_panel):
             cand = create_candidate(f"P{p + 1}-{c + 1:03d}", f"Candidate {p + 1}.{c + 1}",
-                                    nik=f"13770101010{p}{c:05d}")
+                                    nik=f"137701010{p}{c:06d}")
             row.append(assign_candidate(panel, cand))
         panels.append(panel)
         examiners.append(members)

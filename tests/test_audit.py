@@ -2,12 +2,11 @@
 
 import json
 
+from factories import make_world
 from sqlalchemy import text
 
 from scoring.extensions import db
 from scoring.workflow import verify_chain
-
-from .factories import make_world
 
 
 def _without_guard(sql: str) -> None:
@@ -35,7 +34,7 @@ def test_chain_is_intact_after_normal_work(app, runner):
 def test_edited_event_is_named(app, runner):
     with app.app_context():
         make_world()
-        _without_guard("UPDATE audit_event SET data = '{\"forged\":1}' WHERE id = 5")
+        _without_guard("UPDATE audit_event SET data = data || ' ' WHERE id = 5")
         check = verify_chain()
         assert not check.ok and check.first_bad_id == 5 and "edited" in check.problem
     result = runner.invoke(args=["audit", "verify"])

@@ -2,13 +2,12 @@
 
 import json
 
+from factories import full_state, make_world
 from sqlalchemy import func, select
 
 from scoring.extensions import db
 from scoring.models import Candidate, User
 from scoring.paths import data_dir
-
-from .factories import full_state, make_world
 
 
 def test_rubric_check_accepts_every_shipped_rubric(runner):
@@ -55,7 +54,7 @@ def test_user_add_and_set_password(app, runner):
     assert result.exit_code == 0, result.output
     result = runner.invoke(args=["user", "add", "budi", "--name", "Budi", "--role", "examiner",
                                  "--password", "rahasia-123"])
-    assert result.exit_code == 1 and "taken" in result.output
+    assert result.exit_code == 1 and "budi" in result.output  # "sudah dipakai" (taken)
     result = runner.invoke(args=["user", "set-password", "budi", "--password", "short"])
     assert result.exit_code == 1
     result = runner.invoke(args=["user", "set-password", "budi"],

@@ -2,6 +2,7 @@
 
 import io
 
+from factories import make_world
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
@@ -9,8 +10,6 @@ from scoring.extensions import db
 from scoring.imports import parse_candidates, parse_examiners
 from scoring.models import Assignment, AuditEvent, Candidate, User
 from scoring.workflow import import_candidates, import_examiners
-
-from .factories import make_world
 
 GOOD = (
     "participant_number,name,position,nik\n"

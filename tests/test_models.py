@@ -1,14 +1,13 @@
 """The database refuses what must never happen, whatever code tries to write it."""
 
 import pytest
+from factories import make_world
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from scoring.extensions import db
 from scoring.models import RubricLevel, Score, ScoreSheet
 from scoring.workflow import declare_conflict
-
-from .factories import make_world
 
 
 def _draft_sheet(world):
@@ -92,3 +91,14 @@ def test_audit_rows_cannot_be_updated_or_deleted(app):
                 db.session.execute(text(statement))
                 db.session.commit()
             db.session.rollback()
+
+
+def test_migrations_match_the_models(app):
+    """The schema comes only from migrations, and they describe exactly the models."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with app.app_context(), db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        diff = compare_metadata(context, db.metadata)
+    assert diff == []

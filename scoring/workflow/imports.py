@@ -117,7 +117,7 @@ def _count_candidates(report, parsed, existing, panels, session, *, write, actor
                     record("candidate.update", actor, candidate, changes, info=info)
             else:
                 report.unchanged += 1
-        if rec["panel"] is not None and session is not None:
+        if rec["panel"] is not None and rec["panel"] in panels:
             panel = panels[rec["panel"]]
             current = None
             if candidate is not None and candidate.id is not None:

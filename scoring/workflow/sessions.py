@@ -152,6 +152,8 @@ def create_candidate(
     info: RequestInfo | None = None,
 ) -> Candidate:
     """Create a candidate keyed on the participant number."""
+    if nik is not None and not (len(nik) == 16 and nik.isdigit()):
+        raise WorkflowError("bad_nik", _l("A NIK has exactly 16 digits."), 400)
     if db.session.scalar(
         select(Candidate.id).where(Candidate.participant_number == participant_number)
     ) is not None:
