@@ -87,8 +87,10 @@ def _mark_line(exc: yaml.MarkedYAMLError) -> int | None:
 
 
 def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
-    parts = [p for p in (exc.context, exc.problem) if p]
-    return "YAML syntax error: " + ", ".join(parts)
+    context, start, end = exc.context, exc.context_mark, exc.problem_mark
+    if context and start is not None and end is not None and start.line != end.line:
+        context = f"{context} (from line {start.line + 1})"  # where the unclosed thing began
+    return "YAML syntax error: " + ", ".join(p for p in (context, exc.problem) if p)
 
 
 class _Builder:
