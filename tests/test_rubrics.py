@@ -715,3 +715,26 @@ def test_rubric_modules_import_only_the_stdlib_and_yaml(name):
             assert top not in {"flask", "sqlalchemy", "scoring"}, f"{name}: {module}"
             assert not top.startswith("flask_"), f"{name}: {module}"
             assert top in sys.stdlib_module_names or top == "yaml", f"{name}: {module}"
+
+
+# --- the documentation
+
+
+def test_the_documented_example_is_a_valid_rubric():
+    doc = (ROOT / "docs" / "rubric-format.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(.*?)```", doc, re.S).group(1)
+    rubric = parse_rubric(example, source="docs/rubric-format.md")
+    assert rubric.codes == ("KOM",)
+    assert {q.type for q in rubric.criteria[0].questions} == {"past_behaviour", "situational"}
+
+
+def test_the_documented_error_messages_are_the_real_ones():
+    doc = (ROOT / "docs" / "rubric-format.md").read_text(encoding="utf-8")
+    documented = re.findall(r"^rubrics/x\.yaml:(\d+): (\S+): (.+)$", doc, re.M)
+    assert len(documented) == 4
+    actual = set()
+    for path in BAD:
+        [(_, _, [error])] = check_rubrics([path])
+        actual.add((str(error.line), error.path, error.message))
+    for entry in documented:
+        assert entry in actual
