@@ -116,9 +116,10 @@ def _chance(x, categories, weights, kind: str) -> ChanceCorrected:
                                "undefined: no scores")
     counts = _counts(x, cats)
     pa, n_used, pi = _observed(counts, w)
-    if n_used == 0:
-        return ChanceCorrected(math.nan, math.nan, math.nan, 0, tcats, label,
-                               "undefined: no candidate has two or more scores")
+    if n_used < 2:
+        # chance agreement estimated from a single candidate is meaningless
+        return ChanceCorrected(math.nan, pa, math.nan, n_used, tcats, label,
+                               "undefined: fewer than two candidates have two or more scores")
     q = cats.size
     if kind == "fleiss":
         pe = float(pi @ w @ pi)

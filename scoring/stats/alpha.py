@@ -39,7 +39,8 @@ def krippendorff_alpha(ratings, level: str = "interval", values=None) -> AlphaRe
     ----------
     ratings : array_like, shape (n_candidates, n_examiners)
         Scores, NaN where missing; candidates with fewer than two scores are not pairable
-        and are ignored, as in Krippendorff (2011).
+        and are ignored, as in Krippendorff (2011). With fewer than two pairable candidates
+        alpha is NaN (one unit gives D_o = D_e, alpha = 0 by construction).
     level : {"nominal", "ordinal", "interval", "ratio"}
         Metric of the difference function.
     values : sequence of float, optional
@@ -82,9 +83,10 @@ def krippendorff_alpha(ratings, level: str = "interval", values=None) -> AlphaRe
     if not pairable.all():
         x, obs, m = x[pairable], obs[pairable], m[pairable]
     n_units, n_vals = int(x.shape[0]), int(m.sum())
-    if n_units == 0:
-        return AlphaResult(math.nan, level, math.nan, math.nan, 0, 0,
-                           "alpha undefined: no candidate has two or more scores")
+    if n_units < 2:
+        # one unit makes D_o = D_e by construction: alpha = 0 says nothing
+        return AlphaResult(math.nan, level, math.nan, math.nan, n_units, n_vals,
+                           "alpha undefined: fewer than two candidates have two or more scores")
     if level == "ratio" and (x[obs] < 0).any():
         raise ValueError("ratings must be non-negative for level='ratio'")
     if level == "nominal":

@@ -106,7 +106,7 @@ def g_study(ratings) -> GStudy:
         raise ValueError("ratings contains an infinite value; use NaN for a missing score")
     if x.ndim == 3 and x.shape[2] == 1:
         x = x[:, :, 0]
-    complete = ~np.isnan(x).reshape(x.shape[0], -1).any(axis=1)
+    complete = ~np.isnan(x).any(axis=tuple(range(1, x.ndim)))
     dropped = int(x.shape[0] - complete.sum())
     x = x[complete]
     names = _FACETS[: x.ndim]

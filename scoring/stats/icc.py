@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 import numpy as np
@@ -154,6 +154,7 @@ def _icc_balanced(x: np.ndarray, missing: str, level: float) -> ICCResult:
     df_r, df_c, df_e, df_w = n - 1, k - 1, (n - 1) * (k - 1), n * (k - 1)
     msr, msc, mse = ss_r / df_r, ss_c / df_c, ss_e / df_e
     msw = (ss_c + ss_e) / df_w
+    msr, msc, mse, msw = _snap((msr, msc, mse, msw), ss_total)
     if ss_total == 0:
         return _nan_result(n, k, missing, "ICC undefined: every score is the same")
     comps = {
@@ -164,14 +165,34 @@ def _icc_balanced(x: np.ndarray, missing: str, level: float) -> ICCResult:
         "one_way_residual": msw,
     }
     forms = _balanced_forms(n, k, msr, msc, mse, msw, level)
+    if mse == 0 or msw == 0:
+        forms = {name: replace(f, ci_low=_NAN, ci_high=_NAN) for name, f in forms.items()}
     return ICCResult(MappingProxyType(forms), n, k, float(k), missing, True,
-                     MappingProxyType(comps), None)
+                     MappingProxyType(comps), _PERFECT if mse == 0 or msw == 0 else None)
 
 
 def _ratio(num: float, den: float) -> float:
-    if den == 0 or not np.isfinite(den):
+    # every ICC denominator is a positive variance sum; zero or less means undefined
+    if not den > 0 or not np.isfinite(den):
         return _NAN
     return num / den
+
+
+def _snap(values: tuple[float, ...], scale: float) -> tuple[float, ...]:
+    """Set mean squares that are zero up to rounding (relative to `scale`) to exactly 0."""
+    tiny = 1e-12 * scale
+    return tuple(0.0 if abs(v) <= tiny else v for v in values)
+
+
+def _f_ratio(num: float, den: float) -> float:
+    """Return an F ratio; infinite when the error mean square is 0 (perfect fit)."""
+    if den == 0:
+        return math.inf if num > 0 else _NAN
+    return num / den
+
+
+_PERFECT = ("an error mean square is 0 (scores perfectly explained by candidate and "
+            "examiner effects): F is infinite and the interval undefined")
 
 
 def _balanced_forms(n, k, msr, msc, mse, msw, level) -> dict[str, ICCForm]:
@@ -183,8 +204,8 @@ def _balanced_forms(n, k, msr, msc, mse, msw, level) -> dict[str, ICCForm]:
 def _balanced_forms_body(n, k, msr, msc, mse, msw, level) -> dict[str, ICCForm]:
     q = 1 - (1 - level) / 2
     df_r, df_e, df_w = n - 1, (n - 1) * (k - 1), n * (k - 1)
-    f1 = _ratio(msr, msw)
-    f3 = _ratio(msr, mse)
+    f1 = _f_ratio(msr, msw)
+    f3 = _f_ratio(msr, mse)
     fj = _ratio(msc, mse)
     p1 = float(special.fdtrc(df_r, df_w, f1))
     p3 = float(special.fdtrc(df_r, df_e, f3))
@@ -205,8 +226,9 @@ def _balanced_forms_body(n, k, msr, msc, mse, msw, level) -> dict[str, ICCForm]:
     l1k, u1k = 1 - 1 / f1l, 1 - 1 / f1u
     l3k, u3k = 1 - 1 / f3l, 1 - 1 / f3u
     l2, u2 = _case2_interval(n, k, msr, msc, mse, icc2, fj, q)
-    l2k = _ratio(l2 * k, 1 + l2 * (k - 1))
-    u2k = _ratio(u2 * k, 1 + u2 * (k - 1))
+    # Spearman-Brown step-up of the bounds (may cross zero; plain division as in psych)
+    l2k = np.float64(l2 * k) / (1 + l2 * (k - 1))
+    u2k = np.float64(u2 * k) / (1 + u2 * (k - 1))
     rows = (
         ("ICC(1,1)", icc1, f1, df_r, df_w, p1, l1, u1),
         ("ICC(2,1)", icc2, f3, df_r, df_e, p3, l2, u2),
@@ -232,8 +254,8 @@ def _case2_interval(n, k, msr, msc, mse, icc2, fj, q) -> tuple[float, float]:
     fu = special.fdtri(n - 1, v, q)
     fl = special.fdtri(v, n - 1, q)
     base = k * msc + (k * n - k - n) * mse
-    low = _ratio(n * (msr - fu * mse), fu * base + n * msr)
-    high = _ratio(n * (fl * msr - mse), base + n * fl * msr)
+    low = np.float64(n * (msr - fu * mse)) / (fu * base + n * msr)
+    high = np.float64(n * (fl * msr - mse)) / (base + n * fl * msr)
     return float(low), float(high)
 
 
@@ -266,21 +288,19 @@ def _icc_unbalanced(x: np.ndarray, obs: np.ndarray, level: float) -> ICCResult:
     if df_e <= 0 or yy - r_mu <= 0:
         why = "no residual degrees of freedom" if df_e <= 0 else "every score is the same"
         return _nan_result(n, k, "model", f"ICC undefined: {why}", balanced=False)
-    mse = max(yy - r_ab, 0.0) / df_e
     df_a = n + rank_c - k  # rank(mu, a, b) - rank(mu, b)
-    ms_a = (r_ab - r_b) / df_a
+    mse, ms_a = _snap((max(yy - r_ab, 0.0) / df_e, (r_ab - r_b) / df_a), yy - r_mu)
     var_e = mse
     var_b = (r_b_given_a - rank_c * mse) / (big_n - n)
     var_a = (r_ab - r_b - df_a * mse) / (big_n - k)
     # one-way random model (examiners ignored)
-    msb = (r_a - r_mu) / (n - 1)
-    msw = (yy - r_a) / (big_n - n)
+    msb, msw = _snap(((r_a - r_mu) / (n - 1), (yy - r_a) / (big_n - n)), yy - r_mu)
     n0 = (big_n - float(m @ m) / big_n) / (n - 1)
     var_a1 = (msb - msw) / n0
     kh = n / float((1 / m).sum())  # harmonic mean of ratings per candidate
     with np.errstate(divide="ignore", invalid="ignore"):
-        f1 = _ratio(msb, msw)
-        f3 = _ratio(ms_a, mse)
+        f1 = _f_ratio(msb, msw)
+        f3 = _f_ratio(ms_a, mse)
         p1 = float(special.fdtrc(n - 1, big_n - n, f1))
         p3 = float(special.fdtrc(df_a, df_e, f3))
     values = {
@@ -301,5 +321,7 @@ def _icc_unbalanced(x: np.ndarray, obs: np.ndarray, level: float) -> ICCResult:
              "one_way_candidate": var_a1, "one_way_residual": msw}
     reason = ("unbalanced data: no accepted closed-form confidence interval for ICCs from "
               "Henderson Method 3 components; intervals are NaN")
+    if mse == 0 or msw == 0:
+        reason = _PERFECT
     return ICCResult(MappingProxyType(forms), n, k, kh, "model", False,
                      MappingProxyType({c: float(v) for c, v in comps.items()}), reason)
