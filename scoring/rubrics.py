@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
+from numbers import Real
 from typing import Any
 
 from . import _rubric_check, _rubric_yaml
@@ -275,30 +276,43 @@ class Rubric:
         missing = [code for code, mean in means.items() if mean is None]
         if missing:
             raise ValueError(f"sheets: no examiner scored criterion {', '.join(missing)}")
-        weights = {c.code: Fraction(repr(c.weight)) for c in self.criteria}
+        weights, weight_total = self._exact_weights
         total = sum((weights[code] * mean for code, mean in means.items()), Fraction(0))
         if self.combination.method == "weighted_mean_of_panel_means":
-            total /= sum(weights.values())
+            total /= weight_total
         return _round_half_away(total, self.combination.decimals)
 
+    @cached_property
+    def _exact_weights(self) -> tuple[dict[str, Fraction], Fraction]:
+        # the decimal written in the file (0.1 is 1/10), not the nearest binary float
+        weights = {c.code: Fraction(repr(c.weight)) for c in self.criteria}
+        return weights, sum(weights.values(), Fraction(0))
+
+    @cached_property
+    def _levels(self) -> frozenset[int]:
+        return frozenset(self.scale.values)
+
     def _means(self, sheets: Mapping[Any, Mapping[str, Any]]) -> dict[str, Fraction | None]:
-        scores: dict[str, list[int]] = {code: [] for code in self.codes}
+        totals = dict.fromkeys(self.codes, 0)
+        counts = dict.fromkeys(self.codes, 0)
+        levels = self._levels
         for key, sheet in sheets.items():
             for code, value in sheet.items():
-                if code not in scores:
+                if code not in totals:
                     raise ValueError(
                         f"sheets[{key!r}]: unknown criterion {code!r}; "
                         f"rubric {self.id!r} has {', '.join(self.codes)}"
                     )
                 if value is None:
                     continue
-                if isinstance(value, bool) or value not in self.scale.values:
+                if isinstance(value, bool) or not isinstance(value, Real) or value not in levels:
                     raise ValueError(
                         f"sheets[{key!r}][{code!r}]: {value!r} is not a level of the scale "
                         f"{self.scale.min}-{self.scale.max}"
                     )
-                scores[code].append(int(value))
-        return {code: Fraction(sum(v), len(v)) if v else None for code, v in scores.items()}
+                totals[code] += int(value)
+                counts[code] += 1
+        return {c: Fraction(totals[c], counts[c]) if counts[c] else None for c in self.codes}
 
 
 def _round_half_away(value: Fraction, decimals: int) -> float:

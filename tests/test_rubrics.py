@@ -570,11 +570,16 @@ def test_final_score_refuses_incomplete_or_invalid_sheets(example):
         example.final_score({})
     with pytest.raises(ValueError, match=r"sheets\['ani'\]\['TEAM'\]: 6 is not a level"):
         example.final_score({"ani": {"SERVICE": 3, "TEAM": 6, "COMMUNICATION": 3}})
-    for bad in (0, 2.5, True, "3", float("nan")):
+    for bad in (0, 2.5, True, "3", float("nan"), [3], {"level": 3}):
         with pytest.raises(ValueError, match="is not a level"):
             example.final_score({"ani": {"SERVICE": 3, "TEAM": bad, "COMMUNICATION": 3}})
     with pytest.raises(ValueError, match="unknown criterion 'TEEM'"):
         example.final_score({"ani": {"SERVICE": 3, "TEEM": 3, "COMMUNICATION": 3}})
+
+
+def test_final_score_accepts_integral_floats_and_other_real_numbers(example):
+    sheets = {"a": {"SERVICE": 4.0, "TEAM": Fraction(3), "COMMUNICATION": 5}}
+    assert example.final_score(sheets) == 4.0
 
 
 def reference_final_score(rubric: Rubric, sheets) -> Decimal:
