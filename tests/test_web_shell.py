@@ -376,3 +376,58 @@ def test_pages_are_self_contained(app, client, auth):
     assert_self_contained(client.get("/").get_data(as_text=True))
     css = Path(data_dir("static"), "css", "app.css").read_text()
     assert re.search(r"https?://|@import", css) is None
+
+
+def test_home_queries_count_sheets(app):
+    from factories import full_state, make_world
+
+    from scoring import queries
+
+    with app.app_context():
+        world = make_world(candidates_per_panel=3)
+        chair, ex1, ex2 = world.examiners[0]
+        first, second, _ = world.assignments[0]
+        for assignment in (first, second):
+            workflow.declare_conflict(assignment, ex1, "none")
+        workflow.submit_sheet(first, ex1, client_id="t", seq=1,
+                              scores=full_state(world.rubric))
+        workflow.submit_sheet(second, ex1, client_id="t", seq=1,
+                              scores=full_state(world.rubric))
+        workflow.declare_conflict(first, ex2, "family", "Cousin")
+        db.session.commit()
+
+        [session] = queries.admin_sessions()
+        assert session.candidates == 6
+        # 2 panels x 3 candidates x 3 members, less one recusal.
+        assert (session.progress.submitted, session.progress.expected) == (2, 17)
+
+        [chaired] = queries.chaired_panels(chair)
+        assert (chaired.candidates, chaired.members) == (3, 3)
+        assert (chaired.progress.submitted, chaired.progress.expected) == (2, 8)
+        assert chaired.progress.percent == 25
+
+        [own] = queries.examiner_panels(ex1)
+        assert (own.progress.submitted, own.progress.expected) == (2, 3)
+        [recused] = queries.examiner_panels(ex2)
+        assert (recused.progress.submitted, recused.progress.expected) == (0, 2)
+        assert queries.chaired_panels(ex1) == []
+
+
+def test_role_required(database_url):
+    from scoring import create_app
+    from scoring.views.util import role_required
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False,
+                      "SQLALCHEMY_DATABASE_URI": database_url})
+    app.add_url_rule("/admin-only", "admin_only", role_required("admin")(lambda: "ok"))
+    make_user(app, "boss", "admin")
+    make_user(app, "ani", "examiner")
+    client = app.test_client()
+    assert client.get("/admin-only").status_code == 302
+    client.post("/auth/login", data={"username": "ani", "password": PASSWORD})
+    assert client.get("/admin-only").status_code == 403
+    client.post("/auth/logout")
+    client.post("/auth/login", data={"username": "boss", "password": PASSWORD})
+    assert client.get("/admin-only").get_data(as_text=True) == "ok"
+    with app.app_context():
+        db.engine.dispose()
