@@ -598,7 +598,7 @@ def reference_final_score(rubric: Rubric, sheets) -> Decimal:
 ASN = load_rubric(RUBRICS / "wawancara-kompetensi-asn.yaml")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.data())
 def test_final_score_matches_an_independent_decimal_computation(data):
     rubric = ASN
@@ -682,7 +682,7 @@ def rubric_data(draw):
     return data
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(rubric_data(), st.randoms(use_true_random=False))
 def test_any_valid_rubric_round_trips_and_hashes_the_same_however_written(data, random):
     rubric = parse_rubric(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
