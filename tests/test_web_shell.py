@@ -118,6 +118,18 @@ def test_login_without_csrf_token_is_refused_kindly(csrf_app):
     assert client.get("/").status_code == 302
 
 
+def test_form_level_csrf_error_is_translated(csrf_app):
+    from scoring.forms import LoginForm
+
+    with csrf_app.test_request_context("/", method="POST",
+                                       data={"username": "a", "password": "b"}):
+        form = LoginForm()
+        assert not form.validate()
+        assert [str(e) for e in form.csrf_token.errors] == [
+            "Formulir sudah kedaluwarsa. Muat ulang halaman lalu coba lagi."
+        ]
+
+
 def test_csrf_error_as_json(csrf_app):
     client = csrf_app.test_client()
     response = client.post("/auth/logout", headers={"Accept": "application/json"})
@@ -342,17 +354,21 @@ def test_server_error_page(database_url):
         db.engine.dispose()
 
 
-def test_forbidden_page(database_url):
+@pytest.mark.parametrize("code, heading", [
+    (400, "Permintaan tidak valid"), (403, "Akses ditolak"),
+    (413, "Tindakan tidak dapat diselesaikan"),
+])
+def test_error_page_templates(database_url, code, heading):
     from flask import abort
 
     from scoring import create_app
 
     app = create_app({"TESTING": True, "SECRET_KEY": "t",
                       "SQLALCHEMY_DATABASE_URI": database_url})
-    app.add_url_rule("/secret", "secret", lambda: abort(403))
-    response = app.test_client().get("/secret")
-    assert response.status_code == 403
-    assert "Akses ditolak" in response.get_data(as_text=True)
+    app.add_url_rule("/fail", "fail", lambda: abort(code))
+    response = app.test_client().get("/fail")
+    assert response.status_code == code
+    assert heading in response.get_data(as_text=True)
     with app.app_context():
         db.engine.dispose()
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
+from functools import cache
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import workflow
 from ..extensions import db
@@ -15,15 +19,18 @@ from .util import request_info, safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-# Checked against when the username is unknown, so a miss costs as much time as a hit.
-_DUMMY = User(password_hash="")
+
+@cache
+def _dummy_hash() -> str:
+    """Return a hash to check against when the username is unknown, so a miss costs a hit's time."""
+    return generate_password_hash(secrets.token_hex(16), method="scrypt")
 
 
 def _authenticate(username: str, password: str) -> User | None:
     """Return the active user with these credentials, or None (whatever the reason)."""
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        _DUMMY.check_password(password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not user.check_password(password) or not user.active:
         return None
