@@ -122,8 +122,9 @@ def rubric_check_command(paths) -> None:
     """Validate rubric files; exit 1 if any is invalid."""
     from .rubrics import check_rubrics
 
+    results = check_rubrics(paths)
     failed = 0
-    for source, rubric, errors in check_rubrics(paths):
+    for source, rubric, errors in results:
         if errors:
             failed += 1
             for error in errors:
@@ -132,7 +133,7 @@ def rubric_check_command(paths) -> None:
             click.echo(f"{source}: ok ({rubric.id} {rubric.version}, {len(rubric.criteria)} "
                        f"criteria, sha256 {rubric.content_hash[:12]})")
     if failed:
-        click.echo(f"{failed} of {len(paths)} rubric file(s) invalid", err=True)
+        click.echo(f"{failed} of {len(results)} rubric file(s) invalid", err=True)
         sys.exit(1)
 
 

@@ -68,7 +68,12 @@ def session_results(session: InterviewSession, panel: Panel | None = None) -> li
             for code, level in levels.items():
                 means[code].append(level)
         quorum = quorums[a.panel_id]
-        computed = rubric.final_score(sheets) if len(submitted) >= quorum and sheets else None
+        computed = None
+        if len(submitted) >= quorum and sheets:
+            try:
+                computed = rubric.final_score(sheets)
+            except ValueError:  # a criterion nobody scored: no result rather than a wrong one
+                computed = None
         status = "closed" if a.status == "closed" else (
             "complete" if computed is not None else "incomplete")
         overridden = a.override_score is not None
