@@ -310,3 +310,19 @@ def test_g_study_pxr_agrees_with_icc_average_forms():
             continue  # truncation at 0 (Brennan) makes G/Phi differ from the raw ICC forms
         _close(g.g, r["ICC(3,k)"].value, "G = ICC(3,k)")
         _close(g.phi, r["ICC(2,k)"].value, "Phi = ICC(2,k)")
+
+
+# ------------------------------------------ the panel's one-pass summary = the public functions
+
+def test_categorical_summary_equals_the_public_functions():
+    from scoring.stats.agreement import categorical_summary
+
+    cats = [1.0, 2.0, 3.0, 4.0, 5.0]
+    for x in _datasets(101, missing=0.2):
+        s = categorical_summary(x, cats)
+        _close(s["exact_agreement"].value, percent_agreement(x).value, "exact")
+        _close(s["adjacent_agreement"].value, percent_agreement(x, 1).value, "adjacent")
+        _close(s["fleiss_kappa"].value, fleiss_kappa(x, categories=cats).value, "fleiss")
+        _close(s["gwet_ac1"].value, gwet_ac(x, categories=cats).value, "ac1")
+        _close(s["gwet_ac2_quadratic"].value, gwet_ac(x, "quadratic", categories=cats).value,
+               "ac2")

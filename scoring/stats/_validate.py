@@ -52,9 +52,8 @@ def as_categories(categories, observed: np.ndarray, name: str = "categories") ->
 
     When `categories` is None the sorted distinct observed scores are used.
     """
-    obs = np.unique(observed[~np.isnan(observed)])
     if categories is None:
-        return obs
+        return np.unique(observed[~np.isnan(observed)])
     try:
         cats = np.asarray(list(categories), dtype=float)
     except (TypeError, ValueError) as exc:
@@ -63,6 +62,14 @@ def as_categories(categories, observed: np.ndarray, name: str = "categories") ->
         raise ValueError(f"{name} must be a non-empty one-dimensional sequence")
     if np.isnan(cats).any() or np.unique(cats).size != cats.size:
         raise ValueError(f"{name} must not contain NaN or repeated values")
+    if _consecutive(cats):
+        # an integer scale: membership is integrality and range, no sort needed
+        with np.errstate(invalid="ignore"):
+            vals = observed[~np.isnan(observed)]
+            if vals.size == 0 or (vals.min() >= cats[0] and vals.max() <= cats[-1]
+                                  and np.array_equal(vals, np.rint(vals))):
+                return cats
+    obs = np.unique(observed[~np.isnan(observed)])
     unknown = np.setdiff1d(obs, cats)
     if unknown.size:
         raise ValueError(f"{name} does not contain the observed score(s) {unknown[:5].tolist()}")
@@ -71,13 +78,21 @@ def as_categories(categories, observed: np.ndarray, name: str = "categories") ->
 
 def category_codes(values: np.ndarray, cats: np.ndarray) -> np.ndarray:
     """Map scores to positions in `cats` (which may be unsorted); -1 where a score is NaN."""
+    missing = np.isnan(values)
+    if _consecutive(cats):
+        return np.where(missing, -1, np.where(missing, 0, values) - cats[0]).astype(np.int64)
     order = np.argsort(cats, kind="stable")
     sorted_cats = cats[order]
     filled = np.where(np.isnan(values), sorted_cats[0], values)
     pos = np.searchsorted(sorted_cats, filled)
     pos = np.clip(pos, 0, sorted_cats.size - 1)
     codes = order[pos]
-    return np.where(np.isnan(values), -1, codes)
+    return np.where(missing, -1, codes)
+
+
+def _consecutive(cats: np.ndarray) -> bool:
+    """Return True for an increasing run of consecutive integers (1, 2, 3, ...)."""
+    return bool(cats.size and cats[0] == np.rint(cats[0]) and np.all(np.diff(cats) == 1))
 
 
 def check_scale(scale: Sequence[float] | None, name: str = "scale") -> tuple[float, float]:

@@ -92,30 +92,41 @@ def _counts(x: np.ndarray, cats: np.ndarray) -> np.ndarray:
     return np.bincount(flat, minlength=n * q).reshape(n, q).astype(float)
 
 
-def _observed(counts: np.ndarray, w: np.ndarray) -> tuple[float, int, np.ndarray]:
-    """Return Gwet's weighted observed agreement, candidates used, and prevalences."""
+def _prepare(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return counts and totals of candidates with 2+ scores, and category prevalences."""
     r = counts.sum(axis=1)
     many = r >= 2
-    cw = counts[many] @ w.T  # r*_ik = Σ_l w_kl r_il
-    rm = r[many]
-    per = (counts[many] * (cw - 1.0)).sum(axis=1) / (rm * (rm - 1.0))
-    pa = float(per.mean()) if per.size else math.nan
     any_ = r >= 1
-    pi = (counts[any_] / r[any_, None]).mean(axis=0) if any_.any() else np.full(w.shape[0], np.nan)
-    return pa, int(many.sum()), pi
+    q = counts.shape[1]
+    pi = (counts[any_] / r[any_, None]).mean(axis=0) if any_.any() else np.full(q, np.nan)
+    return counts[many], r[many], pi
+
+
+def _observed(prep, w: np.ndarray) -> tuple[float, int, np.ndarray]:
+    """Return Gwet's weighted observed agreement, candidates used, and prevalences."""
+    cm, rm, pi = prep
+    if rm.size == 0:
+        return math.nan, 0, pi
+    # Σ_k r_ik (r*_ik - 1) with r*_ik = Σ_l w_kl r_il
+    agree = np.einsum("ik,ik->i", cm, cm @ w.T) - rm
+    pa = float((agree / (rm * (rm - 1.0))).mean())
+    return pa, int(rm.size), pi
 
 
 def _chance(x, categories, weights, kind: str) -> ChanceCorrected:
     x = as_ratings(x)
     cats = as_categories(categories, x)
+    if cats.size == 0:
+        label = "unweighted" if weights is None else weights
+        return ChanceCorrected(math.nan, math.nan, math.nan, 0, (), label, "undefined: no scores")
+    return _chance_from_counts(_prepare(_counts(x, cats)), cats, weights, kind)
+
+
+def _chance_from_counts(prep, cats, weights, kind: str) -> ChanceCorrected:
     w = agreement_weights(cats.size, weights)
     label = "unweighted" if weights is None else weights
     tcats = tuple(float(c) for c in cats)
-    if cats.size == 0:
-        return ChanceCorrected(math.nan, math.nan, math.nan, 0, tcats, label,
-                               "undefined: no scores")
-    counts = _counts(x, cats)
-    pa, n_used, pi = _observed(counts, w)
+    pa, n_used, pi = _observed(prep, w)
     if n_used < 2:
         # chance agreement estimated from a single candidate is meaningless
         return ChanceCorrected(math.nan, pa, math.nan, n_used, tcats, label,
@@ -132,6 +143,28 @@ def _chance(x, categories, weights, kind: str) -> ChanceCorrected:
                                "undefined: every score falls in one category "
                                "(expected agreement is 1)")
     return ChanceCorrected((pa - pe) / (1 - pe), pa, pe, n_used, tcats, label)
+
+
+def categorical_summary(ratings, categories) -> dict:
+    """Return exact/adjacent agreement, Fleiss' kappa, AC1 and quadratic AC2 in one pass.
+
+    Same values as :func:`percent_agreement` (tolerance 0 and 1), :func:`fleiss_kappa`
+    and :func:`gwet_ac` on ``categories`` (an integer-spaced scale), from one table of
+    category counts; used by the panel analysis.
+    """
+    x = as_ratings(ratings)
+    cats = as_categories(categories, x)
+    prep = _prepare(_counts(x, cats))
+    out = {}
+    for name, tol in (("exact_agreement", 0.0), ("adjacent_agreement", 1.0)):
+        w = (np.abs(cats[:, None] - cats[None, :]) <= tol + 1e-9).astype(float)
+        pa, n_used, _ = _observed(prep, w)
+        out[name] = (PercentAgreement(pa, n_used, tol) if n_used else PercentAgreement(
+            math.nan, 0, tol, "undefined: no candidate has two or more scores"))
+    out["fleiss_kappa"] = _chance_from_counts(prep, cats, None, "fleiss")
+    out["gwet_ac1"] = _chance_from_counts(prep, cats, None, "gwet")
+    out["gwet_ac2_quadratic"] = _chance_from_counts(prep, cats, "quadratic", "gwet")
+    return out
 
 
 def fleiss_kappa(ratings, categories=None, weights=None) -> ChanceCorrected:

@@ -198,47 +198,50 @@ def _rel(a: float, b: float) -> float:
 
 
 def _shared(x, obs, low, high) -> dict:
-    """Return panel sums over examiners per cell, computed once for all examiners."""
-    xz = np.where(obs, x, 0.0)
+    """Return examiner-major copies and per-cell panel sums, computed once for everyone."""
+    xt = np.ascontiguousarray(np.where(obs, x, 0.0).transpose(1, 0, 2))  # (k, n, c)
+    ot = np.ascontiguousarray(obs.transpose(1, 0, 2))
     mid, half = (low + high) / 2, (high - low) / 4
-    band = obs & (np.abs(xz - mid) < half)
-    return {"xz": xz, "s1": xz.sum(axis=1), "s2": (xz * xz).sum(axis=1),
-            "cnt": obs.sum(axis=1), "band": band, "band_sum": band.sum(axis=1)}
+    band = ot & (np.abs(xt - mid) < half)
+    return {"x": xt, "obs": ot, "s1": xt.sum(axis=0), "s2": np.einsum("jic,jic->ic", xt, xt),
+            "cnt": ot.sum(axis=0), "band": band, "band_sum": band.sum(axis=0)}
 
 
 def _figures(x, obs, j, sh) -> dict:
     """Return the descriptive figures of examiner j (vectorised over cells)."""
-    xz = sh["xz"]
-    own, own_obs = xz[:, j, :], obs[:, j, :]
+    own, own_obs = sh["x"][j], sh["obs"][j]
     cnt = sh["cnt"] - own_obs
     valid = own_obs & (cnt >= 1)
     nan = math.nan
-    res = dict(n=int(valid.sum()), n_candidates=int(valid.any(axis=1).sum()),
+    m_i = valid.sum(axis=1)
+    res = dict(n=int(m_i.sum()), n_candidates=int((m_i > 0).sum()),
                mean=nan, deviation=nan, se=nan, z=nan, rest_correlation=nan, slope=nan,
                sd_ratio=nan, middle_share=nan, panel_middle_share=nan, fit_ms=nan,
-               within_share=_within_share(x[:, j, :], own_obs))
+               within_share=_within_share(own, own_obs))
     if res["n"] < 3:
         return res
-    s1 = sh["s1"] - own
-    s2 = sh["s2"] - own * own
-    cv = cnt[valid]
-    mine = own[valid]
-    rest = s1[valid] / cv
+    idx = np.flatnonzero(valid)  # gather the valid cells once
+    mine = own.ravel()[idx]
+    s1 = sh["s1"].ravel()[idx] - mine
+    cv = cnt.ravel()[idx]
+    rest = s1 / cv
     diff = mine - rest
     dev = float(diff.mean())
     # cluster-robust SE by candidate: per-candidate sums of differences
-    dmat = np.where(valid, own - np.where(valid, s1, 0) / np.maximum(cnt, 1), 0.0)
-    s_i, m_i = dmat.sum(axis=1), valid.sum(axis=1)
-    used = m_i > 0
-    s_i, m_i = s_i[used], m_i[used]
+    rows = idx // own.shape[1]
+    s_i = np.bincount(rows, weights=diff, minlength=own.shape[0])[m_i > 0]
+    m_used = m_i[m_i > 0]
     g = s_i.size
-    se = math.sqrt(g / (g - 1) * float(((s_i - dev * m_i) ** 2).sum())) / res["n"] if g > 1 else nan
+    se = math.sqrt(g / (g - 1) * float(((s_i - dev * m_used) ** 2).sum())) / res["n"] \
+        if g > 1 else nan
     res.update(mean=float(mine.mean()), deviation=dev, se=se,
                z=dev / se if se > 0 else nan)
-    own_band = sh["band"][:, j, :]
-    res["middle_share"] = float(own_band[valid].mean())
-    res["panel_middle_share"] = float((sh["band_sum"] - own_band)[valid].sum() / cv.sum())
-    others_var = (s2[valid].sum() - s1[valid].sum() ** 2 / cv.sum()) / max(cv.sum() - 1, 1)
+    own_band = sh["band"][j].ravel()[idx]
+    n_others = float(cv.sum())
+    res["middle_share"] = float(own_band.mean())
+    res["panel_middle_share"] = float((sh["band_sum"].ravel()[idx] - own_band).sum() / n_others)
+    s2 = float((sh["s2"].ravel()[idx] - mine * mine).sum())
+    others_var = (s2 - float(s1.sum()) ** 2 / n_others) / max(n_others - 1, 1)
     own_var = float(mine.var(ddof=1))
     res["sd_ratio"] = math.sqrt(own_var / others_var) if others_var > 0 else nan
     rest_c, mine_c = rest - rest.mean(), mine - mine.mean()
@@ -251,16 +254,19 @@ def _figures(x, obs, j, sh) -> dict:
 
 
 def _within_share(own: np.ndarray, own_obs: np.ndarray) -> float:
-    """Return mean within-candidate variance across criteria over own total variance."""
+    """Return mean within-candidate variance across criteria over own total variance.
+
+    `own` holds the examiner's scores with 0 where missing (mask `own_obs`).
+    """
     m = own_obs.sum(axis=1)
     use = m >= 2
     if own.shape[1] < 2 or use.sum() < 2:
         return math.nan
-    o, ob, mm = own[use], own_obs[use], m[use]
-    oz = np.where(ob, o, 0.0)
-    mean_i = oz.sum(axis=1) / mm
-    within = (np.where(ob, (o - mean_i[:, None]) ** 2, 0.0).sum(axis=1) / (mm - 1)).mean()
-    total = float(np.var(o[ob], ddof=1))
+    oz, mm = own[use], m[use]  # own is zero where missing
+    s1, s2 = oz.sum(axis=1), np.einsum("ic,ic->i", oz, oz)
+    within = float(((s2 - s1 * s1 / mm) / (mm - 1)).mean())
+    vals = own[own_obs]
+    total = float(vals.var(ddof=1)) if vals.size > 1 else math.nan
     return float(within) / total if total > 0 else math.nan
 
 

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 
 from ._validate import as_ratings, check_scale
-from .agreement import ChanceCorrected, PercentAgreement, fleiss_kappa, gwet_ac, percent_agreement
+from .agreement import ChanceCorrected, PercentAgreement, categorical_summary
 from .alpha import AlphaResult, krippendorff_alpha
 from .effects import ExaminerEffect, Thresholds, rater_effects
 from .gstudy import DStudy, GStudy, d_study, g_study
@@ -165,11 +165,7 @@ def _coefficients(label: str, x: np.ndarray, cats, with_kendall: bool = False) -
         "alpha_ordinal": krippendorff_alpha(x, "ordinal"),
     }
     if cats is not None:
-        parts["exact_agreement"] = percent_agreement(x, 0)
-        parts["adjacent_agreement"] = percent_agreement(x, 1)
-        parts["fleiss_kappa"] = fleiss_kappa(x, categories=cats)
-        parts["gwet_ac1"] = gwet_ac(x, categories=cats)
-        parts["gwet_ac2_quadratic"] = gwet_ac(x, "quadratic", categories=cats)
+        parts.update(categorical_summary(x, cats))
     if with_kendall:
         parts["kendall_w"] = kendall_w(x)
     return Coefficients(label, n_pairable, **parts)
