@@ -1,7 +1,9 @@
 """The `scoring` command line, run as users run it."""
 
 import json
+from pathlib import Path
 
+import pytest
 from factories import full_state, make_world
 from sqlalchemy import func, select
 
@@ -107,3 +109,28 @@ def test_init_creates_keys_and_demo_loads_reproducibly(app, runner, tmp_path):
         submitted = db.session.scalar(select(func.count()).select_from(ScoreSheet).where(
             ScoreSheet.status == "submitted"))
         assert 150 <= submitted <= 170  # about two thirds of 60 candidates x 4 examiners
+
+
+BAD_RUBRICS = sorted((Path(__file__).parent / "data" / "rubrics" / "bad").glob("*.yaml"))
+
+
+def _expectation(path):
+    head = dict(
+        line[2:].split(":", 1) for line in path.read_text().splitlines()[:5]
+        if line.startswith("# ") and ":" in line
+    )
+    return head["expect"].strip(), head["expect-line"].strip()
+
+
+def test_there_are_enough_malformed_rubrics():
+    assert len(BAD_RUBRICS) >= 20
+
+
+@pytest.mark.parametrize("path", BAD_RUBRICS, ids=lambda p: p.name)
+def test_rubric_check_names_file_line_and_field(runner, path):
+    field, line = _expectation(path)
+    result = runner.invoke(args=["rubric", "check", str(path)])
+    assert result.exit_code == 1
+    where = f"{path}:" if line == "none" else f"{path}:{line}:"
+    message = next(m for m in result.output.splitlines() if m.startswith(where))
+    assert field in message, message
