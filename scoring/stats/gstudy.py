@@ -39,6 +39,7 @@ class GStudy:
     phi: float
     n_dropped: int = 0
     reason: str | None = None
+    method: str = "anova"
 
 
 @dataclass(frozen=True)
@@ -67,15 +68,21 @@ class DStudy:
         return len(self.rows)
 
 
-def g_study(ratings) -> GStudy:
+def g_study(ratings, missing: str = "drop") -> GStudy:
     """Estimate variance components for the crossed p x r or p x r x c random design.
 
     Parameters
     ----------
     ratings : array_like, shape (n_candidates, n_examiners) or (n_candidates, n_examiners,
         n_criteria)
-        Scores; candidates with any missing score are dropped (the ANOVA estimators need a
-        balanced design) and counted in ``n_dropped``.
+        Scores, NaN where missing.
+    missing : {"drop", "model"}
+        ``"drop"``: candidates with any missing score are left out (the ANOVA estimators
+        need a balanced design) and counted in ``n_dropped``. ``"model"``: every score is
+        used, with Henderson's Method 1 (the "analogous ANOVA" procedure of Brennan 2001,
+        sec. 7.1, used by urGENOVA): the sums of squared level totals ``T`` of every effect
+        are equated to their expectations, whose coefficients come from the cell counts.
+        On complete data both give the ANOVA estimates.
 
     Returns
     -------
@@ -87,14 +94,23 @@ def g_study(ratings) -> GStudy:
     (Brennan 2001, sec. 3.4). A negative estimate is set to zero for reporting and in the
     coefficients, but the unaltered estimates are used to solve for the others, which is
     Brennan's (2001, sec. 3.4.2) convention; the raw values are kept in ``components_raw``.
+    With ``missing="model"`` on unbalanced data there are no mean squares
+    (``mean_squares`` and ``df`` are empty), ``method`` is ``"henderson1"``, and ``g`` and
+    ``phi`` refer to the full panel (all examiners and criteria).
 
     References
     ----------
-    Brennan, R. L. (2001). Generalizability Theory. Springer. Chapters 2-4.
+    Brennan, R. L. (2001). Generalizability Theory. Springer. Chapters 2-4 and 7.
+    Henderson, C. R. (1953). Estimation of variance and covariance components. Biometrics,
+    9(2), 226-252.
+    Searle, S. R., Casella, G., & McCulloch, C. E. (1992). Variance Components. Wiley,
+    sec. 5.3.
     Cronbach, L. J., Gleser, G. C., Nanda, H., & Rajaratnam, N. (1972). The Dependability of
     Behavioral Measurements. Wiley.
     Shavelson, R. J., & Webb, N. M. (1991). Generalizability Theory: A Primer. Sage.
     """
+    if missing not in ("drop", "model"):
+        raise ValueError(f"missing must be one of ('drop', 'model'); got {missing!r}")
     try:
         x = np.asarray(ratings, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -106,12 +122,15 @@ def g_study(ratings) -> GStudy:
         raise ValueError("ratings contains an infinite value; use NaN for a missing score")
     if x.ndim == 3 and x.shape[2] == 1:
         x = x[:, :, 0]
-    complete = ~np.isnan(x).any(axis=tuple(range(1, x.ndim)))
-    dropped = int(x.shape[0] - complete.sum())
-    x = x[complete]
     names = _FACETS[: x.ndim]
     design = " x ".join("prc"[: x.ndim])
     n_crit = int(x.shape[2]) if x.ndim == 3 else None
+    nan_mask = np.isnan(x)
+    if missing == "model" and nan_mask.any():
+        return _g_unbalanced(x, ~nan_mask, names, design, n_crit)
+    complete = ~nan_mask.any(axis=tuple(range(1, x.ndim)))
+    dropped = int(x.shape[0] - complete.sum())
+    x = x[complete]
     if min(x.shape) < 2:
         return _empty(design, x, n_crit, dropped,
                       "G study undefined: needs at least 2 complete candidates and 2 examiners"
@@ -181,6 +200,57 @@ def _sizes(value, name: str) -> tuple[int, ...]:
         raise ValueError(f"{name} must be a positive integer or an iterable of them; "
                          f"got {value!r}")
     return tuple(int(v) for v in vals)
+
+
+def _g_unbalanced(x: np.ndarray, obs: np.ndarray, names, design: str, n_crit) -> GStudy:
+    """Henderson Method 1 (analogous ANOVA) for a crossed random design with missing cells."""
+    dims = x.shape
+    y = x[obs]
+    where = np.nonzero(obs)
+    used = [np.unique(w).size for w in where]
+    if y.size == 0 or min(used) < 2:
+        return _empty(design, x, n_crit, 0, "G study undefined: needs at least 2 candidates, "
+                      "2 examiners" + (" and 2 criteria" if x.ndim == 3 else "") + " with scores")
+    effects = [e for order in range(x.ndim + 1) for e in combinations(range(x.ndim), order)]
+    counts, t_terms = {}, []
+    for e in effects:
+        shape = tuple(dims[a] for a in e)
+        code = (np.ravel_multi_index(tuple(where[a] for a in e), shape) if e
+                else np.zeros(y.size, np.int64))
+        size = math.prod(shape)
+        n_e = np.bincount(code, minlength=size).astype(float)
+        tot = np.bincount(code, weights=y, minlength=size)
+        has = n_e > 0
+        t_terms.append(float((tot[has] ** 2 / n_e[has]).sum()))
+        counts[e] = n_e.reshape(shape)
+    # E[T_E] = N mu² + Σ_F σ²_F Σ_e Σ_f n_ef² / n_e  (Searle et al. 1992, sec. 5.3)
+    coef = np.zeros((len(effects), len(effects)))
+    for i, e in enumerate(effects):
+        coef[i, 0] = y.size
+        for j, f in enumerate(effects[1:], start=1):
+            u = tuple(sorted(set(e) | set(f)))
+            n_u = counts[u]
+            n_e = counts[e].reshape([dims[a] if a in e else 1 for a in u])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                coef[i, j] = float(np.where(n_u > 0, n_u * n_u / n_e, 0.0).sum())
+    try:
+        sol = np.linalg.solve(coef, np.array(t_terms))
+    except np.linalg.LinAlgError:
+        return _empty(design, x, n_crit, 0, "G study undefined: the pattern of missing scores "
+                      "does not identify every variance component")
+    key = {e: ":".join(names[a] for a in e) for e in effects[1:]}
+    key[effects[-1]] = "residual"
+    raw = {key[e]: float(v) for e, v in zip(effects[1:], sol[1:], strict=True)}
+    order = [k for k in ("candidate", "examiner", "criterion", "candidate:examiner",
+                         "candidate:criterion", "examiner:criterion", "residual") if k in raw]
+    raw = {k: raw[k] for k in order}
+    comps = {k: max(v, 0.0) for k, v in raw.items()}
+    rel, ab = _errors(comps, {"examiner": dims[1], "criterion": n_crit})
+    g, phi = _coef(comps["candidate"], rel), _coef(comps["candidate"], ab)
+    return GStudy(design, int(used[0]), int(used[1]), n_crit, MappingProxyType(comps),
+                  MappingProxyType(raw), MappingProxyType({}), MappingProxyType({}), g, phi, 0,
+                  "every score is the same: no variance to decompose" if np.ptp(y) == 0 else None,
+                  "henderson1")
 
 
 def _empty(design, x, n_crit, dropped, reason) -> GStudy:

@@ -125,8 +125,8 @@ def panel_analysis(ratings3d, scale: Sequence[float], examiners: Sequence | None
     quadratic AC2 on the full integer scale. Overall: the same continuous coefficients and
     Kendall's W on each examiner's mean over criteria, left missing when the examiner did
     not score every criterion for that candidate (a partial mean would mix criterion
-    difficulty into the score). G study on candidates x examiners x criteria (complete
-    candidates), D study for ``d_study_examiners``.
+    difficulty into the score). G study on candidates x examiners x criteria with every
+    score (Henderson Method 1 when scores are missing), D study for ``d_study_examiners``.
 
     References
     ----------
@@ -151,7 +151,7 @@ def panel_analysis(ratings3d, scale: Sequence[float], examiners: Sequence | None
     with np.errstate(invalid="ignore"):
         overall_x = x.mean(axis=2)  # NaN unless every criterion was scored
     overall = _coefficients("overall", overall_x, None, with_kendall=True)
-    g = g_study(x)
+    g = g_study(x, missing="model")
     d = d_study(g, d_study_examiners) if g.components else DStudy(g.design, ())
     return PanelAnalysis((low, high), ex, cr, int(n), int(obs.size), overall, per, effects, g,
                          d, Thresholds() if thresholds is None else thresholds)
@@ -188,7 +188,8 @@ def _effect_dict(e: ExaminerEffect) -> dict:
 
 
 def _g_dict(g: GStudy) -> dict:
-    return {"design": g.design, "n_candidates": g.n_candidates, "n_examiners": g.n_examiners,
+    return {"design": g.design, "method": g.method, "n_candidates": g.n_candidates,
+            "n_examiners": g.n_examiners,
             "n_criteria": g.n_criteria, "n_dropped": g.n_dropped,
             "components": dict(g.components), "components_raw": dict(g.components_raw),
             "g": g.g, "phi": g.phi, "note": g.reason}
