@@ -2,6 +2,7 @@
 
 import csv
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -127,3 +128,46 @@ def test_decimal_comma_and_blank_scores(tmp_path):
                     "c2,e1,k1,2\nc2,e2,k1,4\n")
     data = read_long_csv(path)
     assert data.ratings[0, 0, 0] == 3.5 and np.isnan(data.ratings[0, 1, 0])
+
+
+LEGACY = Path(__file__).parent / "data" / "stats" / "legacy_panel.csv"
+
+# The plain-data contract of PanelAnalysis.to_dict() that reports and the chair's page read.
+TOP_KEYS = {"schema", "scale", "n_candidates", "n_examiners", "n_criteria", "n_scores",
+            "missing_share", "examiners", "criteria", "overall", "per_criterion",
+            "examiner_effects", "g_study", "d_study", "thresholds", "source"}
+COEFFICIENT_KEYS = {"label", "n_candidates", "icc", "alpha_interval", "alpha_ordinal",
+                    "exact_agreement", "adjacent_agreement", "fleiss_kappa", "gwet_ac1",
+                    "gwet_ac2_quadratic", "kendall_w", "notes"}
+EFFECT_KEYS = {"examiner", "n", "n_candidates", "mean", "deviation", "se", "z",
+               "rest_correlation", "slope", "sd_ratio", "middle_share", "panel_middle_share",
+               "halo", "fit", "note", "flags", "flag_details"}
+ICC_FORM_KEYS = {"value", "ci_low", "ci_high", "f", "df1", "df2", "p"}
+
+
+def test_legacy_export_with_bom_capitals_extra_columns_and_a_recusal():
+    result = CliRunner().invoke(stats_command, [str(LEGACY), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == TOP_KEYS
+    assert data["scale"] == [1.0, 4.0]
+    assert data["examiners"] == ["Andi", "Budi", "Citra", "Dewi"]
+    assert data["criteria"] == ["integritas", "kerjasama", "komunikasi"]
+    assert data["n_scores"] == 12 * 4 * 3 - 3  # Citra recused from K-04
+    assert set(data["overall"]) == COEFFICIENT_KEYS
+    for c in data["per_criterion"]:
+        assert set(c) == COEFFICIENT_KEYS
+        assert set(c["icc"]["forms"]["ICC(2,1)"]) == ICC_FORM_KEYS
+        assert c["icc"]["balanced"] is False  # the recusal makes the design unbalanced
+    for e in data["examiner_effects"]:
+        assert set(e) == EFFECT_KEYS
+        assert isinstance(e["flags"], list)
+    assert data["g_study"]["method"] == "henderson1"
+    assert data["g_study"]["n_candidates"] == 12
+    assert [r["n_examiners"] for r in data["d_study"]] == list(range(1, 9))
+
+
+def test_legacy_export_text_report_runs():
+    result = CliRunner().invoke(stats_command, [str(LEGACY), "--phase", "post"])
+    assert result.exit_code == 0, result.output
+    assert "(phase post)" in result.output and "integritas" in result.output
