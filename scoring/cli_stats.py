@@ -100,7 +100,11 @@ def format_report(d: dict, title: str = "") -> str:
     if reasons or notes:
         lines += ["", "Why flagged (flags inform; no score is adjusted)"] + reasons + notes
     g = d["g_study"]
-    lines += ["", f"G study ({g['design']}, {g['n_candidates']} complete candidates)"]
+    method = ("ANOVA" if g["method"] == "anova"
+              else "Henderson Method 1, all scores (some are missing)")
+    dropped = f", {g['n_dropped']} incomplete left out" if g["n_dropped"] else ""
+    lines += ["", f"G study ({g['design']}, {g['n_candidates']} candidates{dropped}; {method}; "
+              "negative components shown as 0)"]
     comps = g["components"]
     total = sum(v for v in comps.values() if v is not None) or math.nan
     for name, value in comps.items():
