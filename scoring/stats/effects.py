@@ -147,6 +147,8 @@ def rater_effects(ratings3d, scale: Sequence[float], thresholds: Thresholds | No
     with a many-faceted Rasch model. Journal of Educational Measurement, 31(2), 93-112.
     Wright, B. D., & Linacre, J. M. (1994). Reasonable mean-square fit values. Rasch
     Measurement Transactions, 8(3), 370.
+    Linacre, J. M. (2002). What do infit and outfit, mean-square and standardized mean?
+    Rasch Measurement Transactions, 16(2), 878.
     Liang, K.-Y., & Zeger, S. L. (1986). Longitudinal data analysis using generalized linear
     models. Biometrika, 73(1), 13-22.
     """
