@@ -102,3 +102,61 @@ class LoginForm(Form):
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+# --- Examiner scoring (issue 4) -------------------------------------------------------------
+
+from wtforms import RadioField, SelectField, TextAreaField  # noqa: E402
+from wtforms.validators import InputRequired, Optional, ValidationError  # noqa: E402
+
+RELATIONSHIP_CHOICES = (
+    ("none", _l("No relationship: I do not know this candidate")),
+    ("family", _l("Family")),
+    ("workplace", _l("Same workplace, now or before")),
+    ("acquaintance", _l("Prior acquaintance")),
+    ("other", _l("Other relationship (describe it)")),
+)
+
+
+class ConflictForm(Form):
+    """The conflict-of-interest declaration made before a candidate is first scored."""
+
+    relationship = RadioField(_l("Your relationship to this candidate"),
+                              choices=RELATIONSHIP_CHOICES, validators=[InputRequired()])
+    detail = TextAreaField(_l("Details (required for another relationship)"),
+                           validators=[Optional(), Length(max=2000)])
+
+    def validate_detail(self, field) -> None:
+        """Require a description when the relationship is 'other'."""
+        if self.relationship.data == "other" and not (field.data or "").strip():
+            raise ValidationError(_l("Describe the relationship."))
+
+
+class DecisionForm(Form):
+    """A chair's decision on an amendment."""
+
+    decision = RadioField(_l("Decision"), choices=(("approve", _l("Approve")),
+                                                   ("reject", _l("Reject"))),
+                          validators=[InputRequired()])
+    note = TextAreaField(_l("Note (required when rejecting)"),
+                         validators=[Optional(), Length(max=2000)])
+
+
+def amendment_form(rubric, state: dict, lang: str):
+    """Return a form class with a level and a note per criterion, and a reason."""
+    levels = [(str(v), f"{v} - {rubric.scale.label(v).get(lang)}") for v in rubric.scale.values]
+
+    class AmendmentForm(Form):
+        pass
+
+    for criterion in rubric.criteria:
+        current = state.get(criterion.code) or {}
+        setattr(AmendmentForm, f"level_{criterion.code}", SelectField(
+            f"{criterion.code} · {criterion.name.get(lang)}", choices=levels,
+            default=str(current.get("level", "")), validators=[InputRequired()]))
+        setattr(AmendmentForm, f"note_{criterion.code}", TextAreaField(
+            _l("Evidence note: %(c)s", c=criterion.code), default=current.get("note", ""),
+            validators=[Optional(), Length(max=5000)]))
+    AmendmentForm.reason = TextAreaField(_l("Reason for the change"),
+                                         validators=[DataRequired(), Length(max=2000)])
+    return AmendmentForm

@@ -1,8 +1,18 @@
-"""Score sheets: conflict declaration, drafts, submission. The only writer of scores."""
+"""Score sheets: conflict declaration, drafts, submission. The only writer of scores.
+
+Saves are full sheet states stamped by the client with a sequence number that only grows on
+that tablet: the server applies a state only when its ``seq`` is higher than the last one
+applied, so a retried or late request never overwrites a newer one (last write by client
+sequence, never by arrival). A submission carries a client id; repeating it returns the same
+receipt instead of failing or submitting twice.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import struct
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,11 +48,25 @@ def _require_open(assignment: Assignment) -> None:
 
 
 def _locked_sheet(assignment: Assignment, examiner: User) -> ScoreSheet | None:
+    # populate_existing: a copy loaded earlier in this request must not hide a concurrent
+    # writer's commit that the row lock has just waited for.
     return db.session.scalar(
         select(ScoreSheet)
         .where(ScoreSheet.assignment_id == assignment.id, ScoreSheet.examiner_id == examiner.id)
         .with_for_update()
+        .execution_options(populate_existing=True)
     )
+
+
+MAX_SEQ = 2**31 - 1
+
+
+def _check_client(client_id, seq) -> None:
+    """Refuse a missing client id or a sequence number that is not a positive integer."""
+    if not isinstance(client_id, str) or not 1 <= len(client_id) <= 64:
+        raise WorkflowError("bad_client_id", _l("The request has no valid client id."), 400)
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq <= MAX_SEQ:
+        raise WorkflowError("bad_seq", _l("The request has no valid sequence number."), 400)
 
 
 def declare_conflict(
@@ -171,6 +195,7 @@ def save_draft(
 
     Returns the sheet and whether this save was applied (False: stale or repeated ``seq``).
     """
+    _check_client(client_id, seq)
     sheet = _sheet_for_writing(assignment, examiner)
     if sheet.status == "submitted":
         raise WorkflowError("already_submitted", _l("The sheet is submitted and locked."))
@@ -180,15 +205,26 @@ def save_draft(
         return sheet, False
     before = _current_state(sheet)
     _write_state(sheet, state)
-    sheet.client_seq, sheet.client_id, sheet.updated_at = seq, client_id[:64], utcnow()
-    changed = {
-        code: [before.get(code), state.get(code)]
-        for code in sorted(set(before) | set(state))
-        if before.get(code) != state.get(code)
-    }
-    record("sheet.save_draft", examiner, sheet, {"seq": seq, "changes": changed},
-           session_id=assignment.session_id, info=info)
+    sheet.client_seq, sheet.client_id, sheet.updated_at = seq, client_id, utcnow()
+    changed = state_changes(before, state)
+    if changed:  # a save that changes nothing only moves the sequence number on
+        record("sheet.save_draft", examiner, sheet, {"seq": seq, "changes": changed},
+               session_id=assignment.session_id, info=info)
     return sheet, True
+
+
+def state_changes(before: dict[str, dict], after: dict[str, dict]) -> dict[str, list]:
+    """Return ``{code: [old, new]}`` for every criterion whose level or note differs."""
+    return {
+        code: [before.get(code), after.get(code)]
+        for code in sorted(set(before) | set(after))
+        if before.get(code) != after.get(code)
+    }
+
+
+def sheet_state(sheet: ScoreSheet, phase: str = "pre") -> dict[str, dict]:
+    """Return the sheet's scores of ``phase`` as ``{code: {"level", "note"}}``."""
+    return _current_state(sheet, phase)
 
 
 def missing_items(rubric: Rubric, state: dict[str, dict]) -> list[dict]:
@@ -228,12 +264,14 @@ def submit_sheet(
     info: RequestInfo | None = None,
 ) -> Receipt:
     """Lock the sheet and return the receipt; a retried submission returns the same receipt."""
+    _check_client(client_id, seq)
     sheet = _sheet_for_writing(assignment, examiner)
     if sheet.status == "submitted":
-        if sheet.client_id == client_id[:64]:
+        if sheet.client_id == client_id:
             return Receipt(sheet.id, sheet.submitted_at, sheet.content_hash)
         raise WorkflowError("already_submitted", _l("The sheet is already submitted."))
     rubric = session_rubric(assignment.panel.session)
+    before = _current_state(sheet)
     if scores is not None and seq > sheet.client_seq:
         _write_state(sheet, _normalise(rubric, scores))
     state = _current_state(sheet)
@@ -245,12 +283,13 @@ def submit_sheet(
         raise err
     sheet.status = "submitted"
     sheet.submitted_at = utcnow()
-    sheet.client_id, sheet.client_seq = client_id[:64], max(seq, sheet.client_seq)
+    sheet.client_id, sheet.client_seq = client_id, max(seq, sheet.client_seq)
     sheet.signature_png = signature_png
     sheet.updated_at = sheet.submitted_at
     sheet.content_hash = sheet_content_hash(sheet, state)
     record("sheet.submit", examiner, sheet,
-           {"scores": state, "content_hash": sheet.content_hash},
+           {"seq": sheet.client_seq, "changes": state_changes(before, state), "scores": state,
+            "content_hash": sheet.content_hash, "signed": signature_png is not None},
            session_id=assignment.session_id, info=info)
     return Receipt(sheet.id, sheet.submitted_at, sheet.content_hash)
 
@@ -258,14 +297,44 @@ def submit_sheet(
 def can_see_colleagues(assignment: Assignment, viewer: User) -> bool:
     """Return whether ``viewer`` may see other examiners' scores for this candidate.
 
-    Examiners see colleagues' scores only after submitting their own sheet and only once the
-    chair has opened discussion; the panel chair and administrators always may.
+    Anyone who sits on the candidate's panel and has not recused must first submit their own
+    sheet - the panel chair included, when the chair also scores. After that the chair may
+    always look; other examiners only once the chair has opened discussion for the candidate.
+    Administrators, who never score, always may.
     """
-    if viewer.role == "admin" or assignment.panel.chair_id == viewer.id:
+    if viewer.role == "admin":
         return True
     own = db.session.scalar(
         select(ScoreSheet.status).where(
             ScoreSheet.assignment_id == assignment.id, ScoreSheet.examiner_id == viewer.id
         )
     )
+    is_member = any(m.user_id == viewer.id for m in assignment.panel.members)
+    if is_member and own not in ("submitted", "recused"):
+        return False
+    if assignment.panel.chair_id == viewer.id:
+        return True
     return own == "submitted" and assignment.status in ("discussion", "closed")
+
+
+SIGNATURE_MAX_BYTES = 200_000
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def decode_signature(data_url) -> bytes:
+    """Return the PNG bytes of a ``data:image/png;base64,...`` signature, validated."""
+    prefix = "data:image/png;base64,"
+    if not isinstance(data_url, str) or not data_url.startswith(prefix):
+        raise WorkflowError("signature_required", _l("Sign the sheet before submitting."), 422)
+    if len(data_url) > SIGNATURE_MAX_BYTES * 4 // 3 + len(prefix) + 4:
+        raise WorkflowError("signature_too_large", _l("The signature image is too large."), 413)
+    try:
+        png = base64.b64decode(data_url[len(prefix):], validate=True)
+    except (binascii.Error, ValueError):
+        raise WorkflowError("bad_signature", _l("The signature is not a PNG image."), 400) from None
+    if len(png) < 33 or not png.startswith(_PNG_MAGIC) or png[12:16] != b"IHDR":
+        raise WorkflowError("bad_signature", _l("The signature is not a PNG image."), 400)
+    width, height = struct.unpack(">II", png[16:24])
+    if not (1 <= width <= 4000 and 1 <= height <= 4000):
+        raise WorkflowError("bad_signature", _l("The signature is not a PNG image."), 400)
+    return png

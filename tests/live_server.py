@@ -1,0 +1,70 @@
+"""Run the application in a real server process (gunicorn) for browser and concurrency tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def jakarta_today() -> dt.date:
+    """Return today's date in Pariaman's time zone (the queue's notion of "today")."""
+    return dt.datetime.now(ZoneInfo("Asia/Jakarta")).date()
+
+
+@contextmanager
+def live_server(database_url: str, tmp_path: Path, *, workers: int = 2, threads: int = 4):
+    """Serve the app with gunicorn on a free port; yield its base URL; stop it afterwards."""
+    port = free_port()
+    instance = tmp_path / "live-instance"
+    instance.mkdir(exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+    env.update(SCORING_DATABASE_URL=database_url, SECRET_KEY="live-server-secret",
+               SCORING_INSTANCE_PATH=str(instance), PYTHONDONTWRITEBYTECODE="1")
+    log = open(tmp_path / "gunicorn.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
+         "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "2", "scoring:create_app()"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/auth/login", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                raise RuntimeError("server did not start:\n"
+                                   + (tmp_path / "gunicorn.log").read_text()[-3000:])
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
