@@ -108,7 +108,7 @@ def _observed(prep, w: np.ndarray) -> tuple[float, int, np.ndarray]:
     if rm.size == 0:
         return math.nan, 0, pi
     # Σ_k r_ik (r*_ik - 1) with r*_ik = Σ_l w_kl r_il
-    agree = np.einsum("ik,ik->i", cm, cm @ w.T) - rm
+    agree = np.einsum("ik,ik->i", cm, np.einsum("il,kl->ik", cm, w)) - rm
     pa = float((agree / (rm * (rm - 1.0))).mean())
     return pa, int(rm.size), pi
 

@@ -136,9 +136,8 @@ def _interval_fast(x: np.ndarray) -> AlphaResult:
     first = int(np.argmin(mask.ravel()))
     d = x - x.ravel()[first]  # shift by an observed value: stable sums of squares
     np.copyto(d, 0.0, where=mask)
-    ones = np.ones(k)
-    m = k - mask @ ones
-    s1 = d @ ones
+    m = k - np.einsum("ij->i", mask.view(np.uint8), dtype=np.float64)
+    s1 = np.einsum("ij->i", d)
     s2 = np.einsum("ij,ij->i", d, d)
     pair = m >= 2
     n_units = int(np.count_nonzero(pair))

@@ -247,7 +247,8 @@ def _figures(x, obs, j, sh) -> dict:
     own_var = float(mine.var(ddof=1))
     res["sd_ratio"] = math.sqrt(own_var / others_var) if others_var > 0 else nan
     rest_c, mine_c = rest - rest.mean(), mine - mine.mean()
-    sxx, sxy, syy = float(rest_c @ rest_c), float(rest_c @ mine_c), float(mine_c @ mine_c)
+    sxx, sxy, syy = (float(np.einsum("i,i->", a, b))
+                     for a, b in ((rest_c, rest_c), (rest_c, mine_c), (mine_c, mine_c)))
     if sxx > 0 and syy > 0:
         res["rest_correlation"] = sxy / math.sqrt(sxx * syy)
         res["slope"] = sxy / sxx

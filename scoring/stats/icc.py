@@ -142,14 +142,15 @@ def _icc_balanced(x: np.ndarray, missing: str, level: float) -> ICCResult:
     if n < 2 or k < 2:
         why = "fewer than 2 complete candidates" if n < 2 else "fewer than 2 examiners"
         return _nan_result(n, k, missing, f"ICC undefined: {why}")
-    # single pass: row and column means, total sum of squares
+    # one pass for the deviations, then row/column means and the total sum of squares;
+    # einsum rather than BLAS (@, mean over a short axis): no thread start-up on small work
     grand = x.mean()
     dev = x - grand
-    row = dev.mean(axis=1)
-    col = dev.mean(axis=0)
+    row = np.einsum("ij->i", dev) / k
+    col = np.einsum("ij->j", dev) / n
     ss_total = float(np.einsum("ij,ij->", dev, dev))
-    ss_r = k * float(row @ row)
-    ss_c = n * float(col @ col)
+    ss_r = k * float(np.einsum("i,i->", row, row))
+    ss_c = n * float(np.einsum("j,j->", col, col))
     ss_e = max(ss_total - ss_r - ss_c, 0.0)
     df_r, df_c, df_e, df_w = n - 1, k - 1, (n - 1) * (k - 1), n * (k - 1)
     msr, msc, mse = ss_r / df_r, ss_c / df_c, ss_e / df_e
@@ -274,12 +275,14 @@ def _icc_unbalanced(x: np.ndarray, obs: np.ndarray, level: float) -> ICCResult:
     rsum, csum = y.sum(axis=1), y.sum(axis=0)
     yy = float(np.einsum("ij,ij->", y, y))
     r_mu = rsum.sum() ** 2 / big_n
-    r_a = float(rsum @ (rsum / m))
-    r_b = float(csum @ (csum / nj))
+    r_a = float(np.einsum("i,i->", rsum, rsum / m))
+    r_b = float(np.einsum("j,j->", csum, csum / nj))
     # absorb candidate effects, then solve the k x k reduced normal equations for examiners
     resid = np.where(obs, y - (rsum / m)[:, None], 0.0)
     g = resid.sum(axis=0)
-    c_mat = np.diag(nj) - obs.T.astype(float) @ (obs / m[:, None])
+    weighted = obs / m[:, None]
+    c_mat = np.diag(nj) - np.stack([np.einsum("i,ij->j", weighted[:, j], obs)
+                                    for j in range(k)])
     eig = np.linalg.eigvalsh(c_mat)
     rank_c = int((eig > eig.max() * k * 1e-12).sum())
     r_b_given_a = float(g @ np.linalg.pinv(c_mat, hermitian=True) @ g)
@@ -295,7 +298,7 @@ def _icc_unbalanced(x: np.ndarray, obs: np.ndarray, level: float) -> ICCResult:
     var_a = (r_ab - r_b - df_a * mse) / (big_n - k)
     # one-way random model (examiners ignored)
     msb, msw = _snap(((r_a - r_mu) / (n - 1), (yy - r_a) / (big_n - n)), yy - r_mu)
-    n0 = (big_n - float(m @ m) / big_n) / (n - 1)
+    n0 = (big_n - float(np.einsum("i,i->", m, m)) / big_n) / (n - 1)
     var_a1 = (msb - msw) / n0
     kh = n / float((1 / m).sum())  # harmonic mean of ratings per candidate
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -24,7 +24,19 @@ from .util import has_endpoint, request_info, safe_next, url_for_if, wants_json
 __all__ = ["BLUEPRINTS", "register", "request_info", "safe_next", "url_for_if", "wants_json"]
 
 # Modules of this package that expose a blueprint ``bp``, registered in this order.
-BLUEPRINTS = ["main", "auth", "examine", "examine_api", "chair_amend"]
+BLUEPRINTS = [
+    "main",
+    "auth",
+    "examine",
+    "examine_api",
+    "chair_amend",
+    "manage",
+    "manage_people",
+    "manage_panels",
+    "manage_imports",
+    "public",
+    "reset",
+]
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

@@ -1,5 +1,15 @@
 """Every state change of the application, as named verbs used by views and the CLI alike."""
 
+from .admin import (
+    create_password_reset,
+    redeem_password_reset,
+    remove_assignment,
+    reorder_assignments,
+    update_candidate,
+    update_panel,
+    update_session,
+    update_user,
+)
 from .amendments import approve_amendment, may_decide, reject_amendment, request_amendment
 from .audit import CLI, ChainCheck, RequestInfo, record, verify_chain
 from .errors import WorkflowError
@@ -46,6 +56,7 @@ __all__ = [
     "change_session_rubric",
     "create_candidate",
     "create_panel",
+    "create_password_reset",
     "create_session",
     "create_user",
     "declare_conflict",
@@ -59,7 +70,10 @@ __all__ = [
     "record_failed_login",
     "record_login",
     "record_logout",
+    "redeem_password_reset",
     "reject_amendment",
+    "remove_assignment",
+    "reorder_assignments",
     "request_amendment",
     "save_draft",
     "session_rubric",
@@ -68,5 +82,9 @@ __all__ = [
     "set_session_status",
     "sheet_state",
     "submit_sheet",
+    "update_candidate",
+    "update_panel",
+    "update_session",
+    "update_user",
     "verify_chain",
 ]

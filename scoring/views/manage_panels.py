@@ -1,0 +1,176 @@
+"""Administration: panels (members, chair, quorum), candidates on panels and their order."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from .. import manage_queries as mq
+from .. import workflow
+from ..extensions import db
+from ..forms_manage import ActionForm, AssignForm, PanelForm
+from ..models import Assignment, Candidate, InterviewSession, Panel, User
+from ..workflow import WorkflowError
+from .manage_common import actor, admin_blueprint, get_or_404
+from .util import request_info
+
+bp = admin_blueprint("manage_panels", __name__)
+
+
+def _panel_form(panel: Panel | None = None) -> PanelForm:
+    form = PanelForm(obj=panel)
+    people = mq.scorers()
+    if panel is not None:  # keep current members listed even if since deactivated
+        known = {u.id for u in people}
+        people += [m.user for m in panel.members if m.user_id not in known]
+    form.members.choices = [SelectChoice(u.id, f"{u.full_name} ({u.username})") for u in people]
+    form.chair.choices = [SelectChoice(0, gettext("No chair"))] + [
+        SelectChoice(u.id, f"{u.full_name} ({u.username})") for u in people if u.role == "chair"]
+    if panel is not None and request.method == "GET":
+        form.members.data = [m.user_id for m in panel.members]
+        form.chair.data = panel.chair_id or 0
+    return form
+
+
+def _members(form: PanelForm) -> tuple[list[User], User | None]:
+    chosen = set(form.members.data or [])
+    order = [choice.value for choice in form.members.choices if choice.value in chosen]
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(order)))}
+    return [users[i] for i in order], db.session.get(User, form.chair.data or 0)
+
+
+@bp.route("/sessions/<int:session_id>/panels/new", methods=["GET", "POST"])
+def panel_new(session_id: int):
+    """Create a panel in a session."""
+    session = get_or_404(InterviewSession, session_id)
+    form = _panel_form()
+    if form.validate_on_submit():
+        members, chair = _members(form)
+        name = form.name.data.strip()
+        try:
+            if db.session.scalar(select(Panel.id).where(Panel.session_id == session.id,
+                                                        Panel.name == name)):
+                raise WorkflowError("panel_name_taken", gettext(
+                    "The session already has a panel with this name."))
+            panel = workflow.create_panel(session, name, members, chair=chair,
+                                          quorum=form.quorum.data, room=form.room.data or "",
+                                          actor=actor(), info=request_info())
+            db.session.commit()
+        except WorkflowError as exc:
+            db.session.rollback()
+            form.name.errors = [exc.message]
+        else:
+            flash(gettext("Panel %(n)s created.", n=panel.name), "success")
+            return redirect(url_for("manage_panels.panel", panel_id=panel.id))
+    return render_template("manage/panel_form.html", form=form, session=session, panel=None)
+
+
+@bp.route("/panels/<int:panel_id>/edit", methods=["GET", "POST"])
+def panel_edit(panel_id: int):
+    """Edit a panel's name, room, members, chair and quorum."""
+    panel = get_or_404(Panel, panel_id)
+    form = _panel_form(panel)
+    if form.validate_on_submit():
+        members, chair = _members(form)
+        try:
+            workflow.update_panel(panel, name=form.name.data, members=members, chair=chair,
+                                  quorum=form.quorum.data, room=form.room.data or "",
+                                  actor=actor(), info=request_info())
+        except WorkflowError as exc:
+            db.session.rollback()
+            field = form.members if exc.code == "member_has_sheets" else (
+                form.quorum if exc.code == "bad_quorum" else form.name)
+            field.errors = [exc.message]
+        else:
+            db.session.commit()
+            flash(gettext("Panel saved."), "success")
+            return redirect(url_for("manage_panels.panel", panel_id=panel.id))
+    return render_template("manage/panel_form.html", form=form, session=panel.session,
+                           panel=panel)
+
+
+@bp.route("/panels/<int:panel_id>")
+def panel(panel_id: int):
+    """Show a panel: members, the candidates in interview order, conflict warnings."""
+    panel = get_or_404(Panel, panel_id)
+    return _render_panel(panel, AssignForm())
+
+
+def _render_panel(panel: Panel, assign_form: AssignForm, status: int = 200):
+    return render_template(
+        "manage/panel.html", panel=panel, session=panel.session,
+        assignments=mq.panel_assignments(panel), warnings=mq.conflict_warnings(
+            panel.session, panel), assign_form=assign_form, action_form=ActionForm(),
+        quorum=workflow.panel_quorum(panel)), status
+
+
+@bp.route("/panels/<int:panel_id>/assign", methods=["POST"])
+def panel_assign(panel_id: int):
+    """Put candidates on the panel by participant number, appended in the order listed."""
+    panel = get_or_404(Panel, panel_id)
+    form = AssignForm()
+    if not form.validate_on_submit():
+        return _render_panel(panel, form, 400)
+    numbers = [n.strip() for n in form.numbers.data.replace(",", "\n").splitlines() if n.strip()]
+    found = {c.participant_number: c for c in db.session.scalars(
+        select(Candidate).where(Candidate.participant_number.in_(numbers)))}
+    missing = [n for n in numbers if n not in found]
+    if missing:
+        form.numbers.errors = [gettext("Unknown participant numbers: %(n)s",
+                                       n=", ".join(missing))]
+        return _render_panel(panel, form, 400)
+    try:
+        for number in dict.fromkeys(numbers):
+            workflow.assign_candidate(panel, found[number], actor=actor(), info=request_info())
+    except WorkflowError as exc:
+        db.session.rollback()
+        form.numbers.errors = [exc.message]
+        return _render_panel(panel, form, 400)
+    db.session.commit()
+    flash(gettext("%(n)d candidate(s) on the panel.", n=len(set(numbers))), "success")
+    warnings = mq.conflict_warnings(panel.session, panel)
+    if warnings:
+        flash(gettext("Warning: %(n)d examiner(s) on this panel declared a conflict of interest "
+                      "with a candidate on it.", n=len(warnings)), "warning")
+    return redirect(url_for("manage_panels.panel", panel_id=panel.id))
+
+
+@bp.route("/panels/<int:panel_id>/order", methods=["POST"])
+def panel_order(panel_id: int):
+    """Reorder the panel's candidates by the numbers typed beside them (ties keep order)."""
+    panel = get_or_404(Panel, panel_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("manage_panels.panel", panel_id=panel.id))
+    current = mq.panel_assignments(panel)
+    wanted = []
+    for index, assignment in enumerate(current):
+        raw = request.form.get(f"pos-{assignment.id}", "").strip()
+        try:
+            number = float(raw.replace(",", ".")) if raw else float(index + 1)
+        except ValueError:
+            number = float(index + 1)
+        wanted.append((number, index, assignment.id))
+    order = [ident for _n, _i, ident in sorted(wanted)]
+    workflow.reorder_assignments(panel, order, actor=actor(), info=request_info())
+    db.session.commit()
+    flash(gettext("Order saved."), "success")
+    return redirect(url_for("manage_panels.panel", panel_id=panel.id))
+
+
+@bp.route("/assignments/<int:assignment_id>/remove", methods=["POST"])
+def assignment_remove(assignment_id: int):
+    """Take a candidate off a panel (only before any sheet exists)."""
+    assignment = get_or_404(Assignment, assignment_id)
+    panel_id = assignment.panel_id
+    if ActionForm().validate_on_submit():
+        try:
+            workflow.remove_assignment(assignment, actor=actor(), info=request_info())
+        except WorkflowError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+        else:
+            db.session.commit()
+            flash(gettext("Candidate taken off the panel."), "success")
+    return redirect(url_for("manage_panels.panel", panel_id=panel_id))

@@ -1,0 +1,144 @@
+"""Administration: examiners, chairs and administrators; candidates."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from .. import manage_queries as mq
+from .. import workflow
+from ..extensions import db
+from ..forms_manage import ActionForm, CandidateForm, UserEditForm, UserForm
+from ..models import Candidate, User
+from ..workflow import WorkflowError
+from ..workflow.admin import active_reset_count, format_reset_code
+from .manage_common import actor, admin_blueprint, get_or_404, list_args
+from .util import request_info
+
+bp = admin_blueprint("manage_people", __name__)
+
+
+@bp.route("/users")
+def users():
+    """List users: search by username, name or NIP; filter by role; sort; paginate."""
+    args = list_args(mq.USER_SORTS, "username", filters=("role",))
+    return render_template("manage/users.html", page=mq.users_page(args), args=args)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def user_new():
+    """Create a user; without a password, hand out a one-time reset code instead."""
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            user = workflow.create_user(
+                form.username.data.strip(), form.full_name.data, form.role.data,
+                form.password.data or None, nip=form.nip.data or None,
+                email=form.email.data or None, actor=actor(), info=request_info())
+        except WorkflowError as exc:
+            db.session.rollback()
+            form.username.errors = [exc.message]
+        else:
+            code = None
+            if not form.password.data:
+                code = workflow.create_password_reset(user, actor=actor(), info=request_info())
+            db.session.commit()
+            flash(gettext("Account %(u)s created.", u=user.username), "success")
+            if code:
+                return _show_code(user, code)
+            return redirect(url_for("manage_people.user", user_id=user.id))
+    return render_template("manage/user_new.html", form=form)
+
+
+def _show_code(user: User, code: str):
+    """Render the one-time code and link once; they are never stored or shown again."""
+    code = format_reset_code(code)
+    link = url_for("reset.redeem_link", code=code, _external=True)
+    return render_template("manage/user_reset.html", user=user, code=code, link=link)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user(user_id: int):
+    """Show and edit a user; buttons to (de)activate and to issue a reset code."""
+    user = get_or_404(User, user_id)
+    form = UserEditForm(obj=user)
+    if form.validate_on_submit():
+        workflow.update_user(user, full_name=form.full_name.data, nip=form.nip.data or None,
+                             email=form.email.data or None, actor=actor(), info=request_info())
+        db.session.commit()
+        flash(gettext("Account saved."), "success")
+        return redirect(url_for("manage_people.user", user_id=user.id))
+    return render_template("manage/user.html", user=user, form=form, action_form=ActionForm(),
+                           pending_resets=active_reset_count(user))
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+def user_active(user_id: int):
+    """Activate or deactivate a user (never oneself)."""
+    user = get_or_404(User, user_id)
+    if request.form.get("active") not in ("0", "1"):
+        abort(400)
+    if ActionForm().validate_on_submit():
+        if user.id == actor().id:
+            flash(gettext("You cannot deactivate your own account."), "error")
+        else:
+            active = request.form.get("active") == "1"
+            workflow.set_active(user, active, actor=actor(), info=request_info())
+            db.session.commit()
+            flash(gettext("Account activated.") if active else
+                  gettext("Account deactivated: it can no longer log in."), "success")
+    return redirect(url_for("manage_people.user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/reset", methods=["POST"])
+def user_reset(user_id: int):
+    """Issue a one-time password-reset code (valid 24 hours) and show it once."""
+    user = get_or_404(User, user_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("manage_people.user", user_id=user.id))
+    code = workflow.create_password_reset(user, actor=actor(), info=request_info())
+    db.session.commit()
+    return _show_code(user, code)
+
+
+@bp.route("/candidates")
+def candidates():
+    """List candidates: search by participant number, name or position; sort; paginate."""
+    args = list_args(mq.CANDIDATE_SORTS, "participant_number")
+    return render_template("manage/candidates.html", page=mq.candidates_page(args), args=args)
+
+
+@bp.route("/candidates/new", methods=["GET", "POST"])
+def candidate_new():
+    """Create a candidate."""
+    form = CandidateForm()
+    if form.validate_on_submit():
+        try:
+            candidate = workflow.create_candidate(
+                form.participant_number.data.strip(), form.name.data.strip(),
+                position_applied=(form.position_applied.data or "").strip(),
+                nik=form.nik.data or None, actor=actor(), info=request_info())
+        except WorkflowError as exc:
+            db.session.rollback()
+            form.participant_number.errors = [exc.message]
+        else:
+            db.session.commit()
+            flash(gettext("Candidate %(n)s created.", n=candidate.participant_number), "success")
+            return redirect(url_for("manage_people.candidates"))
+    return render_template("manage/candidate_form.html", form=form, candidate=None)
+
+
+@bp.route("/candidates/<int:candidate_id>", methods=["GET", "POST"])
+def candidate(candidate_id: int):
+    """Edit a candidate's name, position and NIK (the participant number is the key)."""
+    candidate = get_or_404(Candidate, candidate_id)
+    form = CandidateForm(obj=candidate)
+    del form.participant_number
+    if form.validate_on_submit():
+        workflow.update_candidate(candidate, name=form.name.data,
+                                  position_applied=form.position_applied.data or "",
+                                  nik=form.nik.data or None, actor=actor(), info=request_info())
+        db.session.commit()
+        flash(gettext("Candidate saved."), "success")
+        return redirect(url_for("manage_people.candidates"))
+    return render_template("manage/candidate_form.html", form=form, candidate=candidate)

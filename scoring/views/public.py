@@ -1,0 +1,89 @@
+"""Public pages, no login: published criteria (page and PDF) and closed sessions' results.
+
+Public pages show participant numbers; never a NIK, and names only for sessions configured
+to publish them. Criteria are public once a session leaves draft; results once it is closed.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from .. import public_queries as pq
+from ..i18n import current_language
+from ..manage_queries import Page
+from ..public_pdf import html_to_pdf
+
+bp = Blueprint("public", __name__, url_prefix="/public")
+
+RESULTS_PER_PAGE = 100
+
+
+def verify_url() -> str | None:
+    """Return the score-sheet verification page's URL, if that page exists."""
+    for rule in current_app.url_map.iter_rules():
+        if rule.rule.rstrip("/") == "/verify" and "GET" in (rule.methods or ()):
+            return rule.rule
+    return None
+
+
+@bp.app_context_processor
+def public_helpers():
+    return {"verify_url": verify_url}
+
+
+def _session_or_404(code: str):
+    session = pq.published_session(code)
+    if session is None:
+        abort(404)
+    return session
+
+
+@bp.route("/")
+def index():
+    """List the sessions whose criteria (and, once closed, results) are public."""
+    return render_template("public/index.html", sessions=pq.published_sessions())
+
+
+@bp.route("/<code>/")
+def criteria(code: str):
+    """Show a session's criteria, anchors, weights, scale, combination and quorum rule."""
+    session = _session_or_404(code)
+    return render_template("public/criteria.html", c=pq.criteria_context(session,
+                                                                         current_language()))
+
+
+@bp.route("/<code>/criteria.pdf")
+def criteria_pdf(code: str):
+    """Download the published criteria as an A4 PDF (for notice boards and sosialisasi)."""
+    session = _session_or_404(code)
+    lang = current_language()
+    context = pq.criteria_context(session, lang)
+    html = render_template("public/criteria_pdf.html", c=context)
+    key = (session.id, session.rubric_hash, session.name, session.held_on, session.place,
+           lang, context["panel_quorums"].__repr__())
+    pdf = html_to_pdf(html, key)
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="kriteria-{session.code}.pdf"',
+        "Cache-Control": "public, max-age=300"})
+
+
+@bp.route("/<code>/results")
+def results(code: str):
+    """Show a closed session's results by participant number, with each panel's agreement."""
+    session = _session_or_404(code)
+    if session.status != "closed":
+        return render_template("public/results_pending.html", session=session), 404
+    rows, agreements = pq.session_outcome(session)
+    q = (request.args.get("q") or "").strip()[:64]
+    if q:
+        rows = [r for r in rows if q.lower() in r.participant_number.lower()]
+    try:
+        number = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        number = 1
+    pages = max(1, -(-len(rows) // RESULTS_PER_PAGE))
+    number = min(number, pages)
+    start = (number - 1) * RESULTS_PER_PAGE
+    page = Page(rows[start:start + RESULTS_PER_PAGE], number, RESULTS_PER_PAGE, len(rows))
+    return render_template("public/results.html", session=session, page=page, q=q,
+                           agreements=agreements)

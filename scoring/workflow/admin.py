@@ -1,0 +1,273 @@
+"""Administration verbs: edit sessions, panels and candidates, order panels, reset passwords."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from ..extensions import db
+from ..models import (
+    Assignment,
+    Candidate,
+    InterviewSession,
+    Panel,
+    PanelMember,
+    PasswordReset,
+    ScoreSheet,
+    User,
+    utcnow,
+)
+from .audit import RequestInfo, record
+from .errors import WorkflowError
+from .people import check_password_strength
+
+RESET_HOURS = 24
+# No 0/O, 1/I/L: a code read aloud or copied from paper is typed right the first time.
+RESET_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+RESET_LENGTH = 12  # 31**12 ~ 2**59: not guessable in 24 hours
+
+
+def update_session(
+    session: InterviewSession,
+    *,
+    name: str,
+    held_on: date,
+    place: str = "",
+    publish_names: bool = False,
+    actor: User | None = None,
+    info: RequestInfo | None = None,
+) -> None:
+    """Change a session's name, date, place and whether public results show names."""
+    new = {"name": name.strip(), "held_on": held_on, "place": place.strip(),
+           "publish_names": bool(publish_names)}
+    changes = {k: [getattr(session, k), v] for k, v in new.items() if getattr(session, k) != v}
+    if not changes:
+        return
+    for key, (_old, value) in changes.items():
+        setattr(session, key, value)
+    record("session.update", actor, session, changes, session_id=session.id, info=info)
+
+
+def _sheet_holders(panel: Panel) -> set[int]:
+    """Return the ids of examiners who have a sheet (any state) on ``panel``."""
+    return set(db.session.scalars(
+        select(ScoreSheet.examiner_id).join(Assignment, Assignment.id == ScoreSheet.assignment_id)
+        .where(Assignment.panel_id == panel.id).distinct()))
+
+
+def update_panel(
+    panel: Panel,
+    *,
+    name: str,
+    members: list[User],
+    chair: User | None = None,
+    quorum: int | None = None,
+    room: str = "",
+    actor: User | None = None,
+    info: RequestInfo | None = None,
+) -> None:
+    """Change a panel's name, room, members (in order), chair and quorum.
+
+    A member who already has a sheet on the panel cannot be removed: the sheet would lose
+    its panel.
+    """
+    if quorum is not None and quorum < 1:
+        raise WorkflowError("bad_quorum", _l("The quorum must be at least 1."), 400)
+    if quorum is not None and quorum > len(members):
+        raise WorkflowError("bad_quorum", _l("The quorum cannot exceed the number of members."),
+                            400)
+    if len({m.id for m in members}) != len(members):
+        raise WorkflowError("duplicate_member", _l("A member is listed twice."), 400)
+    for user in members:
+        if user.role not in ("examiner", "chair"):
+            raise WorkflowError(
+                "not_examiner", _l("%(u)s is not an examiner or chair.", u=user.username), 400)
+    wanted = {u.id for u in members}
+    kept_out = [m.user for m in panel.members
+                if m.user_id not in wanted and m.user_id in _sheet_holders(panel)]
+    if kept_out:
+        raise WorkflowError("member_has_sheets", _l(
+            "%(u)s already has score sheets on this panel and cannot be removed.",
+            u=kept_out[0].username))
+    name = name.strip()
+    if name != panel.name and db.session.scalar(select(Panel.id).where(
+            Panel.session_id == panel.session_id, Panel.name == name, Panel.id != panel.id)):
+        raise WorkflowError("panel_name_taken", _l("The session already has a panel %(n)s.",
+                                                   n=name))
+    before = _panel_state(panel)
+    by_user = {m.user_id: m for m in panel.members}
+    new_members = []
+    for position, user in enumerate(members):
+        member = by_user.get(user.id) or PanelMember(user=user)
+        member.position = position
+        new_members.append(member)
+    panel.members = new_members
+    panel.name, panel.room, panel.chair, panel.quorum = name, room.strip(), chair, quorum
+    db.session.flush()
+    after = _panel_state(panel)
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if changes:
+        record("panel.update", actor, panel, changes, session_id=panel.session_id, info=info)
+
+
+def _panel_state(panel: Panel) -> dict:
+    return {"name": panel.name, "room": panel.room, "quorum": panel.quorum,
+            "chair": panel.chair.username if panel.chair else None,
+            "members": [m.user.username for m in panel.members]}
+
+
+def reorder_assignments(
+    panel: Panel,
+    assignment_ids: list[int],
+    *,
+    actor: User | None = None,
+    info: RequestInfo | None = None,
+) -> None:
+    """Put the panel's candidates in the order given (1, 2, 3 ...); others follow, in order."""
+    current = list(db.session.scalars(
+        select(Assignment).where(Assignment.panel_id == panel.id)
+        .order_by(Assignment.position, Assignment.id)))
+    by_id = {a.id: a for a in current}
+    unknown = [i for i in assignment_ids if i not in by_id]
+    if unknown or len(set(assignment_ids)) != len(assignment_ids):
+        raise WorkflowError("bad_order", _l("The order lists a candidate twice or one from "
+                                            "another panel."), 400)
+    listed = set(assignment_ids)
+    ordered = [by_id[i] for i in assignment_ids] + [a for a in current if a.id not in listed]
+    before = [a.candidate.participant_number for a in current]
+    for position, assignment in enumerate(ordered, start=1):
+        assignment.position = position
+    after = [a.candidate.participant_number for a in ordered]
+    if before != after or any(a.position != p for p, a in enumerate(current, start=1)):
+        record("panel.reorder", actor, panel, {"order": after},
+               session_id=panel.session_id, info=info)
+
+
+def remove_assignment(
+    assignment: Assignment, *, actor: User | None = None, info: RequestInfo | None = None
+) -> None:
+    """Take a candidate off a panel; refused once anyone has a sheet for them."""
+    if assignment.sheets:
+        raise WorkflowError("assignment_locked", _l(
+            "Candidate %(n)s already has score sheets.", n=assignment.candidate.participant_number))
+    record("assignment.remove", actor, assignment,
+           {"candidate": assignment.candidate.participant_number,
+            "panel": assignment.panel.name},
+           session_id=assignment.session_id, info=info)
+    db.session.delete(assignment)
+    db.session.flush()
+
+
+def update_candidate(
+    candidate: Candidate,
+    *,
+    name: str,
+    position_applied: str = "",
+    nik: str | None = None,
+    actor: User | None = None,
+    info: RequestInfo | None = None,
+) -> None:
+    """Change a candidate's name, position and NIK (the NIK never enters the audit trail)."""
+    if nik is not None and not (len(nik) == 16 and nik.isdigit()):
+        raise WorkflowError("bad_nik", _l("A NIK has exactly 16 digits."), 400)
+    new = {"name": name.strip(), "position_applied": position_applied.strip(), "nik": nik}
+    changes = {k: [getattr(candidate, k), v] for k, v in new.items()
+               if getattr(candidate, k) != v}
+    if not changes:
+        return
+    for key, (_old, value) in changes.items():
+        setattr(candidate, key, value)
+    if "nik" in changes:
+        changes["nik"] = ["***", "***"]
+    record("candidate.update", actor, candidate, changes, info=info)
+
+
+def update_user(
+    user: User,
+    *,
+    full_name: str,
+    nip: str | None = None,
+    email: str | None = None,
+    actor: User | None = None,
+    info: RequestInfo | None = None,
+) -> None:
+    """Change a user's full name, NIP and e-mail address."""
+    new = {"full_name": full_name.strip(), "nip": nip or None, "email": email or None}
+    changes = {k: [getattr(user, k), v] for k, v in new.items() if getattr(user, k) != v}
+    if not changes:
+        return
+    for key, (_old, value) in changes.items():
+        setattr(user, key, value)
+    record("user.update", actor, user, changes, info=info)
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(normalise_reset_code(code).encode("ascii", "ignore")).hexdigest()
+
+
+def normalise_reset_code(code: str) -> str:
+    """Return ``code`` upper-cased without spaces and dashes (as people type it)."""
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def format_reset_code(code: str) -> str:
+    """Return ``code`` in groups of four, easier to read aloud: ``ABCD-EFGH-JKMN``."""
+    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+
+
+def create_password_reset(
+    user: User,
+    *,
+    hours: int = RESET_HOURS,
+    actor: User | None = None,
+    info: RequestInfo | None = None,
+) -> str:
+    """Issue a one-time reset code for ``user`` (only its hash is kept); older codes lapse."""
+    if not user.active:
+        raise WorkflowError("user_inactive", _l("Activate the account before resetting its "
+                                                "password."))
+    now = utcnow()
+    db.session.execute(update(PasswordReset).where(
+        PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None),
+        PasswordReset.expires_at > now).values(expires_at=now))
+    code = "".join(secrets.choice(RESET_ALPHABET) for _ in range(RESET_LENGTH))
+    reset = PasswordReset(user_id=user.id, code_hash=_code_hash(code),
+                          created_by_id=actor.id if actor else None, created_at=now,
+                          expires_at=now + timedelta(hours=hours))
+    db.session.add(reset)
+    db.session.flush()
+    record("user.reset_issued", actor, user,
+           {"username": user.username, "expires_at": reset.expires_at.isoformat()}, info=info)
+    return code
+
+
+def redeem_password_reset(
+    code: str, new_password: str, *, info: RequestInfo | None = None
+) -> User:
+    """Set a new password with a valid, unused, unexpired code; the code is then spent."""
+    reset = db.session.scalar(select(PasswordReset).where(
+        PasswordReset.code_hash == _code_hash(code)).with_for_update())
+    now = utcnow()
+    user = db.session.get(User, reset.user_id) if reset is not None else None
+    if reset is None or reset.used_at is not None or reset.expires_at <= now or (
+            user is None or not user.active):
+        # One answer for unknown, used and expired codes: nothing to learn by probing.
+        raise WorkflowError("reset_invalid", _l(
+            "This reset code is not valid: it may be mistyped, used or expired. Ask the "
+            "administrator for a new one."), 400)
+    check_password_strength(new_password)
+    user.set_password(new_password)
+    reset.used_at = now
+    record("user.reset_redeemed", user, user, {"username": user.username}, info=info)
+    return user
+
+
+def active_reset_count(user: User) -> int:
+    """Return how many unused, unexpired reset codes ``user`` has."""
+    return db.session.scalar(select(func.count()).select_from(PasswordReset).where(
+        PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None),
+        PasswordReset.expires_at > utcnow())) or 0
