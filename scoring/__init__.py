@@ -1,20 +1,30 @@
-"""scoring: structured-interview scoring for examiner panels."""
+"""scoring: structured-interview scoring for examiner panels.
+
+Flask is imported inside ``create_app`` so that the pure core (``scoring.rubrics``,
+``scoring.stats``) can be used without loading the web stack.
+"""
+
+from __future__ import annotations
 
 import logging
 import os
 import secrets
 from pathlib import Path
-
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from . import config as default_config
 from .paths import data_dir, default_instance_path
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 log = logging.getLogger(__name__)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create and wire the application; does no I/O beyond reading configuration."""
+    from flask import Flask
+
     instance = Path(os.environ.get("SCORING_INSTANCE_PATH") or default_instance_path())
     app = Flask(
         __name__,

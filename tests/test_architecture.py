@@ -49,3 +49,14 @@ def test_the_check_catches_a_violation(tmp_path):
     names = [name for _, name in _imports(fake)]
     assert names == ["numpy", "flask", "scoring.models"]
     assert any(n.startswith(FORBIDDEN) for n in names)
+
+
+def test_pure_core_imports_without_the_web_stack():
+    import subprocess
+    import sys
+
+    probe = ("import sys, scoring.stats, scoring.rubrics; "
+             "bad = [m for m in ('flask', 'sqlalchemy', 'werkzeug') if m in sys.modules]; "
+             "sys.exit(', '.join(bad))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, f"importing the pure core loaded: {result.stderr}"
