@@ -17,6 +17,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from . import create_app
+from .cli_report import export_scores_command, report_command
 from .cli_stats import stats_command
 from .extensions import db
 from .models import InterviewSession, Panel, User
@@ -278,5 +279,7 @@ def audit_verify_command(as_json) -> None:
         sys.exit(1)
 
 
+export_group.add_command(export_scores_command)
+
 COMMANDS = (init_command, demo_command, rubric_group, import_command, user_group, export_group,
-            audit_group, stats_command)
+            audit_group, stats_command, report_command)

@@ -36,6 +36,8 @@ BLUEPRINTS = [
     "manage_imports",
     "public",
     "reset",
+    "chair",
+    "discussion",
 ]
 
 CONTENT_SECURITY_POLICY = (

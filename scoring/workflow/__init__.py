@@ -12,6 +12,14 @@ from .admin import (
 )
 from .amendments import approve_amendment, may_decide, reject_amendment, request_amendment
 from .audit import CLI, ChainCheck, RequestInfo, record, verify_chain
+from .discussion import (
+    Tally,
+    close_candidate,
+    discrepancies,
+    open_discussion,
+    override_final_score,
+    revise_score,
+)
 from .errors import WorkflowError
 from .imports import ImportReport, import_candidates, import_examiners
 from .people import (
@@ -49,11 +57,13 @@ __all__ = [
     "ImportReport",
     "Receipt",
     "RequestInfo",
+    "Tally",
     "WorkflowError",
     "approve_amendment",
     "assign_candidate",
     "can_see_colleagues",
     "change_session_rubric",
+    "close_candidate",
     "create_candidate",
     "create_panel",
     "create_password_reset",
@@ -61,10 +71,13 @@ __all__ = [
     "create_user",
     "declare_conflict",
     "decode_signature",
+    "discrepancies",
     "import_candidates",
     "import_examiners",
     "may_decide",
     "missing_items",
+    "open_discussion",
+    "override_final_score",
     "panel_quorum",
     "record",
     "record_failed_login",
@@ -75,6 +88,7 @@ __all__ = [
     "remove_assignment",
     "reorder_assignments",
     "request_amendment",
+    "revise_score",
     "save_draft",
     "session_rubric",
     "set_active",

@@ -1,0 +1,248 @@
+"""The agreement report: pre-discussion scores from the database through ``scoring.stats``.
+
+One function builds the report of a panel (:func:`panel_report`) and one of a session
+(:func:`session_report`). Both return plain JSON-able dicts that the page, the PDF, the
+command line and the tests all read, so the numbers are identical everywhere by construction.
+Every coefficient is taken from :func:`scoring.stats.panel_analysis` (its ``to_dict()``);
+examiner drift is :func:`scoring.stats.rater_effects` on blocks of the day. This module adds
+only classification into published bands (codes; the words are in :mod:`scoring.interpret`)
+and simple counts (score distributions).
+
+Only ``pre`` scores of submitted sheets are used, of candidates whose required sheets are all
+in (the same rule that lets the chair see them): agreement must be measured on independent
+ratings, before the panel has seen each other's scores, and on finished candidates only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .models import InterviewSession, Panel
+from .reports_data import Z95, panel_examiners, pre_scores, sheet_statuses
+from .rubrics import Rubric
+from .stats import panel_analysis, rater_effects
+from .workflow.discussion import tally
+from .workflow.sessions import panel_quorum, session_rubric
+
+SCHEMA = "scoring.report/1"
+DEFAULT_TARGET = 0.80
+D_STUDY_SIZES = range(1, 9)
+
+# Koo, T. K., & Li, M. Y. (2016). A guideline of selecting and reporting intraclass
+# correlation coefficients for reliability research. J Chiropr Med 15(2), 155-163:
+# below .50 poor, .50-.75 moderate, .75-.90 good, above .90 excellent.
+ICC_BANDS = ((0.50, "poor"), (0.75, "moderate"), (0.90, "good"), (math.inf, "excellent"))
+# Krippendorff, K. (2004). Content Analysis, 2nd ed., p. 241: rely on alpha >= .800; draw
+# only tentative conclusions for .667 <= alpha < .800; below .667 the data are unreliable.
+ALPHA_BANDS = ((0.667, "unreliable"), (0.800, "tentative"), (math.inf, "reliable"))
+
+
+def band(value, bands) -> str | None:
+    """Return the code of the band ``value`` falls in (None for a missing value)."""
+    if value is None or not math.isfinite(value):
+        return None
+    for upper, code in bands:
+        if value < upper:
+            return code
+    return bands[-1][1]
+
+
+@dataclass(frozen=True)
+class PanelData:
+    """A panel's independent scores as an array, with the labels of each axis."""
+
+    ratings: np.ndarray  # (candidates, examiners, criteria), NaN where absent
+    candidates: tuple[int, ...]  # assignment ids, interview order
+    orders: tuple[int, ...]  # interview positions
+    participants: tuple[str, ...]  # participant numbers
+    examiners: tuple[dict, ...]  # {"id", "username", "name"}
+    criteria: tuple[str, ...]
+
+
+def load_panels(panels: list[Panel], rubric: Rubric) -> dict[int, PanelData]:
+    """Read the submitted pre-discussion scores of ``panels`` in one query."""
+    codes = {c: i for i, c in enumerate(rubric.codes)}
+    ids = [p.id for p in panels]
+    statuses = sheet_statuses(ids)
+    rows = pre_scores(ids)
+    by_panel: dict[int, list] = {p.id: [] for p in panels}
+    numbers = {}
+    for pid, pos, aid, uid, code, level, number in rows:
+        if code in codes:
+            by_panel[pid].append((pos, aid, uid, codes[code], level))
+            numbers[aid] = number
+    out = {}
+    for panel in panels:
+        members = panel_examiners(panel)
+        required, quorum = {e["id"] for e in members if e["required"]}, panel_quorum(panel)
+        complete = {aid for aid, st in statuses.get(panel.id, {}).items()
+                    if tally(required, st, quorum).complete}
+        prow = [r for r in by_panel[panel.id] if r[1] in complete]
+        scored = {uid for _, _, uid, _, _ in prow}
+        examiners = tuple(e for e in members if e["id"] in scored)
+        seat = {e["id"]: j for j, e in enumerate(examiners)}
+        cands = sorted({(pos, aid) for pos, aid, _, _, _ in prow})
+        index = {aid: i for i, (_, aid) in enumerate(cands)}
+        x = np.full((len(cands), len(examiners), len(codes)), np.nan)
+        if prow:
+            arr = np.array([(index[aid], seat[uid], c, lv) for _, aid, uid, c, lv in prow])
+            x[arr[:, 0], arr[:, 1], arr[:, 2]] = arr[:, 3]
+        out[panel.id] = PanelData(x, tuple(a for _, a in cands), tuple(p for p, _ in cands),
+                                  tuple(numbers[a] for _, a in cands), examiners, rubric.codes)
+    return out
+
+
+def _form(icc: dict, name: str) -> dict:
+    f = icc["forms"][name]
+    return {"value": f["value"], "ci_low": f["ci_low"], "ci_high": f["ci_high"]}
+
+
+def _coefficients(c: dict) -> dict:
+    """Return the figures a chair reads for one criterion (or overall), with band codes."""
+    icc21, icc2k = _form(c["icc"], "ICC(2,1)"), _form(c["icc"], "ICC(2,k)")
+    return {
+        "label": c["label"], "n_candidates": c["n_candidates"],
+        "icc21": icc21, "icc2k": icc2k, "k": c["icc"]["k"],
+        "alpha_interval": c["alpha_interval"], "alpha_ordinal": c["alpha_ordinal"],
+        "exact_agreement": c.get("exact_agreement"),
+        "adjacent_agreement": c.get("adjacent_agreement"),
+        "icc_band": band(icc21["value"], ICC_BANDS),
+        "icc_band_ci": [band(icc21["ci_low"], ICC_BANDS), band(icc21["ci_high"], ICC_BANDS)],
+        "icc2k_band": band(icc2k["value"], ICC_BANDS),
+        "alpha_band": band(c["alpha_interval"], ALPHA_BANDS),
+        "alpha_ordinal_band": band(c["alpha_ordinal"], ALPHA_BANDS),
+        "notes": c.get("notes", {}),
+    }
+
+
+def _examiner(e: dict, person: dict) -> dict:
+    se, dev = e["se"], e["deviation"]
+    ok = se is not None and dev is not None
+    return {**e, "examiner": person["username"], "name": person["name"],
+            "ci_low": dev - Z95 * se if ok else None, "ci_high": dev + Z95 * se if ok else None}
+
+
+def _needed(rows: list[dict], key: str, target: float) -> int | None:
+    for row in rows:
+        if row[key] is not None and row[key] >= target:
+            return row["n_examiners"]
+    return None
+
+
+def _distribution(data: PanelData, rubric: Rubric) -> list[dict]:
+    levels = rubric.scale.values
+    out = []
+    for j, e in enumerate(data.examiners):
+        v = data.ratings[:, j, :]
+        v = v[~np.isnan(v)]
+        counts = [int(np.count_nonzero(v == lv)) for lv in levels]
+        out.append({"examiner": e["username"], "name": e["name"], "levels": list(levels),
+                    "counts": counts, "n": int(v.size)})
+    return out
+
+
+def drift_blocks(n: int) -> list[tuple[int, int]]:
+    """Return [start, stop) index blocks of the day: up to 4, at least 10 candidates each."""
+    blocks = max(1, min(4, n // 10))
+    edges = np.linspace(0, n, blocks + 1).round().astype(int)
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
+
+
+def _drift(data: PanelData, scale) -> dict:
+    """Return each examiner's deviation per block of interview order (rater_effects)."""
+    blocks = drift_blocks(len(data.candidates)) if len(data.examiners) >= 2 else []
+    out_blocks, series = [], [[] for _ in data.examiners]
+    for a, b in blocks:
+        out_blocks.append({"from": data.orders[a], "to": data.orders[b - 1], "n": b - a})
+        effects = rater_effects(data.ratings[a:b], scale)
+        for j, effect in enumerate(effects):
+            d = effect.deviation
+            series[j].append(d if math.isfinite(d) else None)
+    return {"blocks": out_blocks,
+            "examiners": [{"examiner": e["username"], "name": e["name"], "deviation": s}
+                          for e, s in zip(data.examiners, series, strict=True)]}
+
+
+def analyse(data: PanelData, rubric: Rubric, target: float = DEFAULT_TARGET,
+            with_drift: bool = True) -> dict:
+    """Return the report content of one panel's data (``analysis`` None when too little)."""
+    scale = (rubric.scale.min, rubric.scale.max)
+    base = {"n_candidates": len(data.candidates), "n_examiners": len(data.examiners),
+            "candidates": list(data.participants),
+            "n_criteria": len(data.criteria), "target": target,
+            "distribution": _distribution(data, rubric)}
+    if len(data.candidates) < 2 or len(data.examiners) < 2:
+        return {**base, "analysis": None, "reason": "too_few"}
+    result = panel_analysis(data.ratings, scale, examiners=[e["username"] for e in data.examiners],
+                            criteria=list(data.criteria), d_study_examiners=D_STUDY_SIZES)
+    d = result.to_dict()
+    people = {e["username"]: e for e in data.examiners}
+    d_rows = [{"n_examiners": r["n_examiners"], "g": r["g"], "phi": r["phi"]}
+              for r in d["d_study"]]
+    return {
+        **base,
+        "analysis": d,
+        "overall": _coefficients(d["overall"]),
+        "per_criterion": [_coefficients(c) for c in d["per_criterion"]],
+        "kendall_w": d["overall"].get("kendall_w"),
+        "examiners": [_examiner(e, people[e["examiner"]]) for e in d["examiner_effects"]],
+        "d_study": {"rows": d_rows, "current": len(data.examiners), "target": target,
+                    "needed_phi": _needed(d_rows, "phi", target),
+                    "needed_g": _needed(d_rows, "g", target),
+                    "g": d["g_study"]["g"], "phi": d["g_study"]["phi"],
+                    "complete_candidates": d["g_study"]["n_candidates"]},
+        "drift": _drift(data, scale) if with_drift else None,
+    }
+
+
+def _session_dict(session: InterviewSession, rubric: Rubric) -> dict:
+    return {"id": session.id, "code": session.code, "name": session.name,
+            "held_on": session.held_on.isoformat(), "place": session.place,
+            "rubric": {"id": rubric.id, "version": rubric.version, "hash": rubric.content_hash,
+                       "scale": [rubric.scale.min, rubric.scale.max]}}
+
+
+def _criteria(rubric: Rubric) -> list[dict]:
+    return [{"code": c.code, "name": c.name.to_dict(), "weight": c.weight}
+            for c in rubric.criteria]
+
+
+def panel_report(panel: Panel, target: float = DEFAULT_TARGET) -> dict:
+    """Return the full agreement report of one panel."""
+    rubric = session_rubric(panel.session)
+    data = load_panels([panel], rubric)[panel.id]
+    return {"schema": SCHEMA, "phase": "pre", "session": _session_dict(panel.session, rubric),
+            "criteria": _criteria(rubric),
+            "panel": {"id": panel.id, "name": panel.name, "room": panel.room},
+            **analyse(data, rubric, target)}
+
+
+def session_report(session: InterviewSession, target: float = DEFAULT_TARGET,
+                   panels: list[Panel] | None = None, with_drift: bool = False) -> dict:
+    """Return the report of every panel of a session (no drift unless asked: it is long)."""
+    rubric = session_rubric(session)
+    panels = list(session.panels) if panels is None else panels
+    loaded = load_panels(panels, rubric)
+    out = []
+    for panel in panels:
+        report = analyse(loaded[panel.id], rubric, target, with_drift=with_drift)
+        out.append({"panel": {"id": panel.id, "name": panel.name, "room": panel.room},
+                    **report})
+    return {"schema": SCHEMA, "phase": "pre", "session": _session_dict(session, rubric),
+            "criteria": _criteria(rubric), "target": target, "panels": out,
+            "flagged": [{"panel": p["panel"]["name"], "examiner": e["examiner"],
+                         "name": e["name"], "flags": e["flags"]}
+                        for p in out for e in p.get("examiners", []) if e["flags"]]}
+
+
+def json_view(report: dict) -> dict:
+    """Return the report without the raw ``analysis`` block, as the command line prints it."""
+    def strip(r: dict) -> dict:
+        return {k: v for k, v in r.items() if k != "analysis"}
+
+    if "panels" in report:
+        return {**report, "panels": [strip(p) for p in report["panels"]]}
+    return strip(report)

@@ -1,0 +1,279 @@
+"""Read-only queries of the chair's pages: the live board, one candidate, long score exports.
+
+Everything returns plain data (dicts and lists), the same for the page, the JSON the board
+polls, the exports and the command line. A few grouped queries per page, whatever the size of
+the panel. Independence is enforced here too: a candidate's scores (and anything derived from
+them, such as discrepancy flags) are only included once every required sheet is in and the
+viewer may see colleagues' scores (see :func:`scoring.workflow.can_see_colleagues`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Assignment, Candidate, Panel, PanelMember, Score, ScoreSheet, User
+from .rubrics import Rubric
+from .stats import Thresholds, rater_effects
+from .workflow.discussion import discrepancies, tally
+from .workflow.sessions import panel_quorum, session_rubric
+from .workflow.sheets import can_see_colleagues
+
+SHEET_STATES = ("not_started", "draft", "submitted", "recused")
+Z95 = 1.959963984540054
+
+
+def panel_examiners(panel: Panel) -> list[dict]:
+    """Return the panel's members in seating order as plain rows."""
+    rows = db.session.execute(
+        select(PanelMember.user_id, PanelMember.required, User.username, User.full_name)
+        .join(User, User.id == PanelMember.user_id)
+        .where(PanelMember.panel_id == panel.id)
+        .order_by(PanelMember.position, PanelMember.id)).all()
+    return [{"id": uid, "username": username, "name": name or username, "required": required}
+            for uid, required, username, name in rows]
+
+
+def _assignments(panel: Panel):
+    return db.session.execute(
+        select(Assignment.id, Assignment.position, Assignment.status, Assignment.final_score,
+               Assignment.override_score, Assignment.override_reason,
+               Candidate.participant_number, Candidate.name)
+        .join(Candidate, Candidate.id == Assignment.candidate_id)
+        .where(Assignment.panel_id == panel.id)
+        .order_by(Assignment.position, Assignment.id)).all()
+
+
+def sheet_statuses(panel_ids: list[int]) -> dict[int, dict[int, dict[int, str]]]:
+    """Return ``{panel: {assignment: {examiner: sheet status}}}`` in one query."""
+    out: dict[int, dict[int, dict[int, str]]] = defaultdict(lambda: defaultdict(dict))
+    rows = db.session.execute(
+        select(Assignment.panel_id, ScoreSheet.assignment_id, ScoreSheet.examiner_id,
+               ScoreSheet.status)
+        .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
+        .where(Assignment.panel_id.in_(panel_ids)))
+    for pid, aid, uid, status in rows:
+        out[pid][aid][uid] = status
+    return out
+
+
+def pre_scores(panel_ids: list[int]):
+    """Return (panel, position, assignment, examiner, criterion, level, participant number)
+    of the submitted sheets' pre-discussion scores."""
+    return db.session.execute(
+        select(Assignment.panel_id, Assignment.position, Assignment.id, ScoreSheet.examiner_id,
+               Score.criterion_code, Score.level, Candidate.participant_number)
+        .select_from(Score)
+        .join(ScoreSheet, ScoreSheet.id == Score.sheet_id)
+        .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
+        .join(Candidate, Candidate.id == Assignment.candidate_id)
+        .where(Assignment.panel_id.in_(panel_ids), ScoreSheet.status == "submitted",
+               Score.phase == "pre")).all()
+
+
+def may_see_scores(viewer: User, panel: Panel, own_status: str | None) -> bool:
+    """Bulk form of can_see_colleagues for the chair's pages (admins and the panel's chair)."""
+    if viewer.role == "admin":
+        return True
+    is_member = any(m.user_id == viewer.id for m in panel.members)
+    if is_member and own_status not in ("submitted", "recused"):
+        return False
+    return panel.chair_id == viewer.id
+
+
+def board(panel: Panel, viewer: User, min_sheets: int = 8) -> dict:
+    """Return the live board: candidates x examiners with sheet states, quorum, discrepancies."""
+    rubric = session_rubric(panel.session)
+    examiners = panel_examiners(panel)
+    required = {e["id"] for e in examiners if e["required"]}
+    quorum = panel_quorum(panel)
+    statuses = sheet_statuses([panel.id]).get(panel.id, {})
+    levels: dict[int, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    scores = pre_scores([panel.id])
+    for _, _, aid, uid, code, level, _ in scores:
+        levels[aid][uid][code] = level
+    candidates = []
+    for row in _assignments(panel):
+        aid = row.id
+        states = statuses.get(aid, {})
+        counted = tally(required, states, quorum)
+        visible = counted.complete and may_see_scores(viewer, panel, states.get(viewer.id))
+        flagged = discrepancies(rubric, levels[aid]) if visible else None
+        candidates.append({
+            "assignment_id": aid, "order": row.position,
+            "participant_number": row.participant_number, "name": row.name,
+            "status": row.status,
+            "cells": [states.get(e["id"], "not_started") for e in examiners],
+            "submitted": counted.submitted, "recused": counted.recused,
+            "expected": len(examiners) - counted.recused,
+            "outstanding": counted.outstanding, "quorum_met": counted.quorum_met,
+            "complete": counted.complete, "scores_visible": visible,
+            "discrepancies": None if flagged is None else sorted(flagged, key=rubric.codes.index),
+            "final_score": (row.override_score if row.override_score is not None
+                            else row.final_score) if visible and row.status == "closed" else None,
+            "overridden": row.override_score is not None,
+            "override_reason": row.override_reason if visible else None,
+        })
+    return {
+        "panel": {"id": panel.id, "name": panel.name, "room": panel.room,
+                  "session": {"id": panel.session.id, "code": panel.session.code,
+                              "name": panel.session.name, "status": panel.session.status}},
+        "examiners": [{"id": e["id"], "name": e["name"], "username": e["username"],
+                       "required": e["required"]} for e in examiners],
+        "quorum": quorum, "threshold": rubric.discrepancy_threshold,
+        "candidates": candidates,
+        "counts": _counts(candidates),
+        "feedback": live_feedback(rubric, examiners, scores, min_sheets),
+        "min_sheets": min_sheets,
+    }
+
+
+def _counts(candidates: list[dict]) -> dict:
+    return {
+        "candidates": len(candidates),
+        "complete": sum(c["complete"] for c in candidates),
+        "discussion": sum(c["status"] == "discussion" for c in candidates),
+        "closed": sum(c["status"] == "closed" for c in candidates),
+        "flagged": sum(bool(c["discrepancies"]) for c in candidates),
+    }
+
+
+def live_feedback(rubric: Rubric, examiners: list[dict], scores, min_sheets: int) -> list[dict]:
+    """Return each examiner's provisional deviation once they have ``min_sheets`` sheets in.
+
+    The figures are :func:`scoring.stats.rater_effects` on the submitted, pre-discussion
+    scores so far; below ``min_sheets`` submitted sheets an examiner gets none.
+    """
+    position = {e["id"]: j for j, e in enumerate(examiners)}
+    crit = {c: i for i, c in enumerate(rubric.codes)}
+    rows = [(aid, position[uid], crit[code], level) for _, _, aid, uid, code, level, _ in scores
+            if uid in position and code in crit]
+    sheets = defaultdict(set)
+    for aid, j, _, _ in rows:
+        sheets[j].add(aid)
+    out = [{"examiner": e["username"], "name": e["name"], "sheets": len(sheets[j]),
+            "deviation": None, "ci_low": None, "ci_high": None, "z": None, "attention": False}
+           for j, e in enumerate(examiners)]
+    if not any(len(s) >= min_sheets for s in sheets.values()) or len(examiners) < 2:
+        return out
+    x = rating_array(rows, len(examiners), len(rubric.codes))
+    effects = rater_effects(x, (rubric.scale.min, rubric.scale.max))
+    for j, effect in enumerate(effects):
+        if len(sheets[j]) >= min_sheets and math.isfinite(effect.deviation):
+            out[j].update(_deviation(effect))
+    return out
+
+
+def _deviation(effect) -> dict:
+    """Return deviation, 95 % CI and whether it crosses the flag thresholds of the stats."""
+    ok = math.isfinite(effect.se)
+    th = Thresholds()
+    attention = (abs(effect.deviation) >= th.min_points and math.isfinite(effect.z)
+                 and abs(effect.z) >= th.z_min)
+    return {"deviation": effect.deviation, "attention": attention,
+            "ci_low": effect.deviation - Z95 * effect.se if ok else None,
+            "ci_high": effect.deviation + Z95 * effect.se if ok else None,
+            "z": effect.z if math.isfinite(effect.z) else None}
+
+
+def rating_array(rows, n_examiners: int, n_criteria: int) -> np.ndarray:
+    """Return the (candidates, examiners, criteria) array of ``(key, j, c, level)`` rows.
+
+    Candidates are ordered by first appearance of ``key`` in ``rows``.
+    """
+    keys: dict = {}
+    for key, *_ in rows:
+        keys.setdefault(key, len(keys))
+    x = np.full((len(keys), n_examiners, n_criteria), np.nan)
+    if rows:
+        idx = np.array([(keys[k], j, c) for k, j, c, _ in rows])
+        x[idx[:, 0], idx[:, 1], idx[:, 2]] = np.array([v for *_, v in rows], float)
+    return x
+
+
+def candidate_detail(assignment: Assignment, viewer: User) -> dict:
+    """Return one candidate's sheets: states, and once visible the pre and post levels."""
+    panel = assignment.panel
+    rubric = session_rubric(panel.session)
+    examiners = panel_examiners(panel)
+    sheets = {s.examiner_id: s for s in assignment.sheets}
+    states = {uid: s.status for uid, s in sheets.items()}
+    counted = tally({e["id"] for e in examiners if e["required"]}, states, panel_quorum(panel))
+    visible = counted.complete and can_see_colleagues(assignment, viewer)
+    rows = []
+    for e in examiners:
+        sheet = sheets.get(e["id"])
+        row = {"examiner": e["username"], "name": e["name"], "id": e["id"],
+               "state": sheet.status if sheet else "not_started", "pre": {}, "post": {}}
+        if visible and sheet is not None and sheet.status == "submitted":
+            for s in sheet.scores:
+                if s.phase == "pre":
+                    row["pre"][s.criterion_code] = {"level": s.level, "note": s.note}
+                else:
+                    row["post"][s.criterion_code] = {"level": s.level, "reason": s.reason,
+                                                     "at": s.updated_at}
+        rows.append(row)
+    pre = {r["id"]: {c: v["level"] for c, v in r["pre"].items()} for r in rows if r["pre"]}
+    flagged = discrepancies(rubric, pre) if visible else {}
+    computed = None
+    if visible and pre:
+        effective = {r["id"]: {**{c: v["level"] for c, v in r["pre"].items()},
+                               **{c: v["level"] for c, v in r["post"].items()}}
+                     for r in rows if r["pre"]}
+        try:
+            computed = rubric.final_score(effective)
+        except ValueError:
+            computed = None
+    return {"rubric": rubric, "examiners": rows, "tally": counted, "visible": visible,
+            "discrepancies": flagged, "computed_score": computed,
+            "spreads": _spreads(rubric, pre) if visible else {}}
+
+
+def _spreads(rubric: Rubric, pre: dict) -> dict[str, int]:
+    out = {}
+    for code in rubric.codes:
+        levels = [s[code] for s in pre.values() if code in s]
+        if levels:
+            out[code] = max(levels) - min(levels)
+    return out
+
+
+LONG_HEADER = ("candidate", "examiner", "criterion", "score", "phase")
+
+
+def long_score_rows(session, panel: Panel | None = None) -> list[list]:
+    """Return the long scores (candidate, examiner, criterion, score, phase) of submitted sheets.
+
+    ``pre`` rows are the independent scores; ``post`` rows are the scores after discussion
+    (a revision where there is one, else the unchanged pre score), for every submitted sheet,
+    so that ``scoring stats --phase post`` sees the complete post-discussion data.
+    """
+    rubric = session_rubric(session)
+    order = {c: i for i, c in enumerate(rubric.codes)}
+    query = (
+        select(Candidate.participant_number, User.username, Score.criterion_code, Score.level,
+               Score.phase, Assignment.panel_id, Assignment.position, PanelMember.position)
+        .select_from(Score)
+        .join(ScoreSheet, ScoreSheet.id == Score.sheet_id)
+        .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
+        .join(Candidate, Candidate.id == Assignment.candidate_id)
+        .join(User, User.id == ScoreSheet.examiner_id)
+        .outerjoin(PanelMember, (PanelMember.panel_id == Assignment.panel_id)
+                   & (PanelMember.user_id == ScoreSheet.examiner_id))
+        .where(Assignment.session_id == session.id, ScoreSheet.status == "submitted"))
+    if panel is not None:
+        query = query.where(Assignment.panel_id == panel.id)
+    pre, post = {}, {}
+    for number, username, code, level, phase, pid, pos, seat in db.session.execute(query):
+        key = (pid, pos, number, seat or 0, username, order.get(code, 99), code)
+        (pre if phase == "pre" else post)[key] = level
+    out = []
+    for key in sorted(pre):
+        out.append([key[2], key[4], key[6], pre[key], "pre"])
+    for key in sorted(pre):
+        out.append([key[2], key[4], key[6], post.get(key, pre[key]), "post"])
+    return out

@@ -1,0 +1,254 @@
+"""The panel chair: live board, one candidate's reconciliation, agreement reports, exports.
+
+Access: a panel's chair for their panel (and its session's report and exports); administrators
+may read everything but change nothing. Anyone else gets 403 (wrong role) or 404 (a panel that
+is not theirs: nothing leaks about it).
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from .. import agreement, interpret, reports_data, workflow
+from ..exports import results_table, table_bytes
+from ..extensions import db
+from ..forms_chair import ActionForm, OverrideForm
+from ..i18n import current_language
+from ..models import Assignment, InterviewSession, Panel
+from ..results import session_results
+from .util import request_info, role_required
+
+bp = Blueprint("chair", __name__, url_prefix="/chair")
+FORMATS = {"csv": "text/csv; charset=utf-8",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _panel(panel_id: int, write: bool = False) -> Panel:
+    """Return a panel the user chairs (admins: any panel, read-only)."""
+    panel = db.session.get(Panel, panel_id)
+    if panel is None:
+        abort(404)
+    if current_user.role == "admin":
+        if write:
+            abort(403)
+        return panel
+    if panel.chair_id != current_user.id:
+        abort(404)
+    return panel
+
+
+def _assignment(assignment_id: int, write: bool = False) -> Assignment:
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None:
+        abort(404)
+    _panel(assignment.panel_id, write)
+    return assignment
+
+
+def _session(session_id: int) -> InterviewSession:
+    """Return a session the user may report on: admins, or a chair of one of its panels."""
+    session = db.session.get(InterviewSession, session_id)
+    if session is None:
+        abort(404)
+    if current_user.role != "admin" and not any(p.chair_id == current_user.id
+                                                for p in session.panels):
+        abort(404)
+    return session
+
+
+def _target() -> float:
+    """Return the chair's target reliability from ?target=, default 0.80, kept in 0.50-0.99."""
+    try:
+        value = float(request.args.get("target", agreement.DEFAULT_TARGET))
+    except ValueError:
+        return agreement.DEFAULT_TARGET
+    return min(max(value, 0.5), 0.99) if value == value else agreement.DEFAULT_TARGET
+
+
+@bp.route("/panels/<int:panel_id>")
+@role_required("chair", "admin")
+def panel(panel_id: int):
+    """Show the live board of a panel (refreshed by static/js/board.js)."""
+    panel = _panel(panel_id)
+    data = reports_data.board(panel, current_user, current_app.config["LIVE_FEEDBACK_MIN_SHEETS"])
+    return render_template("chair/panel.html", panel=panel, board=data, i=interpret)
+
+
+@bp.route("/panels/<int:panel_id>/state")
+@role_required("chair", "admin")
+def board_state(panel_id: int):
+    """Return the board as JSON: states, quorum, discrepancy flags, provisional deviations."""
+    panel = _panel(panel_id)
+    data = reports_data.board(panel, current_user, current_app.config["LIVE_FEEDBACK_MIN_SHEETS"])
+    response = jsonify(data)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/candidates/<int:assignment_id>")
+@role_required("chair", "admin")
+def candidate(assignment_id: int):
+    """Show one candidate: sheet states, then the scores, discrepancies and actions."""
+    assignment = _assignment(assignment_id)
+    detail = reports_data.candidate_detail(assignment, current_user)
+    return render_template("chair/candidate.html", a=assignment, d=detail, i=interpret,
+                           form=ActionForm(), override=OverrideForm(), lang=current_language())
+
+
+def _act(assignment_id: int, verb):
+    assignment = _assignment(assignment_id, write=True)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    verb(assignment, current_user._get_current_object(), info=request_info())
+    db.session.commit()
+    return redirect(url_for(".candidate", assignment_id=assignment_id))
+
+
+@bp.route("/candidates/<int:assignment_id>/discussion", methods=["POST"])
+@role_required("chair")
+def open_discussion(assignment_id: int):
+    """Open discussion of the candidate for the panel."""
+    return _act(assignment_id, workflow.open_discussion)
+
+
+@bp.route("/candidates/<int:assignment_id>/close", methods=["POST"])
+@role_required("chair")
+def close(assignment_id: int):
+    """Close the candidate with the formula's final score."""
+    return _act(assignment_id, workflow.close_candidate)
+
+
+@bp.route("/candidates/<int:assignment_id>/override", methods=["POST"])
+@role_required("chair")
+def override(assignment_id: int):
+    """Override the final score by hand, with a reason."""
+    assignment = _assignment(assignment_id, write=True)
+    form = OverrideForm()
+    if form.validate_on_submit():
+        workflow.override_final_score(assignment, current_user._get_current_object(),
+                                      float(form.score.data), form.reason.data,
+                                      info=request_info())
+        db.session.commit()
+        return redirect(url_for(".candidate", assignment_id=assignment_id))
+    detail = reports_data.candidate_detail(assignment, current_user)
+    return render_template("chair/candidate.html", a=assignment, d=detail, i=interpret,
+                           form=ActionForm(), override=form, lang=current_language()), 400
+
+
+@bp.route("/panels/<int:panel_id>/report")
+@role_required("chair", "admin")
+def panel_report(panel_id: int):
+    """Show the agreement report of a panel."""
+    panel = _panel(panel_id)
+    report = agreement.panel_report(panel, _target())
+    return render_template("chair/panel_report.html", panel=panel, r=report, i=interpret,
+                           charts=interpret.panel_charts(report), lang=current_language())
+
+
+@bp.route("/panels/<int:panel_id>/report.pdf")
+@role_required("chair", "admin")
+def panel_report_pdf(panel_id: int):
+    """Return the agreement report of a panel as a PDF."""
+    panel = _panel(panel_id)
+    report = agreement.panel_report(panel, _target())
+    html = render_template("chair/report_pdf.html", r=report, i=interpret,
+                           charts=interpret.panel_charts(report), lang=current_language())
+    return _pdf(html, f"{panel.session.code}-{panel.name}-report.pdf")
+
+
+@bp.route("/sessions/<int:session_id>/report")
+@role_required("chair", "admin")
+def session_report(session_id: int):
+    """Show the agreement report of a session: every panel side by side."""
+    session = _session(session_id)
+    report = agreement.session_report(session, _target())
+    return render_template("chair/session_report.html", session=session, r=report, i=interpret,
+                           chart=interpret.session_chart(report), lang=current_language())
+
+
+@bp.route("/sessions/<int:session_id>/report.pdf")
+@role_required("chair", "admin")
+def session_report_pdf(session_id: int):
+    """Return the agreement report of a session as a PDF."""
+    session = _session(session_id)
+    report = agreement.session_report(session, _target())
+    html = render_template("chair/session_pdf.html", r=report, i=interpret,
+                           chart=interpret.session_chart(report), lang=current_language())
+    return _pdf(html, f"{session.code}-report.pdf")
+
+
+def _pdf(html: str, filename: str):
+    from ..reports.render import render_pdf
+
+    env = current_app.jinja_env
+    css = env.loader.get_source(env, "chair/report.css")[0]
+    pdf = render_pdf(html, css).pdf
+    return current_app.response_class(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{_safe(filename)}"'})
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in name)
+
+
+def _download(data: bytes, fmt: str, filename: str):
+    return current_app.response_class(data, mimetype=FORMATS[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{_safe(filename)}"'})
+
+
+def _fmt(fmt: str) -> str:
+    if fmt not in FORMATS:
+        abort(404)
+    return fmt
+
+
+@bp.route("/panels/<int:panel_id>/scores.<fmt>")
+@role_required("chair", "admin")
+def panel_scores(panel_id: int, fmt: str):
+    """Download the panel's raw pre- and post-discussion scores in long format."""
+    panel = _panel(panel_id)
+    rows = reports_data.long_score_rows(panel.session, panel)
+    return _download(table_bytes(reports_data.LONG_HEADER, rows, _fmt(fmt)), fmt,
+                     f"{panel.session.code}-{panel.name}-scores.{fmt}")
+
+
+@bp.route("/sessions/<int:session_id>/scores.<fmt>")
+@role_required("chair", "admin")
+def session_scores(session_id: int, fmt: str):
+    """Download the session's raw pre- and post-discussion scores in long format."""
+    session = _session(session_id)
+    rows = reports_data.long_score_rows(session)
+    return _download(table_bytes(reports_data.LONG_HEADER, rows, _fmt(fmt)), fmt,
+                     f"{session.code}-scores.{fmt}")
+
+
+@bp.route("/panels/<int:panel_id>/results.<fmt>")
+@role_required("chair", "admin")
+def panel_results(panel_id: int, fmt: str):
+    """Download the panel's ranked results with the formula's inputs."""
+    panel = _panel(panel_id)
+    header, rows = results_table(session_results(panel.session, panel),
+                                 workflow.session_rubric(panel.session).codes)
+    return _download(table_bytes(header, rows, _fmt(fmt)), fmt,
+                     f"{panel.session.code}-{panel.name}-results.{fmt}")
+
+
+@bp.route("/sessions/<int:session_id>/results.<fmt>")
+@role_required("chair", "admin")
+def session_results_export(session_id: int, fmt: str):
+    """Download the session's ranked results with the formula's inputs."""
+    session = _session(session_id)
+    header, rows = results_table(session_results(session),
+                                 workflow.session_rubric(session).codes)
+    return _download(table_bytes(header, rows, _fmt(fmt)), fmt, f"{session.code}-results.{fmt}")
+
