@@ -279,6 +279,10 @@ def audit_verify_command(as_json) -> None:
         sys.exit(1)
 
 
+from .cli_documents import export_sheets_command  # noqa: E402  (needs export_group)
+
+export_group.add_command(export_sheets_command)
+
 export_group.add_command(export_scores_command)
 
 COMMANDS = (init_command, demo_command, rubric_group, import_command, user_group, export_group,

@@ -36,6 +36,8 @@ BLUEPRINTS = [
     "manage_imports",
     "public",
     "reset",
+    "verify",
+    "documents",
     "chair",
     "discussion",
 ]

@@ -1,0 +1,241 @@
+"""Plain-data contexts of the signed documents: the only code here that reads the database.
+
+Each builder returns nested dicts, lists, strings, numbers and dates, in one language. Their
+canonical JSON is the document's source: unchanged data gives the same hash, so the stored
+document is served again instead of a new rendering.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import math
+import warnings
+from collections import defaultdict
+
+import numpy as np
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Assignment, ConflictDeclaration, InterviewSession, Panel, ScoreSheet
+from ..results import effective_scores
+from ..rubrics import Rubric
+from ..stats import panel_analysis
+from ..workflow.audit import canonical_json
+from ..workflow.sessions import panel_quorum, session_rubric
+
+__all__ = ["minutes_context", "recap_context", "sheet_context", "source_hash"]
+
+
+def source_hash(context: dict) -> str:
+    """Return the SHA-256 of the context's canonical JSON."""
+    return hashlib.sha256(canonical_json(context).encode("utf-8")).hexdigest()
+
+
+def _session(session: InterviewSession) -> dict:
+    return {"id": session.id, "code": session.code, "name": session.name,
+            "held_on": session.held_on, "place": session.place}
+
+
+def _panel(panel: Panel) -> dict:
+    return {"id": panel.id, "name": panel.name, "room": panel.room,
+            "chair": panel.chair.full_name if panel.chair else None}
+
+
+def _candidate(assignment: Assignment) -> dict:
+    c = assignment.candidate
+    return {"participant_number": c.participant_number, "name": c.name,
+            "position": c.position_applied}
+
+
+def _rubric(rubric: Rubric, lang: str) -> dict:
+    return {"title": rubric.title.get(lang), "id": rubric.id, "version": rubric.version,
+            "hash": rubric.content_hash, "min": rubric.scale.min, "max": rubric.scale.max,
+            "method": rubric.combination.method, "decimals": rubric.combination.decimals}
+
+
+def _person(user) -> dict:
+    return {"name": user.full_name, "username": user.username, "nip": user.nip}
+
+
+def _png_uri(data: bytes | None) -> str | None:
+    if not data:
+        return None
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def sheet_context(sheet: ScoreSheet, lang: str = "id") -> dict:
+    """Return the data of an examiner's submitted score sheet."""
+    assignment = sheet.assignment
+    session = assignment.panel.session
+    rubric = session_rubric(session)
+    scores = {s.criterion_code: s for s in sheet.scores if s.phase == "pre"}
+    criteria = []
+    for criterion in rubric.criteria:
+        score = scores.get(criterion.code)
+        level = score.level if score else None
+        criteria.append({
+            "code": criterion.code, "name": criterion.name.get(lang), "weight": criterion.weight,
+            "level": level,
+            "label": rubric.scale.label(level).get(lang) if level is not None else None,
+            "anchor": criterion.anchor(level).get(lang) if level is not None else None,
+            "note": score.note if score else "",
+        })
+    levels = {c["code"]: c["level"] for c in criteria if c["level"] is not None}
+    total = rubric.final_score({sheet.examiner_id: levels}) if len(levels) == len(criteria) \
+        else None
+    return {
+        "kind": "sheet", "lang": lang,
+        "session": _session(session), "panel": _panel(assignment.panel),
+        "candidate": _candidate(assignment), "rubric": _rubric(rubric, lang),
+        "examiner": _person(sheet.examiner), "criteria": criteria, "total": total,
+        "submitted_at": sheet.submitted_at, "content_hash": sheet.content_hash,
+        "signature": _png_uri(sheet.signature_png),
+    }
+
+
+def recap_context(assignment: Assignment, lang: str = "id") -> dict:
+    """Return the data of a candidate's recap: every examiner, pre and post, the final score."""
+    panel = assignment.panel
+    rubric = session_rubric(panel.session)
+    members = {m.user_id: m.user for m in panel.members}
+    sheets = sorted(assignment.sheets, key=lambda s: (s.examiner.full_name, s.examiner_id))
+    examiners, counted = [], {}
+    for sheet in sheets:
+        pre = {s.criterion_code: s.level for s in sheet.scores if s.phase == "pre"}
+        post = {s.criterion_code: {"level": s.level, "reason": s.reason}
+                for s in sheet.scores if s.phase == "post"}
+        examiners.append({"name": sheet.examiner.full_name, "status": sheet.status,
+                          "pre": pre, "post": post, "submitted_at": sheet.submitted_at,
+                          "content_hash": sheet.content_hash})
+        if sheet.status == "submitted":
+            counted[sheet.examiner_id] = effective_scores(sheet)
+    means = rubric.criterion_means(counted) if counted else {}
+    criteria = [{"code": c.code, "name": c.name.get(lang), "weight": c.weight,
+                 "mean": None if means.get(c.code) is None else round(means[c.code], 4)}
+                for c in rubric.criteria]
+    complete = bool(counted) and all(c["mean"] is not None for c in criteria)
+    computed = rubric.final_score(counted) if complete else None
+    override = None
+    if assignment.override_score is not None:
+        override = {"score": assignment.override_score, "reason": assignment.override_reason,
+                    "by": _name(members, assignment.override_by_id, panel)}
+    final = assignment.override_score if override else (
+        assignment.final_score if assignment.final_score is not None else computed)
+    return {
+        "kind": "recap", "lang": lang,
+        "session": _session(panel.session), "panel": _panel(panel),
+        "candidate": _candidate(assignment), "rubric": _rubric(rubric, lang),
+        "status": assignment.status, "closed_at": assignment.closed_at,
+        "closed_by": _name(members, assignment.closed_by_id, panel),
+        "quorum": panel_quorum(panel), "submitted": len(counted),
+        "examiners": examiners, "criteria": criteria,
+        "weight_total": sum(c.weight for c in rubric.criteria),
+        "computed_score": computed, "final_score": final, "override": override,
+        "chair": panel.chair.full_name if panel.chair else None,
+    }
+
+
+def _name(members: dict, user_id: int | None, panel: Panel) -> str | None:
+    if user_id is None:
+        return None
+    if panel.chair and panel.chair.id == user_id:
+        return panel.chair.full_name
+    user = members.get(user_id)
+    return user.full_name if user else f"#{user_id}"
+
+
+def minutes_context(session: InterviewSession, panel: Panel | None = None,
+                    lang: str = "id") -> dict:
+    """Return the data of the minutes (berita acara) of a session, or of one of its panels."""
+    rubric = session_rubric(session)
+    panels = [panel] if panel is not None else list(session.panels)
+    return {
+        "kind": "minutes", "lang": lang, "session": _session(session),
+        "rubric": _rubric(rubric, lang), "scope": "panel" if panel is not None else "session",
+        "panels": [_panel_minutes(p, rubric) for p in panels],
+    }
+
+
+def _panel_minutes(panel: Panel, rubric: Rubric) -> dict:
+    assignments = list(panel.assignments)
+    sheets = [s for a in assignments for s in a.sheets]
+    declared = {(d.assignment_id, d.examiner_id): d for d in db.session.scalars(
+        select(ConflictDeclaration).where(
+            ConflictDeclaration.assignment_id.in_([a.id for a in assignments])))} \
+        if assignments else {}
+    by_examiner = defaultdict(int)
+    for sheet in sheets:
+        by_examiner[sheet.examiner_id] += 1
+    members = [{"name": m.user.full_name, "nip": m.user.nip,
+                "role": "chair" if panel.chair_id == m.user_id else "member",
+                "present": by_examiner[m.user_id] > 0,
+                "submitted": sum(1 for s in sheets
+                                 if s.examiner_id == m.user_id and s.status == "submitted")}
+               for m in panel.members]
+    if panel.chair is not None and all(m.user_id != panel.chair_id for m in panel.members):
+        members.insert(0, {"name": panel.chair.full_name, "nip": panel.chair.nip,
+                           "role": "chair", "present": True, "submitted": 0})
+    recusals = []
+    candidates = []
+    for a in assignments:
+        for s in a.sheets:
+            if s.status == "recused":
+                d = declared.get((a.id, s.examiner_id))
+                recusals.append({"participant_number": a.candidate.participant_number,
+                                 "examiner": s.examiner.full_name,
+                                 "relationship": d.relationship if d else "other"})
+        submitted = [s for s in a.sheets if s.status == "submitted"]
+        if not submitted and a.status == "pending":
+            continue
+        final = a.override_score if a.override_score is not None else a.final_score
+        candidates.append({"participant_number": a.candidate.participant_number,
+                           "name": a.candidate.name, "status": a.status,
+                           "submitted": len(submitted), "final_score": final})
+    return {"id": panel.id, "name": panel.name, "room": panel.room,
+            "chair": panel.chair.full_name if panel.chair else None,
+            "members": members, "recusals": recusals, "candidates": candidates,
+            "agreement": agreement_summary(panel, rubric)}
+
+
+def agreement_summary(panel: Panel, rubric: Rubric) -> dict:
+    """Return ICC(2,k) and Krippendorff's alpha (interval) on the panel's pre-discussion scores."""
+    examiners = [m.user_id for m in panel.members]
+    rows = []
+    for a in panel.assignments:
+        cells = np.full((len(examiners), len(rubric.codes)), np.nan)
+        for s in a.sheets:
+            if s.status != "submitted" or s.examiner_id not in examiners:
+                continue
+            for score in s.scores:
+                if score.phase == "pre" and score.criterion_code in rubric.codes:
+                    cells[examiners.index(s.examiner_id),
+                          rubric.codes.index(score.criterion_code)] = score.level
+        if np.sum(~np.isnan(cells).all(axis=1)) >= 2:
+            rows.append(cells)
+    if len(rows) < 3 or len(examiners) < 2:
+        return {"enough": False, "n_candidates": len(rows)}
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # degenerate panels give NaN + reason
+        analysis = panel_analysis(np.stack(rows), (rubric.scale.min, rubric.scale.max))
+    form = analysis.overall.icc["ICC(2,k)"]
+    alpha = analysis.overall.alpha_interval.value
+    return {"enough": True, "n_candidates": len(rows), "n_examiners": len(examiners),
+            "icc": _finite(form.value), "icc_low": _finite(form.ci_low),
+            "icc_high": _finite(form.ci_high), "alpha": _finite(alpha),
+            "reading": _reading(form.value)}
+
+
+def _finite(value) -> float | None:
+    return round(float(value), 3) if value is not None and math.isfinite(value) else None
+
+
+def _reading(icc: float) -> str:
+    """Classify ICC after Koo & Li (2016): poor, moderate, good, excellent."""
+    if icc is None or not math.isfinite(icc):
+        return "undefined"
+    if icc < 0.5:
+        return "poor"
+    if icc < 0.75:
+        return "moderate"
+    return "good" if icc < 0.9 else "excellent"

@@ -1,0 +1,181 @@
+"""Bulk export: every submitted sheet of a session (or a panel) as one ZIP of signed PDFs.
+
+The same loop serves the command line (``scoring export sheets``) and background jobs started
+from the web. A job runs in a thread of the app server process that started it; its row in
+``export_job`` carries the progress, so any app server can show it, and a reload of the page
+finds it again. A job whose process died stays ``running``: start a new one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import threading
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Assignment, ExportJob, InterviewSession, Panel, ScoreSheet, User, utcnow
+from .audit import RequestInfo, record
+from .documents import issue_sheet_document, new_token, short_code
+from .errors import WorkflowError
+
+__all__ = ["ExportError", "export_file", "export_sheet_ids", "launch_export", "run_export",
+           "start_export", "write_sheets_zip"]
+
+
+class ExportError(WorkflowError):
+    """One document of a bulk export failed; the message names it."""
+
+    def __init__(self, label: str, cause: Exception):
+        why = type(cause).__name__ + ": " + str(cause)
+        super().__init__("export_failed", _l("Export stopped at %(doc)s: %(why)s",
+                                             doc=label, why=why), 500)
+        self.label = label
+
+
+def export_sheet_ids(session: InterviewSession, panel: Panel | None = None) -> list[int]:
+    """Return the ids of the submitted sheets to export, in panel and interview order."""
+    query = (select(ScoreSheet.id)
+             .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
+             .join(User, User.id == ScoreSheet.examiner_id)
+             .where(ScoreSheet.session_id == session.id, ScoreSheet.status == "submitted")
+             .order_by(Assignment.panel_id, Assignment.position, User.username))
+    if panel is not None:
+        query = query.where(Assignment.panel_id == panel.id)
+    return list(db.session.scalars(query))
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^\w.-]+", "_", name).strip("_") or "_"
+
+
+def _label(sheet: ScoreSheet) -> str:
+    a = sheet.assignment
+    return (f"sheet #{sheet.id} ({a.panel.name}, candidate {a.candidate.participant_number}, "
+            f"examiner {sheet.examiner.username})")
+
+
+def write_sheets_zip(session: InterviewSession, panel: Panel | None, output: Path, *,
+                     lang: str = "id", base_url: str | None = None, actor: User | None = None,
+                     info: RequestInfo | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> int:
+    """Issue (or reuse) every sheet's signed PDF and write them to ``output`` as a ZIP.
+
+    Each document is committed as it is issued. On a failure the partial file is removed and
+    :class:`ExportError` names the document. Returns the number of sheets written.
+    """
+    ids = export_sheet_ids(session, panel)
+    output = Path(output)
+    partial = output.with_name(output.name + ".part")
+    manifest = io.StringIO()
+    writer = csv.writer(manifest)
+    writer.writerow(["file", "panel", "participant_number", "examiner", "verification_code",
+                     "sha256"])
+    try:
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED) as archive:
+            for done, sheet_id in enumerate(ids, start=1):
+                sheet = db.session.get(ScoreSheet, sheet_id)
+                label = _label(sheet)
+                a = sheet.assignment
+                name = (f"{_safe(a.panel.name)}/{_safe(a.candidate.participant_number)}_"
+                        f"{_safe(sheet.examiner.username)}.pdf")
+                row = [name, a.panel.name, a.candidate.participant_number,
+                       sheet.examiner.username]
+                try:
+                    document = issue_sheet_document(sheet, lang, actor=actor, info=info,
+                                                    base_url=base_url)
+                    pdf, token, digest = document.pdf, document.token, document.sha256
+                    db.session.commit()
+                except Exception as exc:
+                    db.session.rollback()
+                    raise ExportError(label, exc) from exc
+                archive.writestr(name, pdf)
+                writer.writerow(row + [short_code(token), digest])
+                if progress is not None:
+                    progress(done, len(ids))
+            archive.writestr("manifest.csv", manifest.getvalue())
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
+    return len(ids)
+
+
+def export_file(job: ExportJob) -> Path:
+    """Return where the ZIP of ``job`` is (or will be) written."""
+    return Path(current_app.instance_path) / "exports" / f"{job.token}.zip"
+
+
+def start_export(session: InterviewSession, panel: Panel | None, actor: User | None, *,
+                 info: RequestInfo | None = None) -> ExportJob:
+    """Create a queued export job for the session's (or panel's) submitted sheets."""
+    if panel is not None and panel.session_id != session.id:
+        raise WorkflowError("not_found", _l("No such panel in this session."), 404)
+    total = len(export_sheet_ids(session, panel))
+    if total == 0:
+        raise WorkflowError("nothing_to_export", _l("No submitted sheet to export yet."))
+    job = ExportJob(token=new_token(), session_id=session.id,
+                    panel_id=panel.id if panel else None,
+                    requested_by_id=actor.id if actor else None, status="queued", total=total)
+    db.session.add(job)
+    db.session.flush()
+    record("export.start", actor, job, {"panel": panel.name if panel else None, "total": total},
+           session_id=session.id, info=info)
+    return job
+
+
+def run_export(job_id: int, base_url: str | None = None, lang: str = "id") -> ExportJob:
+    """Run a queued job to the end, recording progress in its row (call in an app context)."""
+    job = db.session.get(ExportJob, job_id)
+    job.status, job.done = "running", 0
+    db.session.commit()
+    session = db.session.get(InterviewSession, job.session_id)
+    panel = db.session.get(Panel, job.panel_id) if job.panel_id else None
+    actor = db.session.get(User, job.requested_by_id) if job.requested_by_id else None
+    target = export_file(job)
+    target.parent.mkdir(parents=True, exist_ok=True)
+
+    def progress(done: int, total: int) -> None:
+        db.session.execute(ExportJob.__table__.update().where(ExportJob.id == job_id)
+                           .values(done=done, total=total))
+        db.session.commit()
+
+    try:
+        write_sheets_zip(session, panel, target, lang=lang, base_url=base_url, actor=actor,
+                         progress=progress)
+    except Exception as exc:
+        db.session.rollback()
+        message = str(exc.message) if isinstance(exc, WorkflowError) else repr(exc)
+        current_app.logger.error("export job %s failed: %s", job_id, message)
+        _finish(job_id, "failed", error=message[:2000])
+    else:
+        _finish(job_id, "done", path=str(target))
+    return db.session.get(ExportJob, job_id)
+
+
+def _finish(job_id: int, status: str, **values) -> None:
+    db.session.execute(ExportJob.__table__.update().where(ExportJob.id == job_id)
+                       .values(status=status, finished_at=utcnow(), **values))
+    db.session.commit()
+
+
+def launch_export(app: Flask, job_id: int, base_url: str | None,
+                  lang: str = "id") -> threading.Thread:
+    """Run the job in a background thread of this process and return the thread."""
+
+    def work() -> None:
+        with app.app_context():
+            try:
+                run_export(job_id, base_url, lang)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=work, name=f"export-{job_id}", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,225 @@
+"""Signed documents: issue (render, seal, store once), find by code, check an uploaded PDF."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app, has_request_context, request
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Assignment, Document, InterviewSession, Panel, ScoreSheet, User
+from ..reports import context as contexts
+from ..reports.qr import qr_data_uri
+from ..reports.render import render_pdf
+from ..reports.signing import SigningError, SigningKey, Verdict, load_signing_key, sign_pdf
+from ..reports.signing import validate_pdf as validate_signature
+from .audit import RequestInfo, record
+from .errors import WorkflowError
+
+__all__ = [
+    "UploadCheck", "can_download_minutes", "can_download_recap", "can_download_sheet",
+    "check_upload", "document_by_code", "institution_key", "issue_minutes_document",
+    "issue_recap_document", "issue_sheet_document", "short_code", "verify_base_url",
+]
+
+# Crockford's base32, lower case: no i, l, o, u, so a printed code reads back unambiguously.
+ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+TOKEN_LENGTH = 26  # 130 random bits
+SHORT_LENGTH = 10  # printed: 50 bits, enough to find one document among millions
+LANGS = ("id", "en")
+
+
+def new_token() -> str:
+    """Return a random, unguessable document token."""
+    return "".join(secrets.choice(ALPHABET) for _ in range(TOKEN_LENGTH))
+
+
+def short_code(token: str) -> str:
+    """Return the printed short code: the token's first ten characters, grouped, upper case."""
+    head = token[:SHORT_LENGTH].upper()
+    return f"{head[:5]}-{head[5:]}"
+
+
+def normalise_code(code: str) -> str:
+    """Return ``code`` as typed by a person, in token form (case, dashes, look-alikes)."""
+    text = "".join(ch for ch in (code or "").strip().lower() if ch not in "- \t")
+    return text.translate(str.maketrans({"i": "1", "l": "1", "o": "0", "u": "v"}))
+
+
+def document_by_code(code: str) -> Document | None:
+    """Return the document with this token or printed short code, or None."""
+    text = normalise_code(code)
+    if not (SHORT_LENGTH <= len(text) <= TOKEN_LENGTH) or set(text) - set(ALPHABET):
+        return None
+    if len(text) == TOKEN_LENGTH:
+        return db.session.scalar(select(Document).where(Document.token == text))
+    found = db.session.scalars(
+        select(Document).where(Document.token.startswith(text)).limit(2)).all()
+    return found[0] if len(found) == 1 else None
+
+
+def institution_key() -> SigningKey:
+    """Return the institution's signing key (configured PKCS#12, else instance/signing)."""
+    config = current_app.config
+    folder = Path(current_app.instance_path) / config["SIGNING_DIR"]
+    try:
+        return load_signing_key(folder, config.get("SIGNING_PKCS12"),
+                                config.get("SIGNING_PKCS12_PASSPHRASE"))
+    except SigningError as exc:
+        current_app.logger.error("%s", exc)
+        raise WorkflowError("no_signing_key", _l(
+            "Documents cannot be signed: the institution's signing key is missing. "
+            "Ask the administrator to run `scoring init`."), 503) from exc
+
+
+def verify_base_url() -> str:
+    """Return the public address the QR codes point to (PUBLIC_BASE_URL, else this request)."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/")
+    if has_request_context():
+        return request.url_root.rstrip("/")
+    server = current_app.config.get("SERVER_NAME")
+    scheme = current_app.config.get("PREFERRED_URL_SCHEME", "http")
+    return f"{scheme}://{server}" if server else "http://localhost:5000"
+
+
+def _verify_url(base: str, token: str) -> str:
+    # Built by hand: background jobs and the CLI have no request to build a URL from.
+    return f"{base}/verify/{token}"
+
+
+def _existing(kind: str, digest: str, links: dict) -> Document | None:
+    query = select(Document).where(Document.kind == kind, Document.source_hash == digest)
+    for name, value in links.items():
+        column = getattr(Document, name)
+        query = query.where(column.is_(None) if value is None else column == value)
+    return db.session.scalars(query.order_by(Document.id).limit(1)).first()
+
+
+def _issue(kind: str, data: dict, *, lang: str, base_url: str | None, actor: User | None,
+           info: RequestInfo | None, participant_number: str | None, **links) -> Document:
+    """Render, seal and store a document once; the same data returns the stored one."""
+    if lang not in LANGS:
+        raise WorkflowError("bad_lang", _l("Unknown language."), 400)
+    base = base_url or verify_base_url()
+    digest = contexts.source_hash({"data": data, "verify": base})
+    found = _existing(kind, digest, {**links, "lang": lang})
+    if found is not None:
+        return found
+    key = institution_key()
+    token = new_token()
+    url = _verify_url(base, token)
+    env = current_app.jinja_env
+    css = env.loader.get_source(env, "reports/document.css")[0]
+    with force_locale(lang):
+        html = env.get_template(f"reports/{kind}.html").render(
+            doc=data, lang=lang, verify_url=url, short_code=short_code(token),
+            qr=qr_data_uri(url), seal_subject=key.subject, verify_base=base)
+    rendered = render_pdf(html, css)
+    place = data["session"]["place"]
+    pdf = sign_pdf(rendered.pdf, key, rendered.signature_box, rendered.signature_page or 0,
+                   reason=f"{kind} {data['session']['code']}", location=place)
+    document = Document(
+        kind=kind, token=token, session_id=data["session"]["id"], lang=lang,
+        participant_number=participant_number, source_hash=digest,
+        sha256=hashlib.sha256(pdf).hexdigest(), pdf=pdf, signed=True, **links)
+    db.session.add(document)
+    db.session.flush()
+    record("document.issue", actor, document,
+           {"kind": kind, "lang": lang, "sha256": document.sha256,
+            "participant_number": participant_number},
+           session_id=document.session_id, info=info)
+    return document
+
+
+def issue_sheet_document(sheet: ScoreSheet, lang: str = "id", *, actor: User | None = None,
+                         info: RequestInfo | None = None,
+                         base_url: str | None = None) -> Document:
+    """Return the signed PDF of a submitted examiner sheet (issued once per content)."""
+    if sheet.status != "submitted":
+        raise WorkflowError("not_submitted", _l("Only a submitted sheet has a signed PDF."))
+    data = contexts.sheet_context(sheet, lang)
+    return _issue("sheet", data, lang=lang, base_url=base_url, actor=actor, info=info,
+                  participant_number=data["candidate"]["participant_number"],
+                  sheet_id=sheet.id, assignment_id=sheet.assignment_id,
+                  panel_id=sheet.assignment.panel_id)
+
+
+def issue_recap_document(assignment: Assignment, lang: str = "id", *,
+                         actor: User | None = None, info: RequestInfo | None = None,
+                         base_url: str | None = None) -> Document:
+    """Return the signed recap of a candidate closed by the chair."""
+    if assignment.status != "closed":
+        raise WorkflowError("not_closed", _l(
+            "The recap is issued once the chair has closed the candidate."))
+    data = contexts.recap_context(assignment, lang)
+    return _issue("recap", data, lang=lang, base_url=base_url, actor=actor, info=info,
+                  participant_number=data["candidate"]["participant_number"],
+                  assignment_id=assignment.id, panel_id=assignment.panel_id, sheet_id=None)
+
+
+def issue_minutes_document(session: InterviewSession, panel: Panel | None = None,
+                           lang: str = "id", *, actor: User | None = None,
+                           info: RequestInfo | None = None,
+                           base_url: str | None = None) -> Document:
+    """Return the signed minutes (berita acara) of a session or of one of its panels."""
+    data = contexts.minutes_context(session, panel, lang)
+    return _issue("minutes", data, lang=lang, base_url=base_url, actor=actor, info=info,
+                  participant_number=None, panel_id=panel.id if panel else None,
+                  assignment_id=None, sheet_id=None)
+
+
+def _is_chair(user: User, panel: Panel) -> bool:
+    return panel.chair_id == user.id
+
+
+def can_download_sheet(user: User, sheet: ScoreSheet) -> bool:
+    """Return whether ``user`` may download the sheet's PDF: its examiner, the chair, admins."""
+    if sheet.status != "submitted":
+        return False
+    return (user.role == "admin" or sheet.examiner_id == user.id
+            or _is_chair(user, sheet.assignment.panel))
+
+
+def can_download_recap(user: User, assignment: Assignment) -> bool:
+    """Return whether ``user`` may download a candidate's recap: the chair or admins."""
+    return user.role == "admin" or _is_chair(user, assignment.panel)
+
+
+def can_download_minutes(user: User, session: InterviewSession, panel: Panel | None) -> bool:
+    """Return whether ``user`` may download minutes: admins, or the chair of that panel."""
+    if user.role == "admin":
+        return True
+    return panel is not None and _is_chair(user, panel)
+
+
+@dataclass(frozen=True)
+class UploadCheck:
+    """The answer to an uploaded PDF: ``valid``, ``invalid`` or ``foreign``, and the document."""
+
+    status: str
+    code: str
+    reason: str
+    document: Document | None = None
+
+
+def check_upload(data: bytes) -> UploadCheck:
+    """Validate an uploaded PDF against the institution's certificate and the register."""
+    if not data.startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
+        return UploadCheck("foreign", "not_pdf", "not a PDF file")
+    verdict: Verdict = validate_signature(data, institution_key())
+    if not verdict.valid:
+        return UploadCheck(verdict.status, verdict.code, verdict.reason)
+    document = db.session.scalar(
+        select(Document).where(Document.sha256 == hashlib.sha256(data).hexdigest()))
+    if document is None:
+        return UploadCheck("invalid", "not_registered", "sealed by this institution, but not in "
+                                                       "its register of issued documents")
+    return UploadCheck("valid", verdict.code, verdict.reason, document)

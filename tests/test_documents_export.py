@@ -1,0 +1,131 @@
+"""Bulk export of signed sheets: background job with progress, CLI, clean failure."""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+
+from doc_helpers import BASE, signed_world
+from factories import PASSWORD
+from sqlalchemy import func, select
+
+from scoring.extensions import db
+from scoring.models import Document, ExportJob
+from scoring.reports.signing import validate_pdf
+from scoring.workflow.document_export import run_export, start_export
+from scoring.workflow.documents import institution_key
+
+
+def _login(client, username, password=PASSWORD):
+    client.post("/auth/logout")
+    client.post("/auth/login", data={"username": username, "password": password})
+
+
+def _zip_pdfs(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_background_export_with_progress_that_survives_reload(app, client):
+    with app.app_context():
+        world = signed_world(app, candidates=2)  # panel 1: 2 candidates x 3 examiners
+        session_id, panel_id = world.session.id, world.panels[0].id
+    _login(client, "ex11")
+    assert client.get(f"/documents/session/{session_id}").status_code == 404
+    _login(client, "chair1")
+    page = client.get(f"/documents/session/{session_id}")
+    assert page.status_code == 200 and b"Panel 1" in page.data and b"Panel 2" not in page.data
+    response = client.post(f"/documents/session/{session_id}", data={"panel": panel_id})
+    assert response.status_code == 302
+    job_url = response.headers["Location"]
+    token = job_url.rsplit("/", 1)[-1]
+    deadline = time.monotonic() + 60
+    while True:
+        progress = client.get(f"{job_url}/progress").get_json()
+        assert progress["total"] == 6 and 0 <= progress["done"] <= 6
+        if progress["status"] in ("done", "failed") or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert progress["status"] == "done", progress
+    reloaded = client.get(job_url)  # a reload finds the job by its token in the URL
+    assert reloaded.status_code == 200
+    assert b"<progress" in reloaded.data and b'value="6"' in reloaded.data
+    assert progress["download_url"].encode() in reloaded.data
+    assert b"js/export-progress.js" in reloaded.data
+    with client.get(progress["download_url"]) as download:
+        assert download.status_code == 200 and download.mimetype == "application/zip"
+        files = _zip_pdfs(download.data)
+    pdfs = {n: b for n, b in files.items() if n.endswith(".pdf")}
+    assert len(pdfs) == 6 and "manifest.csv" in files
+    assert all(name.startswith("Panel_1/P1-00") for name in pdfs)
+    with app.app_context():
+        key = institution_key()
+        assert all(validate_pdf(pdf, key).status == "valid" for pdf in pdfs.values())
+    _login(client, "chair2")
+    assert client.get(job_url).status_code == 404
+    assert client.get(f"/documents/exports/{token}/download").status_code == 404
+
+
+def test_cli_export_with_progress_bar_reuses_stored_documents(app, runner, tmp_path):
+    with app.app_context():
+        signed_world(app, candidates=2)
+    out = tmp_path / "sheets.zip"
+    args = ["export", "sheets", "--session", "S1", "--output", str(out), "--base-url", BASE]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert "Wrote 6 signed sheets" in result.output
+    first = _zip_pdfs(out.read_bytes())
+    assert len([n for n in first if n.endswith(".pdf")]) == 6
+    assert runner.invoke(args=args).exit_code == 0
+    assert _zip_pdfs(out.read_bytes()) == first  # the same documents, not re-rendered
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Document.id))) == 6
+    empty = runner.invoke(args=["export", "sheets", "--session", "S1", "--panel", "Panel 2",
+                                "--output", str(tmp_path / "none.zip")])
+    assert empty.exit_code != 0 and "no submitted sheet" in empty.output
+
+
+def _fail_on_second(monkeypatch):
+    import scoring.workflow.documents as documents
+
+    real, calls = documents.render_pdf, []
+
+    def flaky(html, css=""):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("font cache exploded")
+        return real(html, css)
+
+    monkeypatch.setattr(documents, "render_pdf", flaky)
+
+
+def test_a_failing_document_is_named_and_stops_cleanly(app, runner, tmp_path, monkeypatch):
+    with app.app_context():
+        signed_world(app, candidates=2)
+    _fail_on_second(monkeypatch)
+    out = tmp_path / "sheets.zip"
+    result = runner.invoke(args=["export", "sheets", "--session", "S1", "--output", str(out),
+                                 "--base-url", BASE])
+    assert result.exit_code == 1
+    assert "P1-001" in result.output and "examiner" in result.output
+    assert "font cache exploded" in result.output
+    assert not out.exists() and not list(tmp_path.glob("*.part"))
+    with app.app_context():  # the document issued before the failure is kept, valid
+        assert db.session.scalar(select(func.count(Document.id))) == 1
+
+
+def test_failed_job_records_the_document_and_leaves_no_file(app, monkeypatch):
+    with app.app_context():
+        world = signed_world(app, candidates=2)
+        job = start_export(world.session, world.panels[0], world.admin)
+        db.session.commit()
+        _fail_on_second(monkeypatch)
+        job = run_export(job.id, BASE)
+        assert job.status == "failed" and job.finished_at is not None
+        assert "P1-001" in job.error and "font cache exploded" in job.error
+        assert job.done == 1 and job.path is None
+        from scoring.workflow.document_export import export_file
+
+        assert not export_file(job).exists()
+        assert db.session.get(ExportJob, job.id).status == "failed"
