@@ -93,7 +93,7 @@ def test_results_show_each_panels_agreement(app, client, demo):
         assert panel in html
     assert "ICC(2,k)" in html and "ICC(2,1)" in html
     # 3 panels x three figures, each a number in Indonesian notation (0,xx) or a dash
-    figures = re.findall(r'class="num">(-?\d,\d\d|—) <span class="muted small">ICC', html)
+    figures = re.findall(r'class="num"><span>(-?\d,\d\d|—) <span class="muted small">ICC', html)
     assert len(figures) == 6 and all(f != "—" for f in figures)
 
 
