@@ -107,15 +107,16 @@ class LoginForm(Form):
 # --- Examiner scoring (issue 4) -------------------------------------------------------------
 
 from wtforms import RadioField, SelectField, TextAreaField  # noqa: E402
+from wtforms.fields.choices import SelectChoice  # noqa: E402
 from wtforms.validators import InputRequired, Optional, ValidationError  # noqa: E402
 
-RELATIONSHIP_CHOICES = (
-    ("none", _l("No relationship: I do not know this candidate")),
-    ("family", _l("Family")),
-    ("workplace", _l("Same workplace, now or before")),
-    ("acquaintance", _l("Prior acquaintance")),
-    ("other", _l("Other relationship (describe it)")),
-)
+RELATIONSHIP_CHOICES = [
+    SelectChoice("none", _l("No relationship: I do not know this candidate")),
+    SelectChoice("family", _l("Family")),
+    SelectChoice("workplace", _l("Same workplace, now or before")),
+    SelectChoice("acquaintance", _l("Prior acquaintance")),
+    SelectChoice("other", _l("Other relationship (describe it)")),
+]
 
 
 class ConflictForm(Form):
@@ -123,8 +124,9 @@ class ConflictForm(Form):
 
     relationship = RadioField(_l("Your relationship to this candidate"),
                               choices=RELATIONSHIP_CHOICES, validators=[InputRequired()])
+    # No Optional(): it would stop validate_detail from running on an empty field.
     detail = TextAreaField(_l("Details (required for another relationship)"),
-                           validators=[Optional(), Length(max=2000)])
+                           validators=[Length(max=2000)])
 
     def validate_detail(self, field) -> None:
         """Require a description when the relationship is 'other'."""
@@ -135,8 +137,8 @@ class ConflictForm(Form):
 class DecisionForm(Form):
     """A chair's decision on an amendment."""
 
-    decision = RadioField(_l("Decision"), choices=(("approve", _l("Approve")),
-                                                   ("reject", _l("Reject"))),
+    decision = RadioField(_l("Decision"), choices=[SelectChoice("approve", _l("Approve")),
+                                   SelectChoice("reject", _l("Reject"))],
                           validators=[InputRequired()])
     note = TextAreaField(_l("Note (required when rejecting)"),
                          validators=[Optional(), Length(max=2000)])
@@ -144,7 +146,8 @@ class DecisionForm(Form):
 
 def amendment_form(rubric, state: dict, lang: str):
     """Return a form class with a level and a note per criterion, and a reason."""
-    levels = [(str(v), f"{v} - {rubric.scale.label(v).get(lang)}") for v in rubric.scale.values]
+    levels = [SelectChoice(str(v), f"{v} - {rubric.scale.label(v).get(lang)}")
+              for v in rubric.scale.values]
 
     class AmendmentForm(Form):
         pass

@@ -10,7 +10,6 @@ from flask import (
     current_app,
     redirect,
     render_template,
-    send_from_directory,
     url_for,
 )
 from flask_babel import format_time, gettext
@@ -109,7 +108,6 @@ def amend(assignment_id: int):
 @bp.route("/sw.js")
 def service_worker():
     """Serve the service worker from /examine/ so that its scope covers the scoring pages."""
-    response = send_from_directory(data_dir("static") / "js", "sw.js",
-                                   mimetype="text/javascript", max_age=0)
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    script = (data_dir("static") / "js" / "sw.js").read_bytes()
+    return current_app.response_class(script, mimetype="text/javascript",
+                                      headers={"Cache-Control": "no-cache"})

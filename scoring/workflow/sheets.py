@@ -206,7 +206,9 @@ def save_draft(
     before = _current_state(sheet)
     _write_state(sheet, state)
     sheet.client_seq, sheet.client_id, sheet.updated_at = seq, client_id, utcnow()
-    changed = state_changes(before, state)
+    # A note without a level has no row to live in: it stays on the tablet until a level
+    # is chosen, so only what is stored counts as a change.
+    changed = state_changes(before, {c: v for c, v in state.items() if v["level"] is not None})
     if changed:  # a save that changes nothing only moves the sequence number on
         record("sheet.save_draft", examiner, sheet, {"seq": seq, "changes": changed},
                session_id=assignment.session_id, info=info)
