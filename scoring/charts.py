@@ -297,7 +297,7 @@ def agreement(
     lows = [r["low"] for r in rows if _finite(r.get("low"))]
     lows += [r["alpha"] for r in rows if _finite(r.get("alpha"))]
     lows += [r["value"] for r in rows if _finite(r.get("value"))]
-    lo = min([0.0] + [math.floor(v * 10) / 10 for v in lows])
+    lo = min([0.0] + [math.floor(v * 5) / 5 for v in lows])  # a multiple of 0.2
     sx = _scale(lo, 1.0, left, right)
     height = top + row_h * max(len(rows), 1) + 34
     shades = ("#f3f5f7", "#e5e9ee")
@@ -324,7 +324,7 @@ def agreement(
     lx = left + 40 + 6.5 * len(legend[0])
     body.append(_diamond(lx, 14, OKABE_ITO[1]))
     body.append(_text(lx + 10, 18, legend[1], 11))
-    for t in _nice_ticks(lo, 1.0):
+    for t in (round(lo + 0.2 * i, 10) for i in range(round((1.0 - lo) / 0.2) + 1)):
         x = sx(t)
         body.append(_el("line", x1=_r(x), x2=_r(x), y1=top - 8, y2=_r(height - 32), stroke=GRID))
         body.append(_text(x, height - 16, fmt(t), 11, "middle", MUTED))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from .forms import Form
@@ -24,9 +25,10 @@ class OverrideForm(Form):
 
 def revise_form(rubric, codes: list[str], lang: str):
     """Return a form class: which criterion, the new level, and why."""
-    criteria = [(c.code, f"{c.code} - {c.name.get(lang)}") for c in rubric.criteria
+    criteria = [SelectChoice(c.code, f"{c.code} - {c.name.get(lang)}") for c in rubric.criteria
                 if c.code in codes]
-    levels = [(str(v), f"{v} - {rubric.scale.label(v).get(lang)}") for v in rubric.scale.values]
+    levels = [SelectChoice(str(v), f"{v} - {rubric.scale.label(v).get(lang)}")
+              for v in rubric.scale.values]
 
     class ReviseForm(Form):
         criterion = SelectField(_l("Criterion"), choices=criteria, validators=[InputRequired()])
