@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .models import InterviewSession, Panel
-from .reports_data import Z95, panel_examiners, pre_scores, sheet_statuses
+from .reports_data import Z95, panel_examiners, participant_numbers, pre_sheets, sheet_statuses
 from .rubrics import Rubric
 from .stats import panel_analysis, rater_effects
 from .workflow.discussion import tally
@@ -63,17 +63,13 @@ class PanelData:
 
 
 def load_panels(panels: list[Panel], rubric: Rubric) -> dict[int, PanelData]:
-    """Read the submitted pre-discussion scores of ``panels`` in one query."""
-    codes = {c: i for i, c in enumerate(rubric.codes)}
+    """Read the submitted pre-discussion scores of ``panels`` (a few queries in all)."""
     ids = [p.id for p in panels]
     statuses = sheet_statuses(ids)
-    rows = pre_scores(ids)
+    numbers = participant_numbers(ids)
     by_panel: dict[int, list] = {p.id: [] for p in panels}
-    numbers = {}
-    for pid, pos, aid, uid, code, level, number in rows:
-        if code in codes:
-            by_panel[pid].append((pos, aid, uid, codes[code], level))
-            numbers[aid] = number
+    for pid, pos, aid, uid, vector in pre_sheets(ids, rubric.codes):
+        by_panel[pid].append((pos, aid, uid, vector))
     out = {}
     for panel in panels:
         members = panel_examiners(panel)
@@ -81,15 +77,14 @@ def load_panels(panels: list[Panel], rubric: Rubric) -> dict[int, PanelData]:
         complete = {aid for aid, st in statuses.get(panel.id, {}).items()
                     if tally(required, st, quorum).complete}
         prow = [r for r in by_panel[panel.id] if r[1] in complete]
-        scored = {uid for _, _, uid, _, _ in prow}
+        scored = {uid for _, _, uid, _ in prow}
         examiners = tuple(e for e in members if e["id"] in scored)
         seat = {e["id"]: j for j, e in enumerate(examiners)}
-        cands = sorted({(pos, aid) for pos, aid, _, _, _ in prow})
+        cands = sorted({(pos, aid) for pos, aid, _, _ in prow})
         index = {aid: i for i, (_, aid) in enumerate(cands)}
-        x = np.full((len(cands), len(examiners), len(codes)), np.nan)
-        if prow:
-            arr = np.array([(index[aid], seat[uid], c, lv) for _, aid, uid, c, lv in prow])
-            x[arr[:, 0], arr[:, 1], arr[:, 2]] = arr[:, 3]
+        x = np.full((len(cands), len(examiners), len(rubric.codes)), np.nan)
+        for _, aid, uid, vector in prow:
+            x[index[aid], seat[uid], :] = vector
         out[panel.id] = PanelData(x, tuple(a for _, a in cands), tuple(p for p, _ in cands),
                                   tuple(numbers[a] for _, a in cands), examiners, rubric.codes)
     return out

@@ -13,7 +13,7 @@ import math
 from collections import defaultdict
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, select
 
 from .extensions import db
 from .models import Assignment, Candidate, Panel, PanelMember, Score, ScoreSheet, User
@@ -61,18 +61,44 @@ def sheet_statuses(panel_ids: list[int]) -> dict[int, dict[int, dict[int, str]]]
     return out
 
 
-def pre_scores(panel_ids: list[int]):
-    """Return (panel, position, assignment, examiner, criterion, level, participant number)
-    of the submitted sheets' pre-discussion scores."""
-    return db.session.execute(
-        select(Assignment.panel_id, Assignment.position, Assignment.id, ScoreSheet.examiner_id,
-               Score.criterion_code, Score.level, Candidate.participant_number)
-        .select_from(Score)
-        .join(ScoreSheet, ScoreSheet.id == Score.sheet_id)
-        .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
+def pre_sheets(panel_ids: list[int], codes: tuple[str, ...]) -> list[tuple]:
+    """Return (panel, position, assignment, examiner, levels) per submitted sheet.
+
+    ``levels`` are the pre-discussion levels in the order of ``codes`` (NaN where absent).
+    One row per sheet comes back from the database, its levels folded into a string
+    ("INT:3,KS:2,..."; ``aggregate_strings`` is group_concat on SQLite, string_agg on
+    PostgreSQL): a national session has millions of scores, and a row per score costs more
+    in the driver than the whole analysis.
+    """
+    score, sheet, assignment = Score.__table__.c, ScoreSheet.__table__.c, Assignment.__table__.c
+    pair = score.criterion_code + ":" + cast(score.level, String)
+    query = (
+        select(assignment.panel_id, assignment.position, assignment.id, sheet.examiner_id,
+               func.aggregate_strings(pair, ","))
+        .select_from(Score.__table__.join(ScoreSheet.__table__, sheet.id == score.sheet_id)
+                     .join(Assignment.__table__, assignment.id == sheet.assignment_id))
+        .where(assignment.panel_id.in_(panel_ids), sheet.status == "submitted",
+               score.phase == "pre")
+        .group_by(sheet.id, assignment.panel_id, assignment.position, assignment.id,
+                  sheet.examiner_id))
+    index = {c: i for i, c in enumerate(codes)}
+    out = []
+    for pid, pos, aid, uid, folded in db.session.connection().execute(query):
+        levels = [math.nan] * len(codes)
+        for item in folded.split(","):
+            code, _, level = item.rpartition(":")
+            if code in index:
+                levels[index[code]] = int(level)
+        out.append((pid, pos, aid, uid, levels))
+    return out
+
+
+def participant_numbers(panel_ids: list[int]) -> dict[int, str]:
+    """Return ``{assignment id: participant number}`` for the panels' candidates."""
+    return dict(db.session.execute(
+        select(Assignment.id, Candidate.participant_number)
         .join(Candidate, Candidate.id == Assignment.candidate_id)
-        .where(Assignment.panel_id.in_(panel_ids), ScoreSheet.status == "submitted",
-               Score.phase == "pre")).all()
+        .where(Assignment.panel_id.in_(panel_ids))).all())
 
 
 def may_see_scores(viewer: User, panel: Panel, own_status: str | None) -> bool:
@@ -92,10 +118,11 @@ def board(panel: Panel, viewer: User, min_sheets: int = 8) -> dict:
     required = {e["id"] for e in examiners if e["required"]}
     quorum = panel_quorum(panel)
     statuses = sheet_statuses([panel.id]).get(panel.id, {})
-    levels: dict[int, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    scores = pre_scores([panel.id])
-    for _, _, aid, uid, code, level, _ in scores:
-        levels[aid][uid][code] = level
+    levels: dict[int, dict[int, dict[str, int]]] = defaultdict(dict)
+    sheets = pre_sheets([panel.id], rubric.codes)
+    for _, _, aid, uid, vector in sheets:
+        levels[aid][uid] = {c: v for c, v in zip(rubric.codes, vector, strict=True)
+                            if v == v}  # NaN != NaN: a criterion left unscored
     candidates = []
     for row in _assignments(panel):
         aid = row.id
@@ -127,7 +154,7 @@ def board(panel: Panel, viewer: User, min_sheets: int = 8) -> dict:
         "quorum": quorum, "threshold": rubric.discrepancy_threshold,
         "candidates": candidates,
         "counts": _counts(candidates),
-        "feedback": live_feedback(rubric, examiners, scores, min_sheets),
+        "feedback": live_feedback(rubric, examiners, sheets, min_sheets),
         "min_sheets": min_sheets,
     }
 
@@ -142,28 +169,31 @@ def _counts(candidates: list[dict]) -> dict:
     }
 
 
-def live_feedback(rubric: Rubric, examiners: list[dict], scores, min_sheets: int) -> list[dict]:
+def live_feedback(rubric: Rubric, examiners: list[dict], sheets, min_sheets: int) -> list[dict]:
     """Return each examiner's provisional deviation once they have ``min_sheets`` sheets in.
 
     The figures are :func:`scoring.stats.rater_effects` on the submitted, pre-discussion
-    scores so far; below ``min_sheets`` submitted sheets an examiner gets none.
+    scores so far (``sheets`` from :func:`pre_sheets`); below ``min_sheets`` submitted
+    sheets an examiner gets none.
     """
     position = {e["id"]: j for j, e in enumerate(examiners)}
-    crit = {c: i for i, c in enumerate(rubric.codes)}
-    rows = [(aid, position[uid], crit[code], level) for _, _, aid, uid, code, level, _ in scores
-            if uid in position and code in crit]
-    sheets = defaultdict(set)
-    for aid, j, _, _ in rows:
-        sheets[j].add(aid)
-    out = [{"examiner": e["username"], "name": e["name"], "sheets": len(sheets[j]),
+    mine = [(aid, position[uid], vector) for _, _, aid, uid, vector in sheets
+            if uid in position]
+    counts = [0] * len(examiners)
+    for _, j, _ in mine:
+        counts[j] += 1
+    out = [{"examiner": e["username"], "name": e["name"], "sheets": counts[j],
             "deviation": None, "ci_low": None, "ci_high": None, "z": None, "attention": False}
            for j, e in enumerate(examiners)]
-    if not any(len(s) >= min_sheets for s in sheets.values()) or len(examiners) < 2:
+    if max(counts, default=0) < min_sheets or len(examiners) < 2:
         return out
-    x = rating_array(rows, len(examiners), len(rubric.codes))
+    keys = {aid: i for i, aid in enumerate(dict.fromkeys(aid for aid, _, _ in mine))}
+    x = np.full((len(keys), len(examiners), len(rubric.codes)), np.nan)
+    for aid, j, vector in mine:
+        x[keys[aid], j, :] = vector
     effects = rater_effects(x, (rubric.scale.min, rubric.scale.max))
     for j, effect in enumerate(effects):
-        if len(sheets[j]) >= min_sheets and math.isfinite(effect.deviation):
+        if counts[j] >= min_sheets and math.isfinite(effect.deviation):
             out[j].update(_deviation(effect))
     return out
 
@@ -178,21 +208,6 @@ def _deviation(effect) -> dict:
             "ci_low": effect.deviation - Z95 * effect.se if ok else None,
             "ci_high": effect.deviation + Z95 * effect.se if ok else None,
             "z": effect.z if math.isfinite(effect.z) else None}
-
-
-def rating_array(rows, n_examiners: int, n_criteria: int) -> np.ndarray:
-    """Return the (candidates, examiners, criteria) array of ``(key, j, c, level)`` rows.
-
-    Candidates are ordered by first appearance of ``key`` in ``rows``.
-    """
-    keys: dict = {}
-    for key, *_ in rows:
-        keys.setdefault(key, len(keys))
-    x = np.full((len(keys), n_examiners, n_criteria), np.nan)
-    if rows:
-        idx = np.array([(keys[k], j, c) for k, j, c, _ in rows])
-        x[idx[:, 0], idx[:, 1], idx[:, 2]] = np.array([v for *_, v in rows], float)
-    return x
 
 
 def candidate_detail(assignment: Assignment, viewer: User) -> dict:
