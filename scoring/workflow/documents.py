@@ -121,7 +121,8 @@ def _issue(kind: str, data: dict, *, lang: str, base_url: str | None, actor: Use
     with force_locale(lang):
         html = env.get_template(f"reports/{kind}.html").render(
             doc=data, lang=lang, verify_url=url, short_code=short_code(token),
-            qr=qr_data_uri(url), seal_subject=key.subject, verify_base=base)
+            qr=qr_data_uri(url), seal_subject=key.subject, verify_base=base,
+            institution=current_app.config.get("INSTITUTION_NAME"))
     rendered = render_pdf(html, css)
     place = data["session"]["place"]
     pdf = sign_pdf(rendered.pdf, key, rendered.signature_box, rendered.signature_page or 0,

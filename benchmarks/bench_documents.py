@@ -1,0 +1,282 @@
+"""Benchmark signed documents: render + seal one sheet, its parts, and a 500-sheet bulk export.
+
+    .venv/bin/python benchmarks/bench_documents.py [--repeat 30] [--sheets 500]
+
+Uses the shipped nine-criterion ASN rubric, a throw-away instance folder and SQLite database.
+The bulk export runs in a child process so that its peak RSS is its own. Peer baseline: a
+comparable A4 sheet rendered by WeasyPrint alone took ~155 ms on this kind of 2-core machine
+(COMPONENTS.md); targets: render + sign < 250 ms median, 500 sheets < 150 s and < 1 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BASE = "https://nilai.example.go.id"
+
+
+def make_app(folder: Path):
+    """Create an app on a fresh SQLite database in ``folder`` with a signing key."""
+    os.environ["SCORING_INSTANCE_PATH"] = str(folder)
+    from flask_migrate import upgrade
+
+    from scoring import create_app
+    from scoring.keys import ensure_signing_key
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite",
+                      "SECRET_KEY": "bench", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    ensure_signing_key(folder / "signing")
+    import logging
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def signature_png(width: int = 400, height: int = 120) -> bytes:
+    """Return a greyscale PNG with a stroke, the size of a tablet-drawn signature."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+        return struct.pack(">I", len(body)) + kind + body + crc
+
+    rows = b"".join(b"\x00" + bytes(0 if abs(x - y * width // height) < 4 else 255
+                                     for x in range(width)) for y in range(height))
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def make_session(sheets: int, examiners: int = 4):
+    """Create a session on the ASN rubric with enough candidates for ``sheets`` sheets."""
+    from scoring.extensions import db
+    from scoring.paths import data_dir
+    from scoring.rubrics import load_rubric
+    from scoring.workflow import (
+        assign_candidate,
+        create_candidate,
+        create_panel,
+        create_session,
+        create_user,
+        declare_conflict,
+        set_session_status,
+        submit_sheet,
+    )
+
+    rubric = load_rubric(data_dir("rubrics") / "wawancara-kompetensi-asn.yaml")
+    session = create_session("BENCH", "Seleksi CPNS Kota Pariaman 2025", dt.date(2025, 11, 28),
+                             rubric, place="Balai Kota Pariaman")
+    members = [create_user(f"penguji{i}", f"Penguji Nomor {i}", "examiner", "x" * 12)
+               for i in range(examiners)]
+    panel = create_panel(session, "Panel 1", members, chair=None)
+    set_session_status(session, "open")
+    candidates = -(-sheets // examiners)
+    signature = signature_png()
+    for c in range(candidates):
+        cand = create_candidate(f"2025-PRM-{c + 1:04d}", f"Peserta {c + 1}")
+        a = assign_candidate(panel, cand)
+        for e, examiner in enumerate(members):
+            if c * examiners + e >= sheets:
+                break
+            declare_conflict(a, examiner, "none")
+            state = {}
+            for i, code in enumerate(rubric.codes):
+                level = rubric.scale.values[(c + e + i) % len(rubric.scale.values)]
+                note = "Memberi contoh konkret dari pengalaman kerja." if \
+                    rubric.requires_evidence(level) else "Jawaban runtut."
+                state[code] = {"level": level, "note": note}
+            submit_sheet(a, examiner, client_id=f"b{e}", seq=1, scores=state,
+                         signature_png=signature)
+    db.session.commit()
+    return session
+
+
+def reference_html() -> str:
+    """Return the peer-baseline page of COMPONENTS.md: A4, a table, inline SVG, QR, PNG."""
+    import base64
+
+    from scoring.reports.qr import qr_data_uri
+
+    rows = "".join(f"<tr><td>Kriteria {i}</td><td>{i % 4 + 1}</td><td>{'Jangkar perilaku ' * 6}"
+                   f"</td><td>Catatan</td></tr>" for i in range(9))
+    bars = "".join(f'<rect x="{i * 30}" y="{100 - i * 9}" width="20" height="{i * 9}"/>'
+                   for i in range(9))
+    png = base64.b64encode(signature_png()).decode()
+    return (f"<html><style>@page {{ size: A4; margin: 15mm }} html {{ font-family: DejaVu Sans;"
+            f" font-size: 9pt }} td {{ border: 1px solid #888 }}</style><body><h1>Lembar</h1>"
+            f"<table>{rows}</table><svg width='300' height='100'>{bars}</svg>"
+            f"<img src='{qr_data_uri('https://x/verify/abc')}' style='width:25mm'>"
+            f"<img src='data:image/png;base64,{png}' style='height:15mm'></body></html>")
+
+
+def one_sheet(args) -> list[tuple[str, float, str]]:
+    """Time the stages of issuing one sheet; return (label, median ms, note) rows."""
+    from scoring.extensions import db
+    from scoring.models import ScoreSheet
+    from scoring.reports import context as contexts
+    from scoring.reports.qr import qr_data_uri
+    from scoring.reports.render import render_pdf
+    from scoring.reports.signing import sign_pdf, validate_pdf
+    from scoring.workflow.documents import institution_key
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = make_app(Path(tmp))
+        with app.app_context():
+            make_session(4)
+            sheet = db.session.get(ScoreSheet, 1)
+            key = institution_key()
+            env = app.jinja_env
+            css = env.loader.get_source(env, "reports/document.css")[0]
+            times = {k: [] for k in ("html", "render", "pdfa", "sign", "validate", "total",
+                                     "reference", "cpu")}
+            cold = None
+            for i in range(args.repeat + 1):
+                t0, c0 = time.perf_counter(), time.process_time()
+                data = contexts.sheet_context(sheet, "id")
+                url = f"{BASE}/verify/{'x' * 26}"
+                html = env.get_template("reports/sheet.html").render(
+                    doc=data, lang="id", verify_url=url, short_code="ABCDE-FGHJK",
+                    qr=qr_data_uri(url), seal_subject=key.subject, verify_base=BASE)
+                t1 = time.perf_counter()
+                rendered = render_pdf(html, css)
+                t2 = time.perf_counter()
+                pdf = sign_pdf(rendered.pdf, key, rendered.signature_box,
+                               rendered.signature_page)
+                t3, c3 = time.perf_counter(), time.process_time()
+                assert validate_pdf(pdf, key).valid
+                t4 = time.perf_counter()
+                if i == 0:
+                    cold = (t3 - t0) * 1000
+                    continue  # the first render in a process loads fonts: reported apart
+                for k, v in (("html", t1 - t0), ("render", t2 - t1), ("sign", t3 - t2),
+                             ("validate", t4 - t3), ("total", t3 - t0)):
+                    times[k].append(v * 1000)
+                times["cpu"].append((c3 - c0) * 1000)
+                t = time.perf_counter()
+                render_pdf(reference_html())
+                times["reference"].append((time.perf_counter() - t) * 1000)
+            for _ in range(max(5, args.repeat // 3)):
+                t = time.perf_counter()
+                render_pdf(html, css, pdf_variant="pdf/a-2b")
+                times["pdfa"].append((time.perf_counter() - t) * 1000)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    load = med["reference"] / 155
+    return [
+        ("reference page, WeasyPrint only", med["reference"],
+         f"155 ms on an idle machine: this run is {load:.2f}x slower"),
+        ("context + template + QR", med["html"], ""),
+        ("WeasyPrint render (HTML -> PDF)", med["render"],
+         f"{med['render'] / med['reference']:.2f}x the reference page"),
+        ("  same, PDF/A-2b", med["pdfa"], f"+{med['pdfa'] - med['render']:.0f} ms"),
+        ("pyHanko PAdES seal (EC P-256)", med["sign"], ""),
+        ("render + sign one sheet (median)", med["total"],
+         f"target 250 ms: {'PASS' if med['total'] < 250 else 'FAIL'}; "
+         f"scaled to an idle machine: {med['total'] / load:.0f} ms"),
+        ("  same, CPU time of this process", med["cpu"], ""),
+        ("  first sheet in a process (cold)", cold, "fonts and caches load once"),
+        ("pyHanko validation", med["validate"], ""),
+    ] + rsa_rows(rendered, args)
+
+
+def rsa_rows(rendered, args) -> list[tuple[str, float, str]]:
+    """Compare pyHanko's SimpleSigner with the cached-key signer on an RSA-3072 key."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+    from pyhanko.sign import signers
+
+    from scoring.reports.signing import SigningKey, load_signing_key, sign_pdf
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bench")])
+        now = dt.datetime.now(dt.UTC)
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                .public_key(key.public_key()).serial_number(1)
+                .not_valid_before(now - dt.timedelta(days=1))
+                .not_valid_after(now + dt.timedelta(days=9)).sign(key, hashes.SHA256()))
+        (folder / "key.pem").write_bytes(key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()))
+        (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        cached = load_signing_key(folder)
+        plain = signers.SimpleSigner.load(str(folder / "key.pem"), str(folder / "cert.pem"))
+        plain_key = SigningKey(plain, plain.signing_cert, "plain")
+        rows = []
+        for label, k in (("RSA-3072, pyHanko SimpleSigner", plain_key),
+                         ("RSA-3072, cached parsed key", cached)):
+            samples = []
+            for _ in range(max(5, args.repeat // 3)):
+                t = time.perf_counter()
+                sign_pdf(rendered.pdf, k, rendered.signature_box, 0)
+                samples.append((time.perf_counter() - t) * 1000)
+            rows.append((label, statistics.median(samples), ""))
+    return rows
+
+
+def bulk_child(sheets: int) -> None:
+    """Export ``sheets`` sheets to a ZIP; print wall seconds and peak RSS in MB."""
+    from scoring.workflow.document_export import write_sheets_zip
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        app = make_app(folder)
+        with app.app_context():
+            session = make_session(sheets)
+            start = time.perf_counter()
+            written = write_sheets_zip(session, None, folder / "sheets.zip", base_url=BASE)
+            wall = time.perf_counter() - start
+            size = (folder / "sheets.zip").stat().st_size
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{written} {wall:.2f} {peak:.0f} {size}")
+
+
+def main() -> None:
+    """Run the benchmarks and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--sheets", type=int, default=500)
+    parser.add_argument("--bulk-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    warnings.simplefilter("ignore", DeprecationWarning)
+    if args.bulk_child:
+        bulk_child(args.bulk_child)
+        return
+    rows = one_sheet(args)
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+    print(f"{'measure':<38} {'median ms':>10}  note")
+    print("-" * 80)
+    for label, value, note in rows:
+        print(f"{label:<38} {value:>10.1f}  {note}")
+    if args.sheets:
+        out = subprocess.run([sys.executable, __file__, "--bulk-child", str(args.sheets)],
+                             capture_output=True, text=True, check=True)
+        written, wall, peak, size = out.stdout.split()[-4:]
+        wall_f, peak_f = float(wall), float(peak)
+        print("-" * 80)
+        print(f"bulk export of {written} sheets: {wall_f:.1f} s "
+              f"({wall_f / int(written) * 1000:.0f} ms a sheet, ZIP {int(size) / 1e6:.1f} MB), "
+              f"peak RSS {peak_f:.0f} MB")
+        print(f"  targets: < 150 s {'PASS' if wall_f < 150 else 'FAIL'}, "
+              f"< 1024 MB {'PASS' if peak_f < 1024 else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()
