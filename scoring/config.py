@@ -22,6 +22,11 @@ SIGNING_DIR = "signing"
 SIGNING_PKCS12 = None
 SIGNING_PKCS12_PASSPHRASE = None
 
+# Shown on documents and pages; the QR codes of documents made outside a request (CLI,
+# background exports) point at PUBLIC_BASE_URL, e.g. "https://seleksi.pariamankota.go.id".
+INSTITUTION_NAME = "BKPSDM Kota Pariaman"
+PUBLIC_BASE_URL = None
+
 # Examiner sheets needed before the chair's board shows a provisional deviation.
 LIVE_FEEDBACK_MIN_SHEETS = 8
 
@@ -34,6 +39,8 @@ ENV_OVERRIDES = (
     "PREFERRED_URL_SCHEME",
     "SIGNING_PKCS12",
     "SIGNING_PKCS12_PASSPHRASE",
+    "INSTITUTION_NAME",
+    "PUBLIC_BASE_URL",
 )
 
 
