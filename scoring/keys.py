@@ -39,7 +39,7 @@ def ensure_signing_key(folder: Path, organisation: str = "Demo Institution (self
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
         x509.NameAttribute(NameOID.COMMON_NAME, "scoring document seal"),
     ])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
