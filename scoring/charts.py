@@ -404,7 +404,8 @@ def dstudy(
         )
     )
     body.append(
-        _text(left + 6, sy(target) - 6, f"{labels['target']} {fmt(target)}", 11, "start", FLAG_TEXT)
+        # below the line at the right end: the curves rise towards 1 there, so it stays clear
+        _text(right, sy(target) + 15, f"{labels['target']} {fmt(target)}", 11, "end", FLAG_TEXT)
     )
     for key, colour, dash, marker in (
         ("g", OKABE_ITO[0], None, "circle"),
