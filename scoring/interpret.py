@@ -33,8 +33,8 @@ CANDIDATE_STATUS_LABELS = {
     "pending": _l("Scoring"), "discussion": _l("In discussion"), "closed": _l("Closed"),
 }
 ICC_BANDS_TEXT = _l("ICC bands (Koo & Li 2016): below 0.50 poor, 0.50 to 0.75 moderate, "
-                    "0.75 to 0.90 good, above 0.90 excellent; read the 95% confidence "
-                    "interval, not only the point.")
+                    "0.75 to 0.90 good, above 0.90 excellent; read the %(ci)s confidence "
+                    "interval, not only the point.", ci="95%")
 ALPHA_BANDS_TEXT = _l("Krippendorff's alpha (Krippendorff 2004): rely on the scores from 0.800; "
                       "from 0.667 to 0.800 draw tentative conclusions only; below 0.667 the "
                       "scores are not reliable enough.")
@@ -183,8 +183,9 @@ def panel_charts(report: dict) -> dict[str, str]:
             forest_rows, chart_id=f"forest-{pid}", fmt=num, flag_text="⚑",
             title=_("Examiner deviation from the rest of the panel"),
             desc=_("Mean difference in score points between each examiner and the other "
-                        "panelists on the same candidates and criteria, with 95% confidence "
-                        "intervals. Flagged examiners are marked with a square and a flag."),
+                        "panelists on the same candidates and criteria, with %(ci)s confidence "
+                        "intervals. Flagged examiners are marked with a square and a flag.",
+                        ci="95%"),
             axis_label=_("← more severe · score points · more lenient →")),
         "distribution": charts.distribution(
             dist, levels, chart_id=f"dist-{pid}", fmt_pct=pct,
@@ -199,8 +200,8 @@ def panel_charts(report: dict) -> dict[str, str]:
                    (0.9, 1.0, str(BAND_LABELS["excellent"]))),
             legend=(_("ICC(2,1) with 95% CI"), _("Krippendorff's alpha")),
             title=_("Agreement per criterion"),
-            desc=_("ICC(2,1) with its 95% confidence interval and Krippendorff's interval "
-                        "alpha per criterion, against the Koo & Li (2016) bands.")),
+            desc=_("ICC(2,1) with its %(ci)s confidence interval and Krippendorff's interval "
+                        "alpha per criterion, against the Koo & Li (2016) bands.", ci="95%")),
         "dstudy": charts.dstudy(
             d["rows"], chart_id=f"dstudy-{pid}", fmt=num, target=d["target"],
             current=d["current"],
@@ -225,6 +226,7 @@ def session_chart(report: dict) -> str:
         rows, chart_id=f"session-{report['session']['id']}", fmt=num, ref=0.5, signed=False,
         domain=(min([0.0] + [r["low"] for r in rows if r["low"] is not None]), 1.0),
         flag_text="⚑", title=_("Agreement per panel"),
-        desc=_("ICC(2,1) of each panel's mean score over the criteria, with 95% confidence "
-                    "intervals; the line marks 0.50, the lower edge of moderate agreement."),
+        desc=_("ICC(2,1) of each panel's mean score over the criteria, with %(ci)s confidence "
+                    "intervals; the line marks 0.50, the lower edge of moderate agreement.",
+               ci="95%"),
         axis_label=_("ICC(2,1), overall score"))
