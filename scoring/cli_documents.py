@@ -18,8 +18,10 @@ from flask.cli import with_appcontext
               help="Language of the sheets.")
 @click.option("--base-url", help="Public address the QR codes point to "
               "(default: PUBLIC_BASE_URL, else SERVER_NAME).")
+@click.option("--workers", type=click.IntRange(min=1), help="Processes that render and seal "
+              "(default: EXPORT_WORKERS, else up to 2 cores; 1: this process).")
 @with_appcontext
-def export_sheets_command(session_ref, panel_ref, output, lang, base_url) -> None:
+def export_sheets_command(session_ref, panel_ref, output, lang, base_url, workers) -> None:
     """Seal every submitted sheet (reusing stored ones) and write them to one ZIP."""
     from .cli import find_panel, find_session
     from .workflow import CLI, WorkflowError
@@ -40,7 +42,8 @@ def export_sheets_command(session_ref, panel_ref, output, lang, base_url) -> Non
 
         try:
             written = write_sheets_zip(session, panel, Path(output), lang=lang,
-                                       base_url=base_url, info=CLI, progress=progress)
+                                       base_url=base_url, info=CLI, progress=progress,
+                                       workers=workers)
         except WorkflowError as exc:
             raise click.ClickException(str(exc.message)) from exc
     click.echo(f"Wrote {written} signed sheets to {output}", err=True)

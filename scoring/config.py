@@ -27,6 +27,10 @@ SIGNING_PKCS12_PASSPHRASE = None
 INSTITUTION_NAME = "BKPSDM Kota Pariaman"
 PUBLIC_BASE_URL = None
 
+# Worker processes that render and seal the sheets of a bulk export (ZIP): None takes up to two
+# cores; 1 renders in the exporting process itself. Each worker holds ~100-150 MB.
+EXPORT_WORKERS = None
+
 # Examiner sheets needed before the chair's board shows a provisional deviation.
 LIVE_FEEDBACK_MIN_SHEETS = 8
 

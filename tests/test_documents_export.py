@@ -1,20 +1,30 @@
-"""Bulk export of signed sheets: background job with progress, CLI, clean failure."""
+"""Bulk export of signed sheets: background job with progress, CLI, clean failure, workers."""
 
 from __future__ import annotations
 
+import csv
+import dataclasses
+import hashlib
 import io
+import multiprocessing
 import time
 import zipfile
 
+import pytest
 from doc_helpers import BASE, signed_world
 from factories import PASSWORD
 from sqlalchemy import func, select
 
 from scoring.extensions import db
-from scoring.models import Document, ExportJob
+from scoring.models import Document, ExportJob, ScoreSheet
 from scoring.reports.signing import validate_pdf
-from scoring.workflow.document_export import run_export, start_export
-from scoring.workflow.documents import institution_key
+from scoring.workflow.document_export import (
+    ExportError,
+    run_export,
+    start_export,
+    write_sheets_zip,
+)
+from scoring.workflow.documents import institution_key, short_code
 
 
 def _login(client, username, password=PASSWORD):
@@ -86,21 +96,30 @@ def test_cli_export_with_progress_bar_reuses_stored_documents(app, runner, tmp_p
     assert empty.exit_code != 0 and "no submitted sheet" in empty.output
 
 
+BAD_IMAGE = '<img src="file:///font-cache-exploded.png">'
+
+
 def _fail_on_second(monkeypatch):
-    import scoring.workflow.documents as documents
+    """Give the second sheet HTML that the renderer refuses, in this process or a worker."""
+    import scoring.workflow.document_export as export
 
-    real, calls = documents.render_pdf, []
+    real, calls = export.prepare_sheet_document, []
 
-    def flaky(html, css=""):
+    def flaky(*args, **kwargs):
+        prepared = real(*args, **kwargs)
         calls.append(1)
         if len(calls) == 2:
-            raise RuntimeError("font cache exploded")
-        return real(html, css)
+            job = dataclasses.replace(prepared.job, html=prepared.job.html + BAD_IMAGE)
+            return dataclasses.replace(prepared, job=job)
+        return prepared
 
-    monkeypatch.setattr(documents, "render_pdf", flaky)
+    monkeypatch.setattr(export, "prepare_sheet_document", flaky)
 
 
-def test_a_failing_document_is_named_and_stops_cleanly(app, runner, tmp_path, monkeypatch):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_failing_document_is_named_and_stops_cleanly(app, runner, tmp_path, monkeypatch,
+                                                       workers):
+    app.config["EXPORT_WORKERS"] = workers
     with app.app_context():
         signed_world(app, candidates=2)
     _fail_on_second(monkeypatch)
@@ -109,13 +128,18 @@ def test_a_failing_document_is_named_and_stops_cleanly(app, runner, tmp_path, mo
                                  "--base-url", BASE])
     assert result.exit_code == 1
     assert "P1-001" in result.output and "examiner" in result.output
-    assert "font cache exploded" in result.output
+    assert "refused to fetch" in result.output and "font-cache-exploded" in result.output
     assert not out.exists() and not list(tmp_path.glob("*.part"))
+    assert not multiprocessing.active_children()  # the pool is shut down
     with app.app_context():  # the document issued before the failure is kept, valid
         assert db.session.scalar(select(func.count(Document.id))) == 1
+        document = db.session.scalar(select(Document))
+        assert validate_pdf(document.pdf, institution_key()).status == "valid"
 
 
-def test_failed_job_records_the_document_and_leaves_no_file(app, monkeypatch):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_failed_job_records_the_document_and_leaves_no_file(app, monkeypatch, workers):
+    app.config["EXPORT_WORKERS"] = workers
     with app.app_context():
         world = signed_world(app, candidates=2)
         job = start_export(world.session, world.panels[0], world.admin)
@@ -123,9 +147,68 @@ def test_failed_job_records_the_document_and_leaves_no_file(app, monkeypatch):
         _fail_on_second(monkeypatch)
         job = run_export(job.id, BASE)
         assert job.status == "failed" and job.finished_at is not None
-        assert "P1-001" in job.error and "font cache exploded" in job.error
+        assert "P1-001" in job.error and "refused to fetch" in job.error
         assert job.done == 1 and job.path is None
         from scoring.workflow.document_export import export_file
 
         assert not export_file(job).exists()
         assert db.session.get(ExportJob, job.id).status == "failed"
+
+
+def _manifest(files: dict[str, bytes]) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(files["manifest.csv"].decode())))
+
+
+def test_parallel_export_matches_one_worker(app, tmp_path):
+    with app.app_context():
+        world = signed_world(app, candidates=3)
+        session, key = world.session, institution_key()
+        runs = {}
+        for workers, base in ((1, BASE), (2, BASE + "/parallel")):  # new base: issued afresh
+            out, seen = tmp_path / f"w{workers}.zip", []
+            written = write_sheets_zip(session, None, out, base_url=base, workers=workers,
+                                       progress=lambda done, total, seen=seen:
+                                       seen.append((done, total)))
+            assert written == 9 and seen == [(n, 9) for n in range(1, 10)]
+            runs[workers] = _zip_pdfs(out.read_bytes())
+        assert not multiprocessing.active_children()
+        assert db.session.scalar(select(func.count(Document.id))) == 18
+        serial, parallel = _manifest(runs[1]), _manifest(runs[2])
+        facts = ("file", "panel", "participant_number", "examiner")
+        assert [[r[f] for f in facts] for r in parallel] == [[r[f] for f in facts] for r in serial]
+        assert list(runs[2]) == list(runs[1])  # the same ZIP order
+        for files, rows in ((runs[1], serial), (runs[2], parallel)):
+            for row in rows:
+                pdf = files[row["file"]]
+                assert validate_pdf(pdf, key).status == "valid"
+                assert hashlib.sha256(pdf).hexdigest() == row["sha256"]
+                document = db.session.scalar(select(Document).where(
+                    Document.sha256 == row["sha256"]))
+                assert short_code(document.token) == row["verification_code"]
+                assert document.participant_number == row["participant_number"]
+                sheet = db.session.get(ScoreSheet, document.sheet_id)
+                assert sheet.examiner.username == row["examiner"]
+        assert {r["sha256"] for r in serial}.isdisjoint(r["sha256"] for r in parallel)
+
+
+def test_a_failing_preparation_keeps_the_sheets_before_it(app, tmp_path, monkeypatch):
+    import scoring.workflow.document_export as export
+
+    real, calls = export.prepare_sheet_document, []
+
+    def broken_third(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise LookupError("rubric vanished")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(export, "prepare_sheet_document", broken_third)
+    with app.app_context():
+        world = signed_world(app, candidates=2)
+        out, seen = tmp_path / "sheets.zip", []
+        with pytest.raises(ExportError, match="rubric vanished") as failure:
+            write_sheets_zip(world.session, None, out, base_url=BASE, workers=2,
+                             progress=lambda done, total: seen.append(done))
+        assert "P1-001" in failure.value.label and "ex12" in failure.value.label
+        assert seen == [1, 2] and not out.exists() and not list(tmp_path.glob("*.part"))
+        assert db.session.scalar(select(func.count(Document.id))) == 2

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
-__all__ = ["RenderedPdf", "SafeURLFetcher", "render_pdf"]
+__all__ = ["RenderError", "RenderedPdf", "SafeURLFetcher", "render_pdf"]
 
 SIGNATURE_ANCHOR = "signature-box"
 PX_TO_PT = 0.75  # CSS px are 1/96 in, PDF points 1/72 in
@@ -32,6 +32,10 @@ class SafeURLFetcher(URLFetcher):
         if not url.lower().startswith("data:"):
             raise ValueError(f"refused to fetch {url[:80]!r}: documents use embedded data only")
         return super().fetch(url, headers)
+
+
+class RenderError(RuntimeError):
+    """The document could not be rendered (a refused or failed resource)."""
 
 
 @dataclass(frozen=True)
@@ -62,8 +66,12 @@ def render_pdf(html: str, css: str = "", *, pdf_variant: str | None = None) -> R
         if sheet is None:
             sheet = _css[css] = CSS(string=css, font_config=_fonts,
                                     url_fetcher=SafeURLFetcher())
-        document = HTML(string=html, url_fetcher=SafeURLFetcher()).render(
-            stylesheets=[sheet], font_config=_fonts)
+        try:
+            document = HTML(string=html, url_fetcher=SafeURLFetcher()).render(
+                stylesheets=[sheet], font_config=_fonts)
+        except FatalURLFetchingError as exc:  # a BaseException: would escape `except Exception`
+            why = exc.__cause__ or exc.__context__
+            raise RenderError(f"{exc}: {why}" if why else str(exc)) from exc
         page_index, box = _signature_box(document)
         pdf = document.write_pdf(pdf_variant=pdf_variant)
     return RenderedPdf(pdf, len(document.pages), page_index, box)

@@ -1,19 +1,26 @@
 """Bulk export: every submitted sheet of a session (or a panel) as one ZIP of signed PDFs.
 
 The same loop serves the command line (``scoring export sheets``) and background jobs started
-from the web. A job runs in a thread of the app server process that started it; its row in
-``export_job`` carries the progress, so any app server can show it, and a reload of the page
-finds it again. A job whose process died stays ``running``: start a new one.
+from the web. It prepares and stores each sheet in this process, in order, and renders and
+seals in a pool of worker processes (``EXPORT_WORKERS``; 1: in this process). A job runs in
+a thread of the app server process that started it; its row in ``export_job`` carries the
+progress, so any app server can show it, and a reload of the page finds it again. A job
+whose process died stays ``running``: start a new one.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import os
 import re
 import threading
 import zipfile
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -21,13 +28,32 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Assignment, ExportJob, InterviewSession, Panel, ScoreSheet, User, utcnow
+from ..models import (
+    Assignment,
+    Document,
+    ExportJob,
+    InterviewSession,
+    Panel,
+    ScoreSheet,
+    User,
+    utcnow,
+)
+from ..reports.sealing import SealJob, seal, seal_in_worker, seal_pool
 from .audit import RequestInfo, record
-from .documents import issue_sheet_document, new_token, short_code
+from .documents import (
+    PreparedDocument,
+    document_css,
+    institution_key,
+    new_token,
+    prepare_sheet_document,
+    short_code,
+    signing_source,
+    store_document,
+)
 from .errors import WorkflowError
 
-__all__ = ["ExportError", "export_file", "export_sheet_ids", "launch_export", "run_export",
-           "start_export", "write_sheets_zip"]
+__all__ = ["ExportError", "export_file", "export_sheet_ids", "export_workers", "launch_export",
+           "run_export", "start_export", "write_sheets_zip"]
 
 
 class ExportError(WorkflowError):
@@ -62,47 +88,129 @@ def _label(sheet: ScoreSheet) -> str:
             f"examiner {sheet.examiner.username})")
 
 
+def export_workers() -> int:
+    """Return how many processes render and seal (EXPORT_WORKERS, else up to 2 cores)."""
+    configured = current_app.config.get("EXPORT_WORKERS")
+    workers = int(configured) if configured else min(2, os.cpu_count() or 1)
+    return max(1, workers)
+
+
+def _seal_here(job: SealJob) -> Future:
+    """Seal ``job`` in this process; return a done future holding the bytes or the error."""
+    future: Future = Future()
+    try:
+        future.set_result(seal(job, institution_key()))
+    except Exception as exc:
+        future.set_exception(exc)
+    return future
+
+
+@dataclass
+class _Pending:
+    """A sheet on its way into the ZIP: its names, and its stored document or future PDF."""
+
+    label: str
+    name: str
+    row: list[str]
+    ready: Document | PreparedDocument
+    pdf: Future | None
+
+
+def _pending(sheet_id: int, lang: str, base_url: str | None,
+             submit: Callable[[SealJob], Future]) -> _Pending:
+    """Prepare one sheet (in this process) and hand its seal job to ``submit``."""
+    sheet = db.session.get(ScoreSheet, sheet_id)
+    label, a = _label(sheet), sheet.assignment
+    name = (f"{_safe(a.panel.name)}/{_safe(a.candidate.participant_number)}_"
+            f"{_safe(sheet.examiner.username)}.pdf")
+    row = [name, a.panel.name, a.candidate.participant_number, sheet.examiner.username]
+    try:
+        ready = prepare_sheet_document(sheet, lang, base_url=base_url)
+        pdf = submit(ready.job) if isinstance(ready, PreparedDocument) else None
+    except Exception as exc:
+        db.session.rollback()
+        raise ExportError(label, exc) from exc
+    return _Pending(label, name, row, ready, pdf)
+
+
+def _complete(item: _Pending, actor: User | None,
+              info: RequestInfo | None) -> tuple[bytes, str, str]:
+    """Wait for the sheet's PDF, store and commit its document; return pdf, token, sha256."""
+    try:
+        if isinstance(item.ready, Document):
+            document = item.ready
+        else:
+            document = store_document(item.ready, item.pdf.result(), actor=actor, info=info)
+        pdf, token, digest = document.pdf, document.token, document.sha256
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        raise ExportError(item.label, exc) from exc
+    return pdf, token, digest
+
+
 def write_sheets_zip(session: InterviewSession, panel: Panel | None, output: Path, *,
                      lang: str = "id", base_url: str | None = None, actor: User | None = None,
                      info: RequestInfo | None = None,
-                     progress: Callable[[int, int], None] | None = None) -> int:
+                     progress: Callable[[int, int], None] | None = None,
+                     workers: int | None = None) -> int:
     """Issue (or reuse) every sheet's signed PDF and write them to ``output`` as a ZIP.
 
-    Each document is committed as it is issued. On a failure the partial file is removed and
-    :class:`ExportError` names the document. Returns the number of sheets written.
+    Sheets are prepared and stored here, in order; rendering and sealing run in ``workers``
+    processes (default :func:`export_workers`; 1: in this process), at most two sheets per
+    worker in flight. Each document is committed as it is stored. On a failure the sheets
+    before it are kept, the partial file is removed and :class:`ExportError` names the
+    document. Returns the number of sheets written.
     """
     ids = export_sheet_ids(session, panel)
+    workers = max(1, min(workers or export_workers(), len(ids)))
     output = Path(output)
     partial = output.with_name(output.name + ".part")
     manifest = io.StringIO()
     writer = csv.writer(manifest)
     writer.writerow(["file", "panel", "participant_number", "examiner", "verification_code",
                      "sha256"])
+    window: deque[_Pending] = deque()
+    ahead = 2 * workers if workers > 1 else 1  # in flight; 1: each sheet done before the next
+    pool = None
     try:
+        if workers > 1:
+            pool = seal_pool(workers, signing_source(), document_css())
+            submit = functools.partial(pool.submit, seal_in_worker)
+        else:
+            submit = _seal_here
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED) as archive:
-            for done, sheet_id in enumerate(ids, start=1):
-                sheet = db.session.get(ScoreSheet, sheet_id)
-                label = _label(sheet)
-                a = sheet.assignment
-                name = (f"{_safe(a.panel.name)}/{_safe(a.candidate.participant_number)}_"
-                        f"{_safe(sheet.examiner.username)}.pdf")
-                row = [name, a.panel.name, a.candidate.participant_number,
-                       sheet.examiner.username]
-                try:
-                    document = issue_sheet_document(sheet, lang, actor=actor, info=info,
-                                                    base_url=base_url)
-                    pdf, token, digest = document.pdf, document.token, document.sha256
-                    db.session.commit()
-                except Exception as exc:
-                    db.session.rollback()
-                    raise ExportError(label, exc) from exc
-                archive.writestr(name, pdf)
-                writer.writerow(row + [short_code(token), digest])
+            done = 0
+
+            def write_head() -> None:
+                nonlocal done
+                item = window.popleft()
+                pdf, token, digest = _complete(item, actor, info)
+                archive.writestr(item.name, pdf)
+                writer.writerow(item.row + [short_code(token), digest])
+                done += 1
                 if progress is not None:
                     progress(done, len(ids))
+
+            for sheet_id in ids:
+                try:
+                    window.append(_pending(sheet_id, lang, base_url, submit))
+                except ExportError:
+                    while window:  # the sheets before the failing one are kept
+                        write_head()
+                    raise
+                if len(window) >= ahead:
+                    write_head()
+            while window:
+                write_head()
             archive.writestr("manifest.csv", manifest.getvalue())
         partial.replace(output)
     finally:
+        for item in window:
+            if item.pdf is not None:
+                item.pdf.cancel()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         partial.unlink(missing_ok=True)
     return len(ids)
 

@@ -1,4 +1,9 @@
-"""Signed documents: issue (render, seal, store once), find by code, check an uploaded PDF."""
+"""Signed documents: issue (render, seal, store once), find by code, check an uploaded PDF.
+
+Issuing has three steps: prepare (data, source hash, reuse of a stored document, HTML), render
+and seal (:mod:`scoring.reports.sealing`, pure, so a bulk export can run it in worker
+processes), and store (the row and its audit record).
+"""
 
 from __future__ import annotations
 
@@ -16,16 +21,18 @@ from ..extensions import db
 from ..models import Assignment, Document, InterviewSession, Panel, ScoreSheet, User
 from ..reports import context as contexts
 from ..reports.qr import qr_data_uri
-from ..reports.render import render_pdf
-from ..reports.signing import SigningError, SigningKey, Verdict, load_signing_key, sign_pdf
+from ..reports.sealing import KeySource, SealJob, seal
+from ..reports.signing import SigningError, SigningKey, Verdict
 from ..reports.signing import validate_pdf as validate_signature
 from .audit import RequestInfo, record
 from .errors import WorkflowError
 
 __all__ = [
-    "UploadCheck", "can_download_minutes", "can_download_recap", "can_download_sheet",
-    "check_upload", "document_by_code", "institution_key", "issue_minutes_document",
-    "issue_recap_document", "issue_sheet_document", "short_code", "verify_base_url",
+    "PreparedDocument", "UploadCheck", "can_download_minutes", "can_download_recap",
+    "can_download_sheet", "check_upload", "document_by_code", "document_css", "institution_key",
+    "issue_minutes_document", "issue_recap_document", "issue_sheet_document",
+    "prepare_sheet_document", "short_code", "signing_source", "store_document",
+    "verify_base_url",
 ]
 
 # Crockford's base32, lower case: no i, l, o, u, so a printed code reads back unambiguously.
@@ -66,11 +73,8 @@ def document_by_code(code: str) -> Document | None:
 
 def institution_key() -> SigningKey:
     """Return the institution's signing key (configured PKCS#12, else instance/signing)."""
-    config = current_app.config
-    folder = Path(current_app.instance_path) / config["SIGNING_DIR"]
     try:
-        return load_signing_key(folder, config.get("SIGNING_PKCS12"),
-                                config.get("SIGNING_PKCS12_PASSPHRASE"))
+        return signing_source().load()
     except SigningError as exc:
         current_app.logger.error("%s", exc)
         raise WorkflowError("no_signing_key", _l(
@@ -103,9 +107,37 @@ def _existing(kind: str, digest: str, links: dict) -> Document | None:
     return db.session.scalars(query.order_by(Document.id).limit(1)).first()
 
 
-def _issue(kind: str, data: dict, *, lang: str, base_url: str | None, actor: User | None,
-           info: RequestInfo | None, participant_number: str | None, **links) -> Document:
-    """Render, seal and store a document once; the same data returns the stored one."""
+@dataclass(frozen=True)
+class PreparedDocument:
+    """A document ready to render and seal (``job``), and what storing it needs."""
+
+    kind: str
+    token: str
+    source_hash: str
+    lang: str
+    session_id: int
+    participant_number: str | None
+    links: dict
+    job: SealJob
+
+
+def signing_source() -> KeySource:
+    """Return where the institution's key is, as plain paths a worker process can load."""
+    config = current_app.config
+    folder = Path(current_app.instance_path) / config["SIGNING_DIR"]
+    return KeySource(str(folder), config.get("SIGNING_PKCS12"),
+                     config.get("SIGNING_PKCS12_PASSPHRASE"))
+
+
+def document_css() -> str:
+    """Return the stylesheet text of the signed documents."""
+    env = current_app.jinja_env
+    return env.loader.get_source(env, "reports/document.css")[0]
+
+
+def _prepare(kind: str, data: dict, *, lang: str, base_url: str | None,
+             participant_number: str | None, **links) -> Document | PreparedDocument:
+    """Return the stored document for this data, or the HTML and facts to issue a new one."""
     if lang not in LANGS:
         raise WorkflowError("bad_lang", _l("Unknown language."), 400)
     base = base_url or verify_base_url()
@@ -116,41 +148,67 @@ def _issue(kind: str, data: dict, *, lang: str, base_url: str | None, actor: Use
     key = institution_key()
     token = new_token()
     url = _verify_url(base, token)
-    env = current_app.jinja_env
-    css = env.loader.get_source(env, "reports/document.css")[0]
     with force_locale(lang):
-        html = env.get_template(f"reports/{kind}.html").render(
+        html = current_app.jinja_env.get_template(f"reports/{kind}.html").render(
             doc=data, lang=lang, verify_url=url, short_code=short_code(token),
             qr=qr_data_uri(url), seal_subject=key.subject, verify_base=base,
             institution=current_app.config.get("INSTITUTION_NAME"))
-    rendered = render_pdf(html, css)
-    place = data["session"]["place"]
-    pdf = sign_pdf(rendered.pdf, key, rendered.signature_box, rendered.signature_page or 0,
-                   reason=f"{kind} {data['session']['code']}", location=place)
+    job = SealJob(html, document_css(), reason=f"{kind} {data['session']['code']}",
+                  location=data["session"]["place"])
+    return PreparedDocument(kind, token, digest, lang, data["session"]["id"],
+                            participant_number, links, job)
+
+
+def store_document(prepared: PreparedDocument, pdf: bytes, *, actor: User | None,
+                   info: RequestInfo | None) -> Document:
+    """Store the sealed PDF of a prepared document and record its issue (not committed)."""
     document = Document(
-        kind=kind, token=token, session_id=data["session"]["id"], lang=lang,
-        participant_number=participant_number, source_hash=digest,
-        sha256=hashlib.sha256(pdf).hexdigest(), pdf=pdf, signed=True, **links)
+        kind=prepared.kind, token=prepared.token, session_id=prepared.session_id,
+        lang=prepared.lang, participant_number=prepared.participant_number,
+        source_hash=prepared.source_hash, sha256=hashlib.sha256(pdf).hexdigest(), pdf=pdf,
+        signed=True, **prepared.links)
     db.session.add(document)
     db.session.flush()
     record("document.issue", actor, document,
-           {"kind": kind, "lang": lang, "sha256": document.sha256,
-            "participant_number": participant_number},
+           {"kind": prepared.kind, "lang": prepared.lang, "sha256": document.sha256,
+            "participant_number": prepared.participant_number},
            session_id=document.session_id, info=info)
     return document
+
+
+def _issue(kind: str, data: dict, *, lang: str, base_url: str | None, actor: User | None,
+           info: RequestInfo | None, participant_number: str | None, **links) -> Document:
+    """Render, seal and store a document once; the same data returns the stored one."""
+    prepared = _prepare(kind, data, lang=lang, base_url=base_url,
+                        participant_number=participant_number, **links)
+    if isinstance(prepared, Document):
+        return prepared
+    pdf = seal(prepared.job, institution_key())
+    return store_document(prepared, pdf, actor=actor, info=info)
+
+
+def _sheet_args(sheet: ScoreSheet, lang: str) -> tuple[dict, dict]:
+    if sheet.status != "submitted":
+        raise WorkflowError("not_submitted", _l("Only a submitted sheet has a signed PDF."))
+    data = contexts.sheet_context(sheet, lang)
+    return data, {"participant_number": data["candidate"]["participant_number"],
+                  "sheet_id": sheet.id, "assignment_id": sheet.assignment_id,
+                  "panel_id": sheet.assignment.panel_id}
+
+
+def prepare_sheet_document(sheet: ScoreSheet, lang: str = "id", *,
+                           base_url: str | None = None) -> Document | PreparedDocument:
+    """Return a sheet's stored document, or what rendering and sealing a new one needs."""
+    data, facts = _sheet_args(sheet, lang)
+    return _prepare("sheet", data, lang=lang, base_url=base_url, **facts)
 
 
 def issue_sheet_document(sheet: ScoreSheet, lang: str = "id", *, actor: User | None = None,
                          info: RequestInfo | None = None,
                          base_url: str | None = None) -> Document:
     """Return the signed PDF of a submitted examiner sheet (issued once per content)."""
-    if sheet.status != "submitted":
-        raise WorkflowError("not_submitted", _l("Only a submitted sheet has a signed PDF."))
-    data = contexts.sheet_context(sheet, lang)
-    return _issue("sheet", data, lang=lang, base_url=base_url, actor=actor, info=info,
-                  participant_number=data["candidate"]["participant_number"],
-                  sheet_id=sheet.id, assignment_id=sheet.assignment_id,
-                  panel_id=sheet.assignment.panel_id)
+    data, facts = _sheet_args(sheet, lang)
+    return _issue("sheet", data, lang=lang, base_url=base_url, actor=actor, info=info, **facts)
 
 
 def issue_recap_document(assignment: Assignment, lang: str = "id", *,
