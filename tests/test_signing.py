@@ -55,6 +55,16 @@ def test_signature_box_is_located_in_pdf_points(rendered):
     assert 0 < y1 < y2 < 842 and x1 == pytest.approx(20 / 25.4 * 72 + 6, abs=3)
 
 
+def test_seal_is_a_pades_signature(sealed):
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    signature = PdfFileReader(io.BytesIO(sealed)).embedded_signatures[0]
+    assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
+    assert signature.sig_object["/Type"] == "/Sig"
+
+
 def test_genuine_pdf_validates(keys, sealed):
     verdict = validate_pdf(sealed, keys[0])
     assert (verdict.status, verdict.code) == ("valid", "ok")

@@ -120,13 +120,15 @@ def sign_pdf(pdf: bytes, key: SigningKey, field_box: tuple[float, float, float, 
              page: int = 0, *, reason: str = "", location: str = "") -> bytes:
     """Certify ``pdf`` with a visible signature field at ``field_box`` (PDF points) on ``page``.
 
-    The certification allows no later change (DocMDP level 1): any incremental update made
-    after sealing makes validation fail.
+    The signature is PAdES (sub-filter ETSI.CAdES.detached, with the signing certificate as a
+    signed attribute), and the certification allows no later change (DocMDP level 1): any
+    incremental update made after sealing makes validation fail.
     """
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, reason=reason or None, location=location or None,
         certify=True, docmdp_permissions=fields.MDPPerm.NO_CHANGES,
+        subfilter=fields.SigSeedSubFilter.PADES,
     )
     spec = fields.SigFieldSpec(FIELD_NAME, on_page=page,
                                box=tuple(round(v, 2) for v in field_box) if field_box else None)
