@@ -93,7 +93,7 @@ def load_demo(today: dt.date | None = None) -> list[Login]:
         users[login.username] = create_user(login.username, name, login.role, login.password,
                                             info=CLI)
     session = create_session(
-        DEMO_CODE, "Wawancara CPNS Kota Pariaman 2025", today or dt.date.today(), rubric,
+        DEMO_CODE, "Wawancara CPNS Kota Pariaman 2025", today or _jakarta_today(), rubric,
         place="Aula Balai Kota Pariaman", info=CLI,
     )
     panels = []
@@ -110,6 +110,9 @@ def load_demo(today: dt.date | None = None) -> list[Login]:
 def _candidates_and_scores(session, panels, rubric, rng) -> None:
     codes = rubric.codes
     lo, hi = rubric.scale.min, rubric.scale.max
+    # One drawn signature per examiner, from its own seed: the scores' random stream is untouched.
+    signatures = {m.user.username: _signature(SEED + m.user.id)
+                  for panel in panels for m in panel.members}
     for i in range(60):
         panel = panels[i // 20]
         nik = "1377" + f"{rng.integers(10**11, 10**12):012d}"
@@ -145,7 +148,33 @@ def _candidates_and_scores(session, panels, rubric, rng) -> None:
                 half = dict(list(state.items())[: len(codes) // 2])
                 save_draft(assignment, user, half, client_id="demo", seq=1, info=CLI)
                 continue
-            submit_sheet(assignment, user, client_id="demo", seq=1, scores=state, info=CLI)
+            submit_sheet(assignment, user, client_id="demo", seq=1, scores=state,
+                         signature_png=signatures[user.username], info=CLI)
+
+
+def _jakarta_today() -> dt.date:
+    """Return today's date in Pariaman (WIB), whatever the server's clock zone."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo("Asia/Jakarta")).date()
+
+
+def _signature(seed: int) -> bytes:
+    """Draw a reproducible pen stroke, as an examiner's finger would on the signature pad."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    rng = np.random.default_rng(seed)
+    image = Image.new("LA", (360, 120), (255, 0))
+    draw = ImageDraw.Draw(image)
+    xs = np.linspace(20, 340, 60)
+    ys = 60 + np.cumsum(rng.normal(0, 6, xs.size)) * 0.6 + 18 * np.sin(xs / rng.uniform(9, 16))
+    draw.line(list(zip(xs.tolist(), np.clip(ys, 10, 110).tolist(), strict=True)),
+              fill=(20, 255), width=3, joint="curve")
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def _note(rubric, level: int) -> str:
