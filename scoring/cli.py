@@ -238,7 +238,7 @@ def export_group() -> None:
 @with_appcontext
 def export_results_command(session_ref, panel_ref, output) -> None:
     """Export the session's ranked results with the formula's inputs."""
-    from .exports import results_table, table_bytes
+    from .exports import results_table
     from .results import session_results
     from .workflow import session_rubric
 
@@ -246,11 +246,18 @@ def export_results_command(session_ref, panel_ref, output) -> None:
     panel = find_panel(session, panel_ref) if panel_ref else None
     results = session_results(session, panel)
     header, rows = results_table(results, session_rubric(session).codes)
+    write_table(header, rows, output, "candidates")
+
+
+def write_table(header, rows, output: str | None, what: str) -> None:
+    """Write a table to ``output`` (.xlsx by its suffix, else CSV) or as CSV to stdout."""
+    from .exports import table_bytes
+
     fmt = "xlsx" if output and output.lower().endswith(".xlsx") else "csv"
     data = table_bytes(header, rows, fmt)
     if output:
         Path(output).write_bytes(data)
-        click.echo(f"Wrote {len(results)} candidates to {output}", err=True)
+        click.echo(f"Wrote {len(rows)} {what} to {output}", err=True)
     else:
         sys.stdout.buffer.write(data.removeprefix("\ufeff".encode()))
 

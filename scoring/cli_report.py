@@ -7,8 +7,6 @@ Both read the same functions as the web pages (:mod:`scoring.agreement`,
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
@@ -81,17 +79,10 @@ def format_report(report: dict) -> str:
 @with_appcontext
 def export_scores_command(session_ref, panel_ref, output) -> None:
     """Export raw scores in long format: candidate, examiner, criterion, score, phase."""
-    from .cli import find_panel, find_session
-    from .exports import table_bytes
+    from .cli import find_panel, find_session, write_table
     from .reports_data import LONG_HEADER, long_score_rows
 
     session = find_session(session_ref)
     panel = find_panel(session, panel_ref) if panel_ref else None
     rows = long_score_rows(session, panel)
-    fmt = "xlsx" if output and output.lower().endswith(".xlsx") else "csv"
-    data = table_bytes(LONG_HEADER, rows, fmt)
-    if output:
-        Path(output).write_bytes(data)
-        click.echo(f"Wrote {len(rows)} scores to {output}", err=True)
-    else:
-        sys.stdout.buffer.write(data.removeprefix("\ufeff".encode()))
+    write_table(LONG_HEADER, rows, output, "scores")

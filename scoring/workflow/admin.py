@@ -24,6 +24,7 @@ from ..models import (
 from .audit import RequestInfo, record
 from .errors import WorkflowError
 from .people import check_password_strength
+from .sessions import check_nik
 
 RESET_HOURS = 24
 # No 0/O, 1/I/L: a code read aloud or copied from paper is typed right the first time.
@@ -172,8 +173,7 @@ def update_candidate(
     info: RequestInfo | None = None,
 ) -> None:
     """Change a candidate's name, position and NIK (the NIK never enters the audit trail)."""
-    if nik is not None and not (len(nik) == 16 and nik.isdigit()):
-        raise WorkflowError("bad_nik", _l("A NIK has exactly 16 digits."), 400)
+    check_nik(nik)
     new = {"name": name.strip(), "position_applied": position_applied.strip(), "nik": nik}
     changes = {k: [getattr(candidate, k), v] for k, v in new.items()
                if getattr(candidate, k) != v}

@@ -142,6 +142,12 @@ def panel_quorum(panel: Panel) -> int:
     return session_rubric(panel.session).quorum
 
 
+def check_nik(nik: str | None) -> None:
+    """Refuse a NIK that is not exactly 16 digits (None: no NIK recorded)."""
+    if nik is not None and not (len(nik) == 16 and nik.isdigit()):
+        raise WorkflowError("bad_nik", _l("A NIK has exactly 16 digits."), 400)
+
+
 def create_candidate(
     participant_number: str,
     name: str,
@@ -152,8 +158,7 @@ def create_candidate(
     info: RequestInfo | None = None,
 ) -> Candidate:
     """Create a candidate keyed on the participant number."""
-    if nik is not None and not (len(nik) == 16 and nik.isdigit()):
-        raise WorkflowError("bad_nik", _l("A NIK has exactly 16 digits."), 400)
+    check_nik(nik)
     if db.session.scalar(
         select(Candidate.id).where(Candidate.participant_number == participant_number)
     ) is not None:
