@@ -24,7 +24,7 @@ from ..models import (
 from .audit import RequestInfo, record
 from .errors import WorkflowError
 from .people import check_password_strength
-from .sessions import check_nik
+from .sessions import check_nik, check_panel_members
 
 RESET_HOURS = 24
 # No 0/O, 1/I/L: a code read aloud or copied from paper is typed right the first time.
@@ -76,17 +76,7 @@ def update_panel(
     A member who already has a sheet on the panel cannot be removed: the sheet would lose
     its panel.
     """
-    if quorum is not None and quorum < 1:
-        raise WorkflowError("bad_quorum", _l("The quorum must be at least 1."), 400)
-    if quorum is not None and quorum > len(members):
-        raise WorkflowError("bad_quorum", _l("The quorum cannot exceed the number of members."),
-                            400)
-    if len({m.id for m in members}) != len(members):
-        raise WorkflowError("duplicate_member", _l("A member is listed twice."), 400)
-    for user in members:
-        if user.role not in ("examiner", "chair"):
-            raise WorkflowError(
-                "not_examiner", _l("%(u)s is not an examiner or chair.", u=user.username), 400)
+    check_panel_members(members, quorum)
     wanted = {u.id for u in members}
     kept_out = [m.user for m in panel.members
                 if m.user_id not in wanted and m.user_id in _sheet_holders(panel)]

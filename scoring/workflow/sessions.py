@@ -103,6 +103,22 @@ def set_session_status(
         session.status = status
 
 
+def check_panel_members(members: list[User], quorum: int | None) -> None:
+    """Refuse a panel whose members repeat or are not examiners, or whose quorum cannot be met."""
+    if quorum is not None and quorum < 1:
+        raise WorkflowError("bad_quorum", _l("The quorum must be at least 1."), 400)
+    if quorum is not None and quorum > len(members):
+        raise WorkflowError("bad_quorum", _l("The quorum cannot exceed the number of members."),
+                            400)
+    if len({m.id for m in members}) != len(members):
+        raise WorkflowError("duplicate_member", _l("A member is listed twice."), 400)
+    for user in members:
+        if user.role not in ("examiner", "chair"):
+            raise WorkflowError(
+                "not_examiner", _l("%(u)s is not an examiner or chair.", u=user.username), 400
+            )
+
+
 def create_panel(
     session: InterviewSession,
     name: str,
@@ -115,15 +131,7 @@ def create_panel(
     info: RequestInfo | None = None,
 ) -> Panel:
     """Create a panel with its members (in order) and chair."""
-    if quorum is not None and quorum < 1:
-        raise WorkflowError("bad_quorum", _l("The quorum must be at least 1."), 400)
-    if len({m.id for m in members}) != len(members):
-        raise WorkflowError("duplicate_member", _l("A member is listed twice."), 400)
-    for user in members:
-        if user.role not in ("examiner", "chair"):
-            raise WorkflowError(
-                "not_examiner", _l("%(u)s is not an examiner or chair.", u=user.username), 400
-            )
+    check_panel_members(members, quorum)
     panel = Panel(session=session, name=name, chair=chair, quorum=quorum, room=room)
     panel.members = [PanelMember(user=u, position=i) for i, u in enumerate(members)]
     db.session.add(panel)
