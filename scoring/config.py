@@ -36,6 +36,10 @@ LIVE_FEEDBACK_MIN_SHEETS = 8
 
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
+# Failed logins of one username from one address before it must wait (brute-force guard).
+LOGIN_MAX_FAILURES = 5
+LOGIN_WINDOW_MINUTES = 15
+
 ENV_OVERRIDES = (
     "SECRET_KEY",
     "SQLALCHEMY_DATABASE_URI",

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -408,6 +409,9 @@ class AuditEvent(db.Model):
     """An append-only, hash-chained record of one event."""
 
     __tablename__ = "audit_event"
+    # Recent failed logins of a username are counted on every login attempt.
+    __table_args__ = (Index("ix_audit_event_actor_action_created_at",
+                            "actor", "action", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import cache
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -45,13 +45,19 @@ def login():
         return redirect(safe_next(target))
     form = LoginForm()
     if form.validate_on_submit():
-        user = _authenticate(form.username.data.strip(), form.password.data)
+        username, info = form.username.data.strip(), request_info()
+        if workflow.login_throttled(username, info):
+            flash(gettext("Too many failed attempts for this username. Wait %(m)d minutes and "
+                          "try again, or ask the administrator for a reset code.",
+                          m=current_app.config["LOGIN_WINDOW_MINUTES"]), "error")
+            return render_template("auth/login.html", form=form, next=target), 429
+        user = _authenticate(username, form.password.data)
         if user is not None:
             login_user(user, remember=form.remember.data)
-            workflow.record_login(user, request_info())
+            workflow.record_login(user, info)
             db.session.commit()
             return redirect(safe_next(target))
-        workflow.record_failed_login(form.username.data.strip(), request_info())
+        workflow.record_failed_login(username, info)
         db.session.commit()
         flash(gettext("The username or password is incorrect, or the account is inactive."),
               "error")

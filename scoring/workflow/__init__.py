@@ -24,6 +24,7 @@ from .errors import WorkflowError
 from .imports import ImportReport, import_candidates, import_examiners
 from .people import (
     create_user,
+    login_throttled,
     record_failed_login,
     record_login,
     record_logout,
@@ -74,6 +75,7 @@ __all__ = [
     "discrepancies",
     "import_candidates",
     "import_examiners",
+    "login_throttled",
     "may_decide",
     "missing_items",
     "open_discussion",

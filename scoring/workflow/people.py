@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import ROLES, User
+from ..models import ROLES, AuditEvent, User, utcnow
 from .audit import RequestInfo, record
 from .errors import WorkflowError
 
@@ -85,6 +87,22 @@ def record_failed_login(username: str, info: RequestInfo) -> None:
     """Record a failed login attempt (the username as typed, never the password)."""
     record("auth.login_failed", None, None, {"username": username[:64]}, info=info,
            actor_name=username[:64])
+
+
+def login_throttled(username: str, info: RequestInfo) -> bool:
+    """Return whether too many logins for ``username`` failed from this address lately.
+
+    LOGIN_MAX_FAILURES failures within LOGIN_WINDOW_MINUTES, counted from the audit trail
+    (so every app server sees the same count), lock that username from that address until
+    the oldest of them leaves the window; other addresses are not affected.
+    """
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    since = utcnow() - timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+    failures = db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.actor == username[:64], AuditEvent.action == "auth.login_failed",
+            AuditEvent.created_at >= since, AuditEvent.ip == (info.ip or "")[:64]))
+    return failures >= limit
 
 
 def record_logout(user: User, info: RequestInfo) -> None:
