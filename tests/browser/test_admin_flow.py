@@ -8,10 +8,8 @@ reorder, open the session. Screenshots go to test-artifacts/ for people to look 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from live_server import ROOT, live_server
+from live_server import ARTIFACTS, live_server
 from sqlalchemy import func, select
 
 from scoring.extensions import db
@@ -20,10 +18,6 @@ from scoring.workflow import create_user
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = ROOT / "test-artifacts"
 
 EXAMINERS = ("username,nama,peran,nip\n"
              "penguji1,Penguji Satu,penguji,198001012005011001\n"
@@ -36,19 +30,6 @@ CANDIDATES = ("nomor_peserta;nama;jabatan;nik;panel;urutan\n"
               "PRM-001;Siti Rahma;Guru Ahli Pertama;1377010101010001;Panel 1;1\n"
               "PRM-002;Andi Koto;Perawat Terampil;1377010101010002;Panel 1;2\n"
               "PRM-003;Nurul Tanjung;Pranata Komputer;;Panel 1;3\n")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Launch Debian's Chromium once for the module."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (.ci/setup --test installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 def _shot(page, name: str) -> None:

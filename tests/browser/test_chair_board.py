@@ -11,10 +11,9 @@ import datetime as dt
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
-from live_server import ROOT, live_server
+from live_server import ARTIFACTS, live_server
 
 try:
     from playwright.sync_api import expect
@@ -28,23 +27,6 @@ from scoring.workflow import submit_sheet
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = ROOT / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Launch Debian's Chromium once for the module."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (.ci/setup --test installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield p, browser
-        browser.close()
 
 
 @pytest.fixture
@@ -95,8 +77,8 @@ def _submit_draft(app) -> None:
 
 
 @pytest.mark.parametrize("kind", ["tablet", "laptop"])
-def test_board_refreshes_itself(app, demo, database_url, tmp_path, browser, kind):
-    p, chromium = browser
+def test_board_refreshes_itself(app, demo, database_url, tmp_path, playwright_chromium, kind):
+    p, chromium = playwright_chromium
     ARTIFACTS.mkdir(exist_ok=True)
     requests: list[str] = []
     errors: list[str] = []
@@ -134,8 +116,8 @@ def test_board_refreshes_itself(app, demo, database_url, tmp_path, browser, kind
     assert all(u.startswith(base) for u in requests), "a request left the server"
 
 
-def test_report_page_and_pdf(app, demo, database_url, tmp_path, browser):
-    p, chromium = browser
+def test_report_page_and_pdf(app, demo, database_url, tmp_path, playwright_chromium):
+    p, chromium = playwright_chromium
     ARTIFACTS.mkdir(exist_ok=True)
     requests: list[str] = []
     errors: list[str] = []

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 from factories import PASSWORD, make_world
-from live_server import ROOT, jakarta_today, live_server
+from live_server import ARTIFACTS, jakarta_today, live_server
 from sqlalchemy import select
 
 try:
@@ -26,24 +25,7 @@ from scoring.workflow import verify_chain
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = ROOT / "test-artifacts"
 DEVICES = ["Galaxy Tab S4", "iPad (gen 7)"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Launch Debian's Chromium once for the module."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (.ci/setup --test installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield p, browser
-        browser.close()
 
 
 def _tablet(p, browser, device: str, requests: list[str]):
@@ -92,8 +74,8 @@ def _shot(page, name: str) -> None:
 
 
 @pytest.mark.parametrize("device", DEVICES)
-def test_score_offline_reload_sign_submit(browser, app, tmp_path, device):
-    p, chromium = browser
+def test_score_offline_reload_sign_submit(playwright_chromium, app, tmp_path, device):
+    p, chromium = playwright_chromium
     with app.app_context():
         world = make_world(candidates_per_panel=2)
         world.session.held_on = jakarta_today()

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 import pytest
-from live_server import ROOT, live_server
+from live_server import ARTIFACTS, live_server
 from sqlalchemy import select
 
 from scoring.demo import DEMO_CODE, load_demo
@@ -22,25 +21,8 @@ from scoring.workflow import set_session_status
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = ROOT / "test-artifacts"
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Launch Debian's Chromium once for the module."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (.ci/setup --test installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 def test_public_pages_on_a_phone(app, database_url, tmp_path, browser):
