@@ -36,7 +36,10 @@ def database_template(tmp_path_factory):
     """Migrate one database per test process; tests get copies (SQLite) or truncation (PG)."""
     instance = tmp_path_factory.mktemp("instance")
     if TEST_DATABASE_URL:
-        url = make_url(TEST_DATABASE_URL).set(database=f"scoring_test_{_worker()}")
+        base = make_url(TEST_DATABASE_URL)
+        # One database per test process, named after the URL's, so several checkouts can
+        # share one server (scoring_test -> scoring_test_gw0, scoring_test_h1 -> ..._h1_gw0).
+        url = base.set(database=f"{base.database or 'scoring_test'}_{_worker()}")
         admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
