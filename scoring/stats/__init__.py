@@ -16,7 +16,7 @@ from .agreement import (
     percent_agreement,
 )
 from .alpha import AlphaResult, krippendorff_alpha
-from .effects import FLAG_CODES, ExaminerEffect, Flag, Thresholds, rater_effects
+from .effects import FLAG_CODES, WATCH_CODES, ExaminerEffect, Flag, Thresholds, rater_effects
 from .gstudy import DStudy, DStudyRow, GStudy, d_study, g_study
 from .icc import ICCForm, ICCResult, icc
 from .kendall import KendallW, kendall_w
@@ -32,6 +32,7 @@ from .panel import SCHEMA, Coefficients, PanelAnalysis, panel_analysis
 __all__ = [
     "FLAG_CODES",
     "SCHEMA",
+    "WATCH_CODES",
     "AlphaResult",
     "ChanceCorrected",
     "Coefficients",
