@@ -16,7 +16,15 @@ from .agreement import (
     percent_agreement,
 )
 from .alpha import AlphaResult, krippendorff_alpha
-from .effects import FLAG_CODES, WATCH_CODES, ExaminerEffect, Flag, Thresholds, rater_effects
+from .effects import (
+    FLAG_CODES,
+    WATCH_CODES,
+    ExaminerEffect,
+    Flag,
+    Thresholds,
+    leniency_tier,
+    rater_effects,
+)
 from .gstudy import DStudy, DStudyRow, GStudy, d_study, g_study
 from .icc import ICCForm, ICCResult, icc
 from .kendall import KendallW, kendall_w
@@ -57,6 +65,7 @@ __all__ = [
     "gwet_ac",
     "icc",
     "kendall_w",
+    "leniency_tier",
     "krippendorff_alpha",
     "long_to_arrays",
     "panel_analysis",

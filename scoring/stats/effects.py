@@ -15,7 +15,8 @@ import numpy as np
 
 from ._validate import as_ratings, check_scale
 
-__all__ = ["Thresholds", "Flag", "ExaminerEffect", "rater_effects", "FLAG_CODES", "WATCH_CODES"]
+__all__ = ["Thresholds", "Flag", "ExaminerEffect", "rater_effects", "leniency_tier", "FLAG_CODES",
+           "WATCH_CODES"]
 
 FLAG_CODES = ("lenient", "severe", "inconsistent", "central_tendency", "halo")
 WATCH_CODES = ("lenient", "severe")  # the codes a "watch" (smaller, yet clear) finding can have
@@ -398,20 +399,38 @@ def _flags(r: dict, th: Thresholds, k: int, sizes: tuple[float, float],
     return out, None
 
 
+def leniency_tier(deviation: float, z: float, gap: float, scale: Sequence[float],
+                  thresholds: Thresholds | None = None) -> str | None:
+    """Return ``"flag"``, ``"watch"`` or None for a deviation in points with its z and gap.
+
+    The rule of :func:`rater_effects` on its own (without the minimum number of candidates),
+    for provisional figures such as the chair's live feedback during the day.
+    """
+    th = Thresholds() if thresholds is None else thresholds
+    return _tier(deviation, z, gap, th.z_min, th.points(scale))
+
+
+def _tier(dev: float, z: float, gap: float, z_min: float,
+          sizes: tuple[float, float]) -> str | None:
+    if not (math.isfinite(dev) and math.isfinite(gap) and math.isfinite(z)) or dev == 0:
+        return None
+    sign = 1.0 if dev > 0 else -1.0
+    size = min(abs(dev), abs(gap))
+    if sign * z < z_min or sign * gap <= 0 or size < sizes[1]:
+        return None
+    return "flag" if size >= sizes[0] else "watch"
+
+
 def _leniency(r: dict, th: Thresholds, sizes: tuple[float, float],
               rasch: tuple[float, float] | None) -> Flag | None:
     """Return the lenient/severe finding (tier flag or watch), or None."""
     dev, gap = r["deviation"], r["gap"]
     z = r["z"] if rasch is None else -rasch[0] / rasch[1]
-    if not (math.isfinite(dev) and math.isfinite(gap) and math.isfinite(z)):
+    tier = _tier(dev, z, gap, th.z_min, sizes)
+    if tier is None:
         return None
     flag_size, watch_size = sizes
     sign = 1.0 if dev > 0 else -1.0
-    clear = sign * z >= th.z_min and sign * gap > 0
-    size = min(abs(dev), abs(gap))
-    if not clear or size < watch_size:
-        return None
-    tier = "flag" if size >= flag_size else "watch"
     code = "lenient" if sign > 0 else "severe"
     fig = {"deviation": dev, "z": r["z"], "se": r["se"], "gap": gap, "z_min": th.z_min,
            "min_points": flag_size, "watch_points": watch_size}
