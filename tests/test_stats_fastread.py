@@ -242,3 +242,15 @@ def test_polars_dataframe_when_installed():
     pl = pytest.importorskip("polars")
     data = read_long_frame(pl.DataFrame(_frame_rows()))
     assert data.candidates == ("101", "102") and data.ratings[1, 1, 0] == 1
+
+
+def test_average_ranks_equal_scipy_rankdata():
+    from scipy import stats
+
+    from scoring.stats.kendall import _average_ranks
+
+    rng = np.random.default_rng(9)
+    for _ in range(100):
+        x = rng.integers(1, 5, size=(int(rng.integers(2, 30)), int(rng.integers(1, 6))))
+        np.testing.assert_array_equal(_average_ranks(x.astype(float)),
+                                      stats.rankdata(x, axis=0))
