@@ -65,3 +65,10 @@ def test_the_chair_report_uses_the_rubric_sizes():
     sized = analyse(data, parse_rubric(_with(FLAGS)), with_drift=False)["examiners"][0]
     assert "lenient" in default["flags"] and default["watch"] == []
     assert "lenient" not in sized["flags"] and sized["watch"] == ["lenient"]
+
+
+def test_the_documented_block_is_valid():
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "rubric-format.md").read_text()
+    block = doc.split("## Examiner flags", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    sized = parse_rubric(_with(block))
+    assert sized.examiner_flags == ExaminerFlags(0.125, 0.0833)
