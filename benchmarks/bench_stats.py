@@ -1,6 +1,6 @@
 """Benchmark scoring.stats against its peers; prints one table (medians over repeats).
 
-Run:  .venv/bin/python benchmarks/bench_stats.py [--pingouin-50k] [--quick]
+Run:  .venv/bin/python benchmarks/bench_stats.py [--pingouin-50k] [--quick] [--command-only]
 
 pingouin's intraclass_corr takes ~40 s at 50,000 x 5, so by default it runs at 5,000 x 5
 only (``--pingouin-50k`` adds the large run). krippendorff.alpha on continuous scores would
@@ -111,6 +111,44 @@ SUBPROCESS_PANEL = textwrap.dedent("""
 """)
 
 
+PANDAS_READ = "import sys, pandas; pandas.read_csv(sys.argv[1])"
+SCORING_STATS = "from scoring.console import main; main()"  # the `scoring` console script
+
+
+def write_long_csv(path: Path, n: int = 10_000, k: int = 5, c: int = 8) -> int:
+    """Write a long score CSV (candidate, examiner, criterion, score, phase); return rows."""
+    x = panel_data(np.random.default_rng(7), n, k, c).astype(int)
+    cand = np.repeat([f"P{i:06d}" for i in range(n)], k * c)
+    exam = np.tile(np.repeat([f"examiner{j}" for j in range(k)], c), n)
+    crit = np.tile([f"K{q}" for q in range(c)], n * k)
+    lines = [f"{a},{b},{q},{s},pre" for a, b, q, s in zip(cand, exam, crit, x.ravel(),
+                                                          strict=True)]
+    path.write_text("candidate,examiner,criterion,score,phase\n" + "\n".join(lines) + "\n")
+    return len(lines)
+
+
+def command_row(repeats: int) -> tuple:
+    """Time `scoring stats FILE --json` as a whole process beside pandas reading the file."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "scores.csv"
+        rows = write_long_csv(path)
+        ours = [sys.executable, "-c", SCORING_STATS, "stats", str(path), "--json"]
+        peer = [sys.executable, "-c", PANDAS_READ, str(path)]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        t_ours, t_peer = [], []
+        for _ in range(repeats):  # interleaved, so both see the same machine load
+            for cmd, times in ((ours, t_ours), (peer, t_peer)):
+                t0 = time.perf_counter()
+                subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env, cwd=tmp)
+                times.append(time.perf_counter() - t0)
+    a, b = statistics.median(t_ours), statistics.median(t_peer)
+    return ("scoring stats FILE --json", f"{rows:,} scores (CSV)", a,
+            "python: import pandas; read_csv", b, f"{a / b:.2f}x of peer", "<= 4x peer",
+            a <= 4 * b)
+
+
 def fmt_t(seconds: float) -> str:
     if seconds != seconds:
         return "-"
@@ -124,7 +162,12 @@ def main() -> None:
     ap.add_argument("--pingouin-50k", action="store_true",
                     help="also run pingouin at 50,000 x 5 (about 40 s per call)")
     ap.add_argument("--quick", action="store_true", help="fewer repeats")
+    ap.add_argument("--command-only", action="store_true",
+                    help="only the `scoring stats` command row")
     args = ap.parse_args()
+    if args.command_only:
+        print_table([command_row(3 if args.quick else 7)], 3 if args.quick else 7, args.quick)
+        return
     reps = 5 if args.quick else 21
     rng = np.random.default_rng(2024)
     rows = []
@@ -201,6 +244,9 @@ def main() -> None:
                  f"peak alloc {peak_mb:,.0f} MB; process max RSS {rss_mb:,.0f} MB",
                  float("nan"), "-", "< 500 MB", max(peak_mb, rss_mb) < 500))
 
+    # the statistics command as a whole process, against a process reading the same file
+    rows.append(command_row(3 if args.quick else 7))
+
     print_table(rows, reps, args.quick)
 
 
@@ -214,7 +260,8 @@ def print_table(rows, reps, quick) -> None:
     cpu = os.cpu_count()
     print(f"scoring.stats benchmark — Python {platform.python_version()}, numpy "
           f"{np.__version__}, {cpu} CPUs; medians over {reps} repeats (pingouin "
-          f"{1 if quick else 3}, krippendorff {3 if quick else 7}, panel {5 if quick else 9}; "
+          f"{1 if quick else 3}, krippendorff {3 if quick else 7}, panel {5 if quick else 9}, "
+          f"command {3 if quick else 7}; "
           "pingouin at 50,000 x 5 once, only with --pingouin-50k)")
     print(line.format(*header))
     print("  ".join("-" * w for w in widths))

@@ -30,6 +30,7 @@ TOP_OPTIONAL = (
     "evidence_required",
     "combination",
     "discrepancy_threshold",
+    "examiner_flags",
 )
 CRITERION_KEYS = ("code", "name", "definition", "weight", "anchors", "questions")
 
@@ -176,6 +177,7 @@ def _rubric(data: Any, ctx: Context) -> r.Rubric | None:
     combination = _combination(ctx, top.get("combination", {}))
     quorum = ctx.integer(top["quorum"], ("quorum",), minimum=1) if "quorum" in top else None
     threshold = _threshold(ctx, top, span)
+    flags = _examiner_flags(ctx, top.get("examiner_flags"))
     criteria = _criteria(ctx, top["criteria"], levels) if "criteria" in top else None
     if ctx.errors:
         return None
@@ -190,6 +192,7 @@ def _rubric(data: Any, ctx: Context) -> r.Rubric | None:
         combination=combination,
         quorum=quorum,
         discrepancy_threshold=threshold,
+        examiner_flags=flags,
     )
 
 
@@ -323,6 +326,31 @@ def _threshold(ctx: Context, top: dict[Any, Any], span: int | None) -> float | N
         ctx.error(path, f"must not exceed the scale's range max - min = {span}, got {threshold:g}")
         return None
     return threshold
+
+
+def _examiner_flags(ctx: Context, value: Any) -> r.ExaminerFlags | None:
+    path: Path = ("examiner_flags",)
+    if value is None:
+        return None
+    m = ctx.mapping(value, path, ("flag_share", "watch_share"))
+    if m is None:
+        return None
+    shares = {}
+    for key in ("flag_share", "watch_share"):
+        if key not in m:
+            continue
+        share = ctx.positive(m[key], path + (key,))
+        if share is not None and share > 1:
+            ctx.error(path + (key,), f"a fraction of the scale range, at most 1; got {share:g}")
+            share = None
+        shares[key] = share
+    flag, watch = shares.get("flag_share"), shares.get("watch_share")
+    if flag is None or watch is None:
+        return None
+    if watch > flag:
+        ctx.error(path + ("watch_share",), f"must not exceed flag_share ({flag:g}); got {watch:g}")
+        return None
+    return r.ExaminerFlags(flag, watch)
 
 
 def _criteria(ctx: Context, value: Any, levels: tuple[int, ...] | None) -> tuple[r.Criterion, ...]:

@@ -21,7 +21,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .models import InterviewSession, Panel
-from .reports_data import Z95, panel_examiners, participant_numbers, pre_sheets, sheet_statuses
+from .reports_data import (
+    Z95,
+    panel_examiners,
+    participant_numbers,
+    pre_sheets,
+    rubric_thresholds,
+    sheet_statuses,
+)
 from .rubrics import Rubric
 from .stats import panel_analysis, rater_effects
 from .workflow.discussion import tally
@@ -172,7 +179,8 @@ def analyse(data: PanelData, rubric: Rubric, target: float = DEFAULT_TARGET,
     if len(data.candidates) < 2 or len(data.examiners) < 2:
         return {**base, "analysis": None, "reason": "too_few"}
     result = panel_analysis(data.ratings, scale, examiners=[e["username"] for e in data.examiners],
-                            criteria=list(data.criteria), d_study_examiners=D_STUDY_SIZES)
+                            criteria=list(data.criteria), d_study_examiners=D_STUDY_SIZES,
+                            thresholds=rubric_thresholds(rubric))
     d = result.to_dict()
     people = {e["username"]: e for e in data.examiners}
     d_rows = [{"n_examiners": r["n_examiners"], "g": r["g"], "phi": r["phi"]}
@@ -230,7 +238,10 @@ def session_report(session: InterviewSession, target: float = DEFAULT_TARGET,
             "criteria": _criteria(rubric), "target": target, "panels": out,
             "flagged": [{"panel": p["panel"]["name"], "examiner": e["examiner"],
                          "name": e["name"], "flags": e["flags"]}
-                        for p in out for e in p.get("examiners", []) if e["flags"]]}
+                        for p in out for e in p.get("examiners", []) if e["flags"]],
+            "watched": [{"panel": p["panel"]["name"], "examiner": e["examiner"],
+                         "name": e["name"], "watch": e["watch"]}
+                        for p in out for e in p.get("examiners", []) if e["watch"]]}
 
 
 def json_view(report: dict) -> dict:

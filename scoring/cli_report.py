@@ -62,8 +62,9 @@ def format_report(report: dict) -> str:
         for e in p["examiners"]:
             lines.append(f"  {e['examiner']:<14} deviation {_num(e['deviation']):>6} "
                          f"[{_num(e['ci_low'])}, {_num(e['ci_high'])}] z {_num(e['z'], 1):>5}  "
-                         f"{', '.join(e['flags']) or '-'}")
+                         f"{', '.join(e['flags'] + [f'watch {w}' for w in e['watch']]) or '-'}")
             lines += [f"    {f['code']}: {f['reason']}" for f in e["flag_details"]]
+            lines += [f"    watch {f['code']}: {f['reason']}" for f in e["watch_details"]]
         d = p["d_study"]
         lines.append("  D study (Phi): " + " ".join(
             f"{r['n_examiners']}:{_num(r['phi'])}" for r in d["rows"]) +

@@ -93,9 +93,12 @@ def format_report(d: dict, title: str = "") -> str:
             f"{str(e['examiner'])[:14]:<14} {e['n']:>5} {_num(e['deviation']):>6} "
             f"{_num(e['z'], 1):>6} {_num(e['rest_correlation']):>6} {_num(e['slope']):>6} "
             f"{_num(e['sd_ratio']):>6} {_num(e['middle_share']):>6} {_num(e['halo']):>5} "
-            f"{_num(e['fit']):>5}  {', '.join(e['flags']) or '-'}")
-    reasons = [f"  {e['examiner']}: {f['code']}: {f['reason']}"
-               for e in d["examiner_effects"] for f in e["flag_details"]]
+            f"{_num(e['fit']):>5}  "
+            f"{', '.join(e['flags'] + [f'watch {w}' for w in e.get('watch', [])]) or '-'}")
+    reasons = [f"  {e['examiner']}: {'watch ' if f.get('tier') == 'watch' else ''}"
+               f"{f['code']}: {f['reason']}"
+               for e in d["examiner_effects"]
+               for f in e["flag_details"] + e.get("watch_details", [])]
     notes = [f"  {e['examiner']}: {e['note']}" for e in d["examiner_effects"] if e["note"]]
     if reasons or notes:
         lines += ["", "Why flagged (flags inform; no score is adjusted)"] + reasons + notes

@@ -25,6 +25,9 @@ FLAG_LABELS = {
     "lenient": _l("Lenient"), "severe": _l("Severe"), "inconsistent": _l("Inconsistent"),
     "central_tendency": _l("Central tendency"), "halo": _l("Halo"),
 }
+# The softer tier: clear evidence of a smaller tendency (scoring.stats.rater_effects "watch").
+WATCH_LABELS = {"lenient": _l("Slightly lenient (watch)"),
+                "severe": _l("Slightly severe (watch)")}
 SHEET_STATE_LABELS = {
     "not_started": _l("Not started"), "draft": _l("Draft"), "submitted": _l("Submitted"),
     "recused": _l("Recused"),
@@ -124,12 +127,30 @@ def examiner_sentences(e: dict, min_candidates: int) -> list[str]:
                 "%(name)s gives much the same score to every criterion of a candidate (variation "
                 "across criteria %(halo)s times the panel's usual); ask them to score each "
                 "criterion on its own evidence.", name=name, halo=num(f["halo"])))
+    out += watch_sentences(e)
     if not out and e.get("note"):
         out.append(_("Not assessed yet: %(name)s has been compared on %(n)s candidates; "
                           "flags need at least %(min)s.", name=name, n=e["n_candidates"],
                           min=min_candidates))
     if not out:
         out.append(_("%(name)s is in line with the rest of the panel.", name=name))
+    return out
+
+
+def watch_sentences(e: dict) -> list[str]:
+    """Return the softer sentences of the watch tier (no flag: something to keep an eye on)."""
+    out = []
+    for finding in e.get("watch_details", []):
+        f = finding["figures"]
+        figures = {"name": e["name"], "points": num(abs(f["deviation"])), "z": num(f["z"], 1)}
+        if finding["code"] == "lenient":
+            out.append(_("%(name)s tends to score a little higher than the other panelists on "
+                         "the same candidates (on average %(points)s points, z = %(z)s): not "
+                         "enough for a flag, but worth keeping an eye on.", **figures))
+        else:
+            out.append(_("%(name)s tends to score a little lower than the other panelists on "
+                         "the same candidates (on average %(points)s points, z = %(z)s): not "
+                         "enough for a flag, but worth keeping an eye on.", **figures))
     return out
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import String, cast, func, select
 from .extensions import db
 from .models import Assignment, Candidate, Panel, PanelMember, Score, ScoreSheet, User
 from .rubrics import Rubric
-from .stats import Thresholds, rater_effects
+from .stats import Thresholds, leniency_tier, rater_effects
 from .workflow.discussion import discrepancies, tally
 from .workflow.sessions import panel_quorum, session_rubric
 from .workflow.sheets import can_see_colleagues
@@ -183,7 +183,8 @@ def live_feedback(rubric: Rubric, examiners: list[dict], sheets, min_sheets: int
     for _, j, _ in mine:
         counts[j] += 1
     out = [{"examiner": e["username"], "name": e["name"], "sheets": counts[j],
-            "deviation": None, "ci_low": None, "ci_high": None, "z": None, "attention": False}
+            "deviation": None, "ci_low": None, "ci_high": None, "z": None, "attention": False,
+            "watch": False}
            for j, e in enumerate(examiners)]
     if max(counts, default=0) < min_sheets or len(examiners) < 2:
         return out
@@ -191,20 +192,27 @@ def live_feedback(rubric: Rubric, examiners: list[dict], sheets, min_sheets: int
     x = np.full((len(keys), len(examiners), len(rubric.codes)), np.nan)
     for aid, j, vector in mine:
         x[keys[aid], j, :] = vector
-    effects = rater_effects(x, (rubric.scale.min, rubric.scale.max))
+    scale, th = (rubric.scale.min, rubric.scale.max), rubric_thresholds(rubric)
+    effects = rater_effects(x, scale, th)
     for j, effect in enumerate(effects):
         if counts[j] >= min_sheets and math.isfinite(effect.deviation):
-            out[j].update(_deviation(effect))
+            out[j].update(_deviation(effect, scale, th))
     return out
 
 
-def _deviation(effect) -> dict:
-    """Return deviation, 95 % CI and whether it crosses the flag thresholds of the stats."""
+def rubric_thresholds(rubric: Rubric) -> Thresholds:
+    """Return the examiner-flag thresholds of ``rubric`` (its ``examiner_flags`` sizes)."""
+    sizes = rubric.examiner_flags
+    if sizes is None:
+        return Thresholds()
+    return Thresholds(min_share=sizes.flag_share, watch_share=sizes.watch_share)
+
+
+def _deviation(effect, scale, th: Thresholds) -> dict:
+    """Return deviation, 95 % CI and whether it is a flag (attention) or a watch."""
     ok = math.isfinite(effect.se)
-    th = Thresholds()
-    attention = (abs(effect.deviation) >= th.min_points and math.isfinite(effect.z)
-                 and abs(effect.z) >= th.z_min)
-    return {"deviation": effect.deviation, "attention": attention,
+    tier = leniency_tier(effect.deviation, effect.z, effect.gap, scale, th)
+    return {"deviation": effect.deviation, "attention": tier == "flag", "watch": tier == "watch",
             "ci_low": effect.deviation - Z95 * effect.se if ok else None,
             "ci_high": effect.deviation + Z95 * effect.se if ok else None,
             "z": effect.z if math.isfinite(effect.z) else None}

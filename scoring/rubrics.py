@@ -24,6 +24,7 @@ __all__ = [
     "QUESTION_TYPES",
     "Combination",
     "Criterion",
+    "ExaminerFlags",
     "Level",
     "LevelMap",
     "Question",
@@ -192,6 +193,19 @@ class Combination:
 
 
 @dataclass(frozen=True)
+class ExaminerFlags:
+    """When an examiner's leniency or severity is flagged, as fractions of the scale range.
+
+    ``flag_share``: a deviation of at least this fraction of ``max - min`` (with clear
+    statistical evidence) is a flag; ``watch_share``: at least this fraction is a "watch".
+    A rubric without them uses the defaults of ``scoring.stats.Thresholds`` (1/8 and 1/12).
+    """
+
+    flag_share: float
+    watch_share: float
+
+
+@dataclass(frozen=True)
 class Rubric:
     """A validated rubric. Build it with :func:`load_rubric` or :func:`parse_rubric`."""
 
@@ -205,6 +219,7 @@ class Rubric:
     combination: Combination
     quorum: int  # submitted, non-recused sheets needed before a result is final
     discrepancy_threshold: float  # a criterion spread (max - min) at or over this -> discussion
+    examiner_flags: ExaminerFlags | None = None  # None: the statistics' default sizes
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -243,7 +258,15 @@ class Rubric:
             "quorum": self.quorum,
             "discrepancy_threshold": self.discrepancy_threshold,
             "criteria": [c.to_dict() for c in self.criteria],
-        }
+        } | self._optional_dict()
+
+    def _optional_dict(self) -> dict[str, Any]:
+        # Keys added after rubrics were first hashed appear only when set, so the content
+        # hash of every rubric written before them stays what was recorded.
+        if self.examiner_flags is None:
+            return {}
+        return {"examiner_flags": {"flag_share": self.examiner_flags.flag_share,
+                                   "watch_share": self.examiner_flags.watch_share}}
 
     def to_json(self) -> str:
         """Return the canonical JSON: the snapshot to store, and the input of the hash."""

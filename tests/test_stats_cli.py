@@ -141,7 +141,7 @@ COEFFICIENT_KEYS = {"label", "n_candidates", "icc", "alpha_interval", "alpha_ord
                     "gwet_ac2_quadratic", "kendall_w", "notes"}
 EFFECT_KEYS = {"examiner", "n", "n_candidates", "mean", "deviation", "se", "z",
                "rest_correlation", "slope", "sd_ratio", "middle_share", "panel_middle_share",
-               "halo", "fit", "note", "flags", "flag_details"}
+               "halo", "fit", "note", "flags", "flag_details", "gap", "watch", "watch_details"}
 ICC_FORM_KEYS = {"value", "ci_low", "ci_high", "f", "df1", "df2", "p"}
 
 

@@ -15,9 +15,11 @@ import numpy as np
 
 from ._validate import as_ratings, check_scale
 
-__all__ = ["Thresholds", "Flag", "ExaminerEffect", "rater_effects", "FLAG_CODES"]
+__all__ = ["Thresholds", "Flag", "ExaminerEffect", "rater_effects", "leniency_tier", "FLAG_CODES",
+           "WATCH_CODES"]
 
 FLAG_CODES = ("lenient", "severe", "inconsistent", "central_tendency", "halo")
+WATCH_CODES = ("lenient", "severe")  # the codes a "watch" (smaller, yet clear) finding can have
 
 
 @dataclass(frozen=True)
@@ -26,11 +28,24 @@ class Thresholds:
 
     Attributes
     ----------
-    z_min, min_points : float
-        Leniency/severity needs both ``|z| >= z_min`` (statistically clear, the usual
-        two-sided 5 % criterion used for rater severity measures, Myford & Wolfe 2004) and
-        ``|deviation| >= min_points`` score points (practically relevant: half a step on
-        the scale).
+    z_min : float
+        Leniency/severity needs ``|z| >= z_min``: statistically clear, the usual two-sided
+        5 % criterion used for rater severity measures (Myford & Wolfe 2004).
+    min_share, watch_share : float
+        The size that matters, as a fraction of the scale's range ``max - min``, so it means
+        the same on 1-4, 1-5 or 0-100. A *flag* (``lenient``/``severe``) needs a deviation
+        of at least ``min_share`` of the range (1/8: 0.375 points on 1-4, 0.5 on 1-5); a
+        *watch* (clear evidence of a smaller tendency) at least ``watch_share`` of it (1/12:
+        0.25 points on 1-4, 0.33 on 1-5). Both sizes must also hold for the examiner's
+        distance from the panel's median examiner (``gap``), so one strongly lenient
+        examiner does not drag the others over the line. The fractions were chosen by the
+        detection simulation in ``benchmarks/bench_flags.py`` (4 examiners x 9 criteria on
+        1-4, 10 to 40 candidates): a shift of 0.8 levels is flagged in every panel, 0.5
+        levels is flagged in about half and at least watched in 91-100 %, and examiners
+        without a shift are flagged in at most 0.3 % and watched in at most 2.5 %.
+        A rubric may set both (``examiner_flags`` in docs/rubric-format.md).
+    min_points : float or None
+        An absolute flag size in score points that replaces ``min_share`` (None: relative).
     fit_max : float
         Inconsistency: the examiner's residual mean square around their own line on the
         rest of the panel, divided by the panel's median, at or above this value. It is
@@ -53,25 +68,47 @@ class Thresholds:
     """
 
     z_min: float = 2.0
-    min_points: float = 0.5
+    min_share: float = 0.125
+    watch_share: float = 1 / 12
+    min_points: float | None = None
     fit_max: float = 1.5
     sd_ratio_max: float = 0.75
     middle_excess_min: float = 0.10
     halo_max: float = 0.5
     min_candidates: int = 10
 
+    def __post_init__(self) -> None:
+        if not 0 < self.watch_share <= self.min_share <= 1:
+            raise ValueError(f"thresholds need 0 < watch_share <= min_share <= 1; got "
+                             f"watch_share={self.watch_share!r}, min_share={self.min_share!r}")
+        if self.min_points is not None and not self.min_points > 0:
+            raise ValueError(f"thresholds.min_points must be positive or None; got "
+                             f"{self.min_points!r}")
+
+    def points(self, scale: Sequence[float]) -> tuple[float, float]:
+        """Return the (flag, watch) sizes in score points on ``scale`` = (min, max)."""
+        span = float(scale[1]) - float(scale[0])
+        flag = self.min_share * span if self.min_points is None else float(self.min_points)
+        return flag, min(self.watch_share * span, flag)
+
 
 @dataclass(frozen=True)
 class Flag:
-    """One flag: a stable code, an English reason and the figures behind it."""
+    """One finding: a stable code, an English reason, the figures behind it and its tier.
+
+    ``tier`` is ``"flag"`` (talk to the examiner) or ``"watch"`` (clear evidence of a
+    smaller tendency: keep an eye on it).
+    """
 
     code: str
     reason: str
     figures: Mapping[str, float]
+    tier: str = "flag"
 
     def to_dict(self) -> dict:
         """Return plain data (NaN stays float; callers map it)."""
-        return {"code": self.code, "reason": self.reason, "figures": dict(self.figures)}
+        return {"code": self.code, "tier": self.tier, "reason": self.reason,
+                "figures": dict(self.figures)}
 
 
 @dataclass(frozen=True)
@@ -84,7 +121,9 @@ class ExaminerEffect:
     cells; ``middle_share`` and ``panel_middle_share`` are the shares of scores in the
     middle of the scale (own and others' on the same cells); ``halo`` is own within-candidate
     spread ratio over the panel median (low = undifferentiated criteria); ``fit`` is the
-    residual mean square ratio (high = erratic).
+    residual mean square ratio (high = erratic); ``gap`` is the distance in points from the
+    panel's median examiner (see :func:`rater_effects`). ``watch`` and ``watch_details`` are
+    the findings of the softer tier, never also in ``flags``.
     """
 
     examiner: object
@@ -104,10 +143,14 @@ class ExaminerEffect:
     flags: tuple[str, ...]
     flag_details: tuple[Flag, ...]
     note: str | None = None
+    gap: float = math.nan
+    watch: tuple[str, ...] = ()
+    watch_details: tuple[Flag, ...] = ()
 
 
 def rater_effects(ratings3d, scale: Sequence[float], thresholds: Thresholds | None = None,
-                  examiners: Sequence | None = None) -> tuple[ExaminerEffect, ...]:
+                  examiners: Sequence | None = None,
+                  severity: Sequence | None = None) -> tuple[ExaminerEffect, ...]:
     """Describe and flag each examiner against the rest of the panel.
 
     Parameters
@@ -121,6 +164,12 @@ def rater_effects(ratings3d, scale: Sequence[float], thresholds: Thresholds | No
         Flag cut-offs; the documented defaults when None.
     examiners : sequence, optional
         Labels, one per examiner; indices when None.
+    severity : sequence of (measure, se), optional
+        Each examiner's Rasch severity in logits and its standard error (positive = more
+        severe, as FACETS reports it), e.g. from the many-facet Rasch model. Where given and
+        finite, the evidence for leniency/severity is ``z = -measure / se`` instead of the
+        deviation's z: the measure allows for which candidates each examiner met, so it is
+        the better evidence when panels overlap only partly. The size rule stays in points.
 
     Returns
     -------
@@ -136,6 +185,14 @@ def rater_effects(ratings3d, scale: Sequence[float], thresholds: Thresholds | No
     ``fit`` regresses own scores on the leave-one-out mean and divides the residual mean
     square by the panel median, so a compressed but orderly examiner (central tendency) is
     not mistaken for an erratic one. Nothing is adjusted.
+
+    ``gap`` guards the other examiners of a small panel: each deviation is against the mean
+    of the *others*, so one examiner 0.8 points lenient makes each of three colleagues look
+    about 0.2 points severe, with a large z. Writing ``a_j = deviation_j (k - 1) / k`` (the
+    examiner's effect about the panel mean for complete data), ``gap_j = a_j - median(a)``
+    is the distance from the typical examiner, near 0 for those colleagues and near the
+    deviation for the lenient one. Leniency and severity need deviation and gap past the
+    size, with the same sign. With fewer than 3 examiners the gap is the deviation.
 
     References
     ----------
@@ -174,20 +231,56 @@ def rater_effects(ratings3d, scale: Sequence[float], thresholds: Thresholds | No
     raw = [_figures(x, obs, j, shared) for j in range(k)]
     fits = np.array([r["fit_ms"] for r in raw])
     halos = np.array([r["within_share"] for r in raw])
+    gaps = _gaps(np.array([r["deviation"] for r in raw]))
+    rasch = _severity(severity, k)
+    sizes = th.points((low, high))
     out = []
     for j, r in enumerate(raw):
         others = np.delete(np.arange(k), j)
         r["fit"] = _rel(r["fit_ms"], _nanmedian(fits))
         r["halo"] = _rel(r["within_share"], _nanmedian(halos[others]) if k > 1 else math.nan)
-        details, note = _flags(r, th, k)
+        r["gap"] = float(gaps[j])
+        details, note = _flags(r, th, k, sizes, rasch[j])
+        flags = [d for d in details if d.tier == "flag"]
+        watch = [d for d in details if d.tier == "watch"]
         out.append(ExaminerEffect(
             examiner=labels[j], n=r["n"], n_candidates=r["n_candidates"], mean=r["mean"],
             deviation=r["deviation"], se=r["se"], z=r["z"],
             rest_correlation=r["rest_correlation"], slope=r["slope"], sd_ratio=r["sd_ratio"],
             middle_share=r["middle_share"], panel_middle_share=r["panel_middle_share"],
-            halo=r["halo"], fit=r["fit"], flags=tuple(f.code for f in details),
-            flag_details=tuple(details), note=note))
+            halo=r["halo"], fit=r["fit"], flags=tuple(f.code for f in flags),
+            flag_details=tuple(flags), note=note, gap=r["gap"],
+            watch=tuple(f.code for f in watch), watch_details=tuple(watch)))
     return tuple(out)
+
+
+def _gaps(dev: np.ndarray) -> np.ndarray:
+    """Return each examiner's distance in points from the panel's median examiner."""
+    k = dev.size
+    if k < 3:
+        return dev.copy()
+    a = dev * (k - 1) / k
+    ok = np.isfinite(a)
+    return a - np.median(a[ok]) if ok.any() else np.full(k, math.nan)
+
+
+def _severity(severity, k: int) -> list[tuple[float, float] | None]:
+    """Return per examiner (measure, se) in logits, or None where not given or not finite."""
+    if severity is None:
+        return [None] * k
+    pairs = list(severity)
+    if len(pairs) != k:
+        raise ValueError(f"severity has {len(pairs)} entries for {k} examiners in ratings3d")
+    out = []
+    for j, pair in enumerate(pairs):
+        try:
+            measure, se = (float(v) for v in pair)
+        except (TypeError, ValueError):
+            raise ValueError(f"severity[{j}] must be a (measure, se) pair of numbers; got "
+                             f"{pair!r}") from None
+        out.append((measure, se) if math.isfinite(measure) and math.isfinite(se) and se > 0
+                   else None)
+    return out
 
 
 def _nanmedian(v: np.ndarray) -> float:
@@ -273,20 +366,15 @@ def _within_share(own: np.ndarray, own_obs: np.ndarray) -> float:
     return float(within) / total if total > 0 else math.nan
 
 
-def _flags(r: dict, th: Thresholds, k: int) -> tuple[list[Flag], str | None]:
+def _flags(r: dict, th: Thresholds, k: int, sizes: tuple[float, float],
+           rasch: tuple[float, float] | None) -> tuple[list[Flag], str | None]:
     if r["n_candidates"] < th.min_candidates:
         return [], (f"not flagged: {r['n_candidates']} candidates compared, fewer than "
                     f"{th.min_candidates}")
     out = []
-    dev, z = r["deviation"], r["z"]
-    fig = {"deviation": dev, "z": z, "se": r["se"], "min_points": th.min_points,
-           "z_min": th.z_min}
-    if dev >= th.min_points and z >= th.z_min:
-        out.append(Flag("lenient", f"scores {dev:.2f} points above the other examiners on the "
-                        f"same candidates and criteria (z = {z:.1f})", _fig(fig)))
-    elif dev <= -th.min_points and z <= -th.z_min:
-        out.append(Flag("severe", f"scores {-dev:.2f} points below the other examiners on the "
-                        f"same candidates and criteria (z = {z:.1f})", _fig(fig)))
+    leniency = _leniency(r, th, sizes, rasch)
+    if leniency is not None:
+        out.append(leniency)
     fit = r["fit"]
     if k >= 3 and fit >= th.fit_max:
         out.append(Flag("inconsistent", f"scores scatter {fit:.2f} times as much as the panel's "
@@ -309,6 +397,54 @@ def _flags(r: dict, th: Thresholds, k: int) -> tuple[list[Flag], str | None]:
                         f"criteria is {halo:.2f} of the panel's",
                         _fig({"halo": halo, "halo_max": th.halo_max})))
     return out, None
+
+
+def leniency_tier(deviation: float, z: float, gap: float, scale: Sequence[float],
+                  thresholds: Thresholds | None = None) -> str | None:
+    """Return ``"flag"``, ``"watch"`` or None for a deviation in points with its z and gap.
+
+    The rule of :func:`rater_effects` on its own (without the minimum number of candidates),
+    for provisional figures such as the chair's live feedback during the day.
+    """
+    th = Thresholds() if thresholds is None else thresholds
+    return _tier(deviation, z, gap, th.z_min, th.points(scale))
+
+
+def _tier(dev: float, z: float, gap: float, z_min: float,
+          sizes: tuple[float, float]) -> str | None:
+    if not (math.isfinite(dev) and math.isfinite(gap) and math.isfinite(z)) or dev == 0:
+        return None
+    sign = 1.0 if dev > 0 else -1.0
+    size = min(abs(dev), abs(gap))
+    if sign * z < z_min or sign * gap <= 0 or size < sizes[1]:
+        return None
+    return "flag" if size >= sizes[0] else "watch"
+
+
+def _leniency(r: dict, th: Thresholds, sizes: tuple[float, float],
+              rasch: tuple[float, float] | None) -> Flag | None:
+    """Return the lenient/severe finding (tier flag or watch), or None."""
+    dev, gap = r["deviation"], r["gap"]
+    z = r["z"] if rasch is None else -rasch[0] / rasch[1]
+    tier = _tier(dev, z, gap, th.z_min, sizes)
+    if tier is None:
+        return None
+    flag_size, watch_size = sizes
+    sign = 1.0 if dev > 0 else -1.0
+    code = "lenient" if sign > 0 else "severe"
+    fig = {"deviation": dev, "z": r["z"], "se": r["se"], "gap": gap, "z_min": th.z_min,
+           "min_points": flag_size, "watch_points": watch_size}
+    evidence = f"z = {z:.1f}"
+    if rasch is not None:
+        fig.update(rasch_measure=rasch[0], rasch_se=rasch[1], rasch_z=z)
+        evidence = f"Rasch severity {rasch[0]:+.2f} logits, SE {rasch[1]:.2f}, z = {z:.1f}"
+    where = "above" if sign > 0 else "below"
+    reason = (f"scores {abs(dev):.2f} points {where} the other examiners on the same "
+              f"candidates and criteria ({evidence})")
+    if tier == "watch":
+        reason += (f"; smaller than the {flag_size:.2f}-point flag size, but clear: worth "
+                   "watching")
+    return Flag(code, reason, _fig(fig), tier)
 
 
 def _fig(d: dict) -> Mapping[str, float]:

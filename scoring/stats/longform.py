@@ -11,10 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["LongArrays", "LongFormatError", "long_to_arrays", "read_long_csv", "COLUMNS"]
+from . import _csvscan
+
+__all__ = ["LongArrays", "LongFormatError", "long_to_arrays", "read_long_csv", "read_long_frame",
+           "COLUMNS"]
 
 COLUMNS = ("candidate", "examiner", "criterion", "score")
 PHASES = ("pre", "post")
+BOM = "\ufeff".encode()
 
 
 class LongFormatError(ValueError):
@@ -77,10 +81,12 @@ def long_to_arrays(records: Iterable, *, first_row: int = 1) -> LongArrays:
 
     Parameters
     ----------
-    records : iterable
+    records : iterable or DataFrame
         Each record is a mapping with keys ``candidate, examiner, criterion, score`` or a
         4-sequence in that order. A blank or None score is a missing score; a repeated
-        (candidate, examiner, criterion) raises LongFormatError.
+        (candidate, examiner, criterion) raises LongFormatError. A pandas, polars or other
+        DataFrame that narwhals reads is taken as long data too, every row counted (see
+        :func:`read_long_frame` to select a phase).
     first_row : int
         Row number reported for the first record in error messages.
 
@@ -88,37 +94,35 @@ def long_to_arrays(records: Iterable, *, first_row: int = 1) -> LongArrays:
     -------
     LongArrays
     """
-    index: dict[str, dict[str, int]] = {c: {} for c in COLUMNS[:3]}
-    cells: dict[tuple[int, int, int], float] = {}
+    if _is_frame(records):
+        return read_long_frame(records, phase=None, first_row=first_row)
+    cols: tuple[list, list, list, list] = ([], [], [], [])
+    failure = None
     for row, rec in enumerate(records, start=first_row):
         if isinstance(rec, Mapping):
             try:
                 vals = [rec[c] for c in COLUMNS]
             except KeyError as exc:
-                raise LongFormatError("record lacks a field", row, str(exc.args[0])) from None
+                failure = LongFormatError("record lacks a field", row, str(exc.args[0]))
+                break
         else:
             vals = list(rec)
             if len(vals) != 4:
-                raise LongFormatError(f"expected 4 fields {COLUMNS}, got {len(vals)}", row)
-        key = []
-        for col, val in zip(COLUMNS[:3], vals[:3], strict=True):
-            label = "" if val is None else str(val).strip()
-            if not label:
-                raise LongFormatError("empty label", row, col)
-            key.append(index[col].setdefault(label, len(index[col])))
-        cell = (key[0], key[1], key[2])
-        if cell in cells:
-            raise LongFormatError(
-                f"duplicate score for candidate {vals[0]!r}, examiner {vals[1]!r}, "
-                f"criterion {vals[2]!r}", row)
-        cells[cell] = _score(vals[3], row)
-    if not cells:
-        raise LongFormatError("no score records")
-    shape = tuple(len(index[c]) for c in COLUMNS[:3])
-    arr = np.full(shape, np.nan)
-    idx = np.array(list(cells.keys()))
-    arr[idx[:, 0], idx[:, 1], idx[:, 2]] = np.fromiter(cells.values(), float, len(cells))
-    return LongArrays(arr, *(tuple(index[c]) for c in COLUMNS[:3]))
+                failure = LongFormatError(f"expected 4 fields {COLUMNS}, got {len(vals)}", row)
+                break
+        for col, val in zip(cols, vals, strict=True):
+            col.append(val)
+    n = len(cols[0])
+    if n == 0:
+        raise failure or LongFormatError("no score records")
+    labels = [np.array(["" if v is None else str(v).strip() for v in c], dtype=str)
+              for c in cols[:3]]
+    scores = _parse_scores(np.array(cols[3], dtype=object))
+    result = _assemble(labels, scores, np.arange(first_row, first_row + n),
+                       lambda i, c: cols[c][i])
+    if failure is not None:
+        raise failure  # the records before the broken one are all well formed
+    return result
 
 
 def read_long_csv(source, phase: str = "pre") -> LongArrays:
@@ -135,25 +139,38 @@ def read_long_csv(source, phase: str = "pre") -> LongArrays:
     Returns
     -------
     LongArrays
+
+    Notes
+    -----
+    A plain file (no quotes, one record per line) is split by numpy over its bytes, with no
+    Python object per field (:mod:`scoring.stats._csvscan`); any other file is read by the
+    standard library's ``csv`` module. Both give the same arrays and the same messages.
     """
     if phase not in PHASES:
         raise ValueError(f"phase must be one of {PHASES!r}; got {phase!r}")
     if isinstance(source, str | os.PathLike):
-        with open(source, newline="", encoding="utf-8-sig") as fh:
-            return _read(fh, phase)
-    if isinstance(source, io.TextIOBase) or hasattr(source, "read"):
-        return _read(source, phase)
-    raise ValueError(f"source must be a path or a text file; got {type(source).__name__}")
+        with open(source, "rb") as fh:
+            raw = fh.read()
+    elif isinstance(source, io.TextIOBase) or hasattr(source, "read"):
+        raw = source.read()
+        raw = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
+    else:
+        raise ValueError(f"source must be a path or a text file; got {type(source).__name__}")
+    return _read(raw, phase)
 
 
-def _read(fh, phase: str) -> LongArrays:
-    reader = csv.reader(fh)
+def _read(raw: bytes, phase: str) -> LongArrays:
+    if raw.startswith(BOM):
+        raw = raw[len(BOM):]
+    if not raw:
+        raise LongFormatError("the file is empty", 1)
     try:
-        header = next(reader)
-    except StopIteration:
-        raise LongFormatError("the file is empty", 1) from None
-    except csv.Error as exc:
-        raise LongFormatError(f"not a readable CSV ({exc})", 1) from None
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise LongFormatError(f"the file is not UTF-8 text ({exc.reason})", line) from None
+    table = _csvscan.scan(raw) or _Records(raw)
+    header = table.header
     names = [h.strip().lower().lstrip("\ufeff") for h in header]
     missing = [c for c in COLUMNS if c not in names]
     if missing:
@@ -161,33 +178,257 @@ def _read(fh, phase: str) -> LongArrays:
                               missing[0])
     pos = [names.index(c) for c in COLUMNS]
     phase_pos = names.index("phase") if "phase" in names else None
+    problems = [LongFormatError(f"expected {len(header)} fields, got {got}", row)
+                for row, got in table.short[:1]]
+    keep = np.ones(table.rows.size, dtype=bool)
+    if phase_pos is not None:
+        values = _csvscan.lower(table.column(phase_pos))
+        pre, post = (np.asarray(p, dtype=values.dtype) for p in PHASES)
+        bad = np.flatnonzero((values != pre) & (values != post))
+        if bad.size:
+            i = int(bad[0])
+            problems.append(LongFormatError(f"phase {table.raw(i, phase_pos)!r} is not one of "
+                                            f"{PHASES}", int(table.rows[i]), "phase"))
+        keep = values == np.asarray(phase, dtype=values.dtype)
+    if problems:
+        raise min(problems, key=lambda e: e.row)
+    idx = np.flatnonzero(keep)
+    if not idx.size:
+        raise LongFormatError(f"no score rows{' for phase ' + phase if phase_pos else ''}")
+    labels = [table.column(pos[c])[idx] for c in range(3)]
+    scores = _parse_scores(table.column(pos[3])[idx], table.raw_column(pos[3], idx))
+    return _assemble(labels, scores, table.rows[idx],
+                     lambda i, c: table.raw(int(idx[i]), pos[c]))
 
-    def rows():
+
+class _Records:
+    """The general CSV grammar (quotes, embedded newlines) through the ``csv`` module."""
+
+    def __init__(self, raw: bytes) -> None:
+        reader = csv.reader(io.StringIO(raw.decode("utf-8"), newline=""))
         try:
+            self.header = next(reader)
+            recs, rows, short = [], [], []
             for lineno, rec in enumerate(reader, start=2):
                 if not any(f.strip() for f in rec):
                     continue
-                if len(rec) < len(header):
-                    raise LongFormatError(f"expected {len(header)} fields, got {len(rec)}",
-                                          lineno)
-                if phase_pos is not None:
-                    value = rec[phase_pos].strip().lower()
-                    if value not in PHASES:
-                        raise LongFormatError(f"phase {rec[phase_pos]!r} is not one of "
-                                              f"{PHASES}", lineno, "phase")
-                    if value != phase:
-                        continue
-                yield lineno, [rec[p] for p in pos]
+                if len(rec) < len(self.header):
+                    short.append((lineno, len(rec)))
+                    continue
+                recs.append(rec)
+                rows.append(lineno)
+        except StopIteration:
+            raise LongFormatError("the file is empty", 1) from None
         except csv.Error as exc:
             raise LongFormatError(f"not a readable CSV ({exc})", reader.line_num) from None
+        self.recs, self.rows, self.short = recs, np.array(rows, dtype=np.int64), short
 
-    numbered = list(rows())
-    if not numbered:
-        raise LongFormatError(f"no score rows{' for phase ' + phase if phase_pos else ''}")
+    def column(self, j: int) -> np.ndarray:
+        """Return field ``j`` of every kept record, stripped."""
+        if not self.recs:
+            return np.zeros(0, dtype="U1")
+        return np.array([r[j].strip() for r in self.recs], dtype=str)
+
+    def raw_column(self, j: int, idx: np.ndarray) -> list[str]:
+        """Return field ``j`` of the records ``idx`` as written."""
+        return [self.recs[i][j] for i in idx.tolist()]
+
+    def raw(self, i: int, j: int) -> str:
+        """Return field ``j`` of kept record ``i`` as written."""
+        return self.recs[i][j]
+
+
+def _parse_scores(values: np.ndarray, raw=None) -> tuple[np.ndarray, int | None, str | None]:
+    """Return (scores, index of the first bad one or None, its message).
+
+    ``values`` holds stripped strings (bytes or str: empty is missing) or Python objects
+    (None, numbers, strings); ``raw`` the values as written, for the messages.
+    """
+    if values.dtype.kind in "SU":
+        empty = values == values.dtype.type()
+        out = np.full(values.size, np.nan)
+        try:
+            out[~empty] = _whole_numbers(values[~empty])
+        except ValueError:
+            values = values.astype(object)  # a decimal comma or a bad value: the slow way
+        else:
+            return _finite(out, raw if raw is not None else values)
+    out = np.empty(values.size)
+    for i, v in enumerate(values.tolist()):
+        try:
+            out[i] = _score(v.decode() if isinstance(v, bytes) else v, None)
+        except LongFormatError:
+            shown = raw[i] if raw is not None else v
+            try:
+                _score(shown if not isinstance(shown, bytes) else shown.decode(), None)
+            except LongFormatError as exc:
+                return out, i, exc.message
+            return out, i, f"score {shown!r} is not a number"
+    return _finite(out, raw if raw is not None else values)
+
+
+def _whole_numbers(values: np.ndarray) -> np.ndarray:
+    """Return string scores as floats; plain digits (the usual levels) without a float parse."""
+    if values.dtype.kind == "S" and values.size:
+        width = values.dtype.itemsize
+        digits = values.view(np.uint8).reshape(-1, width).astype(np.int64) - 48
+        pad = digits == -48  # the zero bytes after a shorter value
+        if ((digits >= 0) & (digits <= 9) | pad).all() and not pad[:, 0].any():
+            out = np.zeros(values.size)
+            for k in range(width):
+                out = np.where(pad[:, k], out, out * 10 + digits[:, k])
+            return out
+    return values.astype(np.float64)
+
+
+def _finite(out: np.ndarray, raw) -> tuple[np.ndarray, int | None, str | None]:
+    bad = np.flatnonzero(np.isinf(out))
+    if not bad.size:
+        return out, None, None
+    i = int(bad[0])
+    shown = raw[i].decode() if isinstance(raw[i], bytes) else raw[i]
+    return out, i, f"score {shown!r} is not finite"
+
+
+def _codes(labels: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Return integer codes in order of first appearance, and the labels in that order."""
+    keys = labels
+    if labels.dtype.kind == "S" and labels.dtype.itemsize <= 8:
+        # short labels compare as 8-byte integers: sorting those is several times faster
+        padded = np.zeros(labels.size, dtype="S8")
+        padded[:] = labels
+        keys = padded.view(np.uint64)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    names = labels[first[order]].tolist()
+    return rank[inverse.ravel()], tuple(n.decode("utf-8") if isinstance(n, bytes) else n
+                                        for n in names)
+
+
+def _assemble(labels, scores, rows: np.ndarray, raw) -> LongArrays:
+    """Check the columns and build the array; the first bad row in file order is reported.
+
+    ``labels`` are three stripped string arrays (candidate, examiner, criterion), ``scores``
+    what :func:`_parse_scores` returns, ``rows`` each record's row number and ``raw(i, c)``
+    the value of record ``i`` in column ``c`` as written, for the messages.
+    """
+    values, score_bad, score_message = scores
+    problems = []  # (index, rank of the check within a record, error)
+    for c, arr in enumerate(labels):
+        empty = np.flatnonzero(arr == arr.dtype.type())
+        if empty.size:
+            i = int(empty[0])
+            problems.append((i, c, LongFormatError("empty label", int(rows[i]), COLUMNS[c])))
+    codes, names = zip(*(_codes(a) for a in labels), strict=True)
+    shape = tuple(len(n) for n in names)
+    key = (codes[0] * shape[1] + codes[1]) * shape[2] + codes[2]
+    order = np.argsort(key, kind="stable")
+    repeat = order[1:][key[order][1:] == key[order][:-1]]
+    if repeat.size:
+        i = int(repeat.min())
+        problems.append((i, 3, LongFormatError(
+            f"duplicate score for candidate {raw(i, 0)!r}, examiner {raw(i, 1)!r}, "
+            f"criterion {raw(i, 2)!r}", int(rows[i]))))
+    if score_bad is not None:
+        problems.append((score_bad, 4, LongFormatError(score_message, int(rows[score_bad]),
+                                                       "score")))
+    if problems:
+        raise min(problems, key=lambda p: p[:2])[2]
+    arr = np.full(shape, np.nan)
+    arr[codes[0], codes[1], codes[2]] = values
+    return LongArrays(arr, *names)
+
+
+def read_long_frame(frame, phase: str | None = "pre", *, first_row: int = 1) -> LongArrays:
+    """Read long data from a DataFrame (pandas, polars, pyarrow, ... through narwhals).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Columns ``candidate, examiner, criterion, score`` and optionally ``phase``, matched
+        case-insensitively; other columns are ignored. Labels may be numbers (taken as their
+        text); a null score is a missing score.
+    phase : {"pre", "post"} or None
+        As :func:`read_long_csv`; None uses every row and ignores a ``phase`` column.
+    first_row : int
+        Row number reported for the frame's first row in error messages.
+
+    Returns
+    -------
+    LongArrays
+
+    Notes
+    -----
+    Neither pandas nor polars is needed by scoring: narwhals (a dependency-free layer over
+    DataFrame libraries) reads whichever the caller has, one column at a time, vectorised.
+    """
+    if phase is not None and phase not in PHASES:
+        raise ValueError(f"phase must be one of {PHASES!r} or None; got {phase!r}")
+    import narwhals.stable.v2 as nw
+
     try:
-        return long_to_arrays((r for _, r in numbered), first_row=0)
-    except LongFormatError as exc:
-        if exc.row is None:
-            raise
-        # report the true CSV line of a bad record, even when rows were skipped
-        raise LongFormatError(exc.message, numbered[exc.row][0], exc.column) from None
+        df = nw.from_native(frame, eager_only=True)
+    except TypeError:
+        raise ValueError(f"frame must be a DataFrame (pandas, polars, pyarrow, ...); got "
+                         f"{type(frame).__name__}") from None
+    names = {str(c).strip().lower(): c for c in df.columns}
+    missing = [c for c in COLUMNS if c not in names]
+    if missing:
+        raise LongFormatError(f"the DataFrame lacks column(s) {missing}; found "
+                              f"{list(df.columns)}", None, missing[0])
+    n = len(df)
+    rows = np.arange(first_row, first_row + n)
+    keep = np.ones(n, dtype=bool)
+    if phase is not None and "phase" in names:
+        values = np.char.lower(_frame_text(df[names["phase"]], nw))
+        bad = np.flatnonzero((values != "pre") & (values != "post"))
+        if bad.size:
+            i = int(bad[0])
+            shown = _native(df[names["phase"]], i)
+            raise LongFormatError(f"phase {shown!r} is not one of {PHASES}", int(rows[i]),
+                                  "phase")
+        keep = values == phase
+    idx = np.flatnonzero(keep)
+    if not idx.size:
+        raise LongFormatError("no score rows" + (f" for phase {phase}" if phase else ""))
+    series = [df[names[c]] for c in COLUMNS]
+    labels = [_frame_text(s, nw)[idx] for s in series[:3]]
+    score = series[3]
+    if score.dtype.is_numeric():
+        values = score.cast(nw.Float64).to_numpy().astype(float)
+        values[score.is_null().to_numpy().astype(bool)] = np.nan
+        scores = _finite(values[idx], _LazyRaw(score, idx))
+    else:
+        values = score.cast(nw.String).to_numpy()
+        scores = _parse_scores(np.asarray(values, dtype=object)[idx], _LazyRaw(score, idx))
+    return _assemble(labels, scores, rows[idx], lambda i, c: _native(series[c], int(idx[i])))
+
+
+def _frame_text(series, nw) -> np.ndarray:
+    """Return a column as stripped text ('' for a null)."""
+    text = series.cast(nw.String).fill_null("").to_numpy()
+    return np.char.strip(np.asarray(text, dtype=object).astype(str))
+
+
+def _native(series, i: int):
+    """Return the value of row ``i`` as a plain Python object (for messages)."""
+    value = series.to_numpy()[i]
+    return value.item() if isinstance(value, np.generic) else value
+
+
+class _LazyRaw:
+    """The values as written of a frame column, fetched only when a message needs one."""
+
+    def __init__(self, series, idx: np.ndarray) -> None:
+        self.series, self.idx = series, idx
+
+    def __getitem__(self, i: int):
+        return _native(self.series, int(self.idx[i]))
+
+
+def _is_frame(obj) -> bool:
+    """Return whether ``obj`` looks like a DataFrame rather than an iterable of records."""
+    return any(hasattr(obj, name) for name in
+               ("__narwhals_dataframe__", "__dataframe__", "__arrow_c_stream__"))

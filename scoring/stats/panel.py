@@ -98,7 +98,8 @@ class PanelAnalysis:
 
 def panel_analysis(ratings3d, scale: Sequence[float], examiners: Sequence | None = None,
                    criteria: Sequence | None = None, thresholds: Thresholds | None = None,
-                   d_study_examiners=range(1, 9)) -> PanelAnalysis:
+                   d_study_examiners=range(1, 9), severity: Sequence | None = None
+                   ) -> PanelAnalysis:
     """Run the full analysis of a panel's scores.
 
     Parameters
@@ -113,6 +114,8 @@ def panel_analysis(ratings3d, scale: Sequence[float], examiners: Sequence | None
         Flag cut-offs for :func:`rater_effects`.
     d_study_examiners : iterable of int
         Panel sizes for the D study (1..8 by default), at the observed number of criteria.
+    severity : sequence of (measure, se), optional
+        Examiner severities in logits for the leniency evidence (see :func:`rater_effects`).
 
     Returns
     -------
@@ -143,7 +146,7 @@ def panel_analysis(ratings3d, scale: Sequence[float], examiners: Sequence | None
         raise ValueError(f"examiners has {len(ex)} labels for {k} examiners in ratings3d")
     if len(cr) != c:
         raise ValueError(f"criteria has {len(cr)} labels for {c} criteria in ratings3d")
-    effects = rater_effects(x, (low, high), thresholds, examiners=ex)
+    effects = rater_effects(x, (low, high), thresholds, examiners=ex, severity=severity)
     obs = x[~np.isnan(x)]
     integer = bool(np.all(obs == np.round(obs))) and low == round(low) and high == round(high)
     cats = np.arange(low, high + 1) if integer else None
@@ -181,9 +184,11 @@ def _icc_dict(r: ICCResult) -> dict:
 
 def _effect_dict(e: ExaminerEffect) -> dict:
     out = {f.name: getattr(e, f.name) for f in fields(e)
-           if f.name not in ("flags", "flag_details")}
+           if f.name not in ("flags", "flag_details", "watch", "watch_details")}
     out["flags"] = list(e.flags)
     out["flag_details"] = [d.to_dict() for d in e.flag_details]
+    out["watch"] = list(e.watch)
+    out["watch_details"] = [d.to_dict() for d in e.watch_details]
     return out
 
 

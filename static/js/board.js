@@ -83,7 +83,8 @@
     var list = document.getElementById("feedback");
     if (!list) { return; }
     fill(list, items.map(function (f) {
-      var li = el("li", "feedback__item" + (f.attention ? " feedback__item--attention" : ""));
+      var li = el("li", "feedback__item" + (f.attention ? " feedback__item--attention" :
+        f.watch ? " feedback__item--watch" : ""));
       li.setAttribute("data-examiner", f.examiner);
       var value = el("span", "feedback__value");
       if (f.deviation === null) {
@@ -99,6 +100,9 @@
           fill(strong, [icon("\u2691"), " " + L.attention]);
           value.appendChild(document.createTextNode(" "));
           value.appendChild(strong);
+        } else if (f.watch) {
+          value.appendChild(document.createTextNode(" "));
+          value.appendChild(el("span", "feedback__watch", L.watch));
         }
       }
       fill(li, [el("span", "feedback__name", f.name), " ", value]);
