@@ -51,7 +51,7 @@ class LoadedLogin:
     """The outcome of looking a cookie's token up: the user, or why there is none."""
 
     user: User | None
-    ended: str | None = None  # "idle" when this request found the login idle too long
+    ended: str | None = None  # why the login ended, e.g. "idle"
 
 
 def load_login(token: str | None) -> LoadedLogin:
@@ -64,8 +64,10 @@ def load_login(token: str | None) -> LoadedLogin:
         return LoadedLogin(None)
     login = db.session.scalar(select(LoginSession).where(
         LoginSession.token_hash == _token_hash(token)))
-    if login is None or login.ended_at is not None:
+    if login is None:
         return LoadedLogin(None)
+    if login.ended_at is not None:
+        return LoadedLogin(None, ended=login.end_reason)
     user = db.session.get(User, login.user_id)
     if user is None or not user.active:
         return LoadedLogin(None)
