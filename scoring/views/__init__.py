@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from flask import Flask, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Response, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from ..extensions import db, login_manager
 from ..i18n import LANGUAGE_NAMES, ROLE_LABELS, SESSION_STATUS_LABELS, current_language, label
@@ -126,6 +126,11 @@ def _register_errors(app: Flask) -> None:
     def workflow_error(exc: WorkflowError):
         db.session.rollback()
         return _render_error(exc.status, exc.message, error=exc.code)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):
+        # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page template.
+        return Response(str(ERROR_MESSAGES[400]), 400, mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
