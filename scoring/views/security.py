@@ -20,7 +20,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Blueprints whose pages anyone may see and keep: criteria, weights, results by number.
 CACHEABLE_BLUEPRINTS = frozenset({"public"})
-CACHEABLE_ENDPOINTS = frozenset({"static"})
+# The service worker script sets its own Cache-Control (no-cache): it holds no personal data.
+CACHEABLE_ENDPOINTS = frozenset({"static", "examine.service_worker"})
 
 
 def install(app: Flask) -> None:
@@ -45,7 +46,7 @@ def install(app: Flask) -> None:
 
 def _load_login_first() -> None:
     """Resolve the cookie's login now (it may commit: its last activity, an idle end)."""
-    if request.endpoint not in CACHEABLE_ENDPOINTS:
+    if request.endpoint != "static":
         current_user._get_current_object()
 
 
