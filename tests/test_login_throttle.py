@@ -122,6 +122,7 @@ def test_behind_a_trusted_proxy_clients_do_not_lock_each_other_out(database_url)
     with app.app_context():
         ips = set(db.session.scalars(select(AuditEvent.ip).where(
             AuditEvent.action == "auth.login_failed")))
+        db.session.remove()
         db.engine.dispose()
     assert "10.0.0.1" not in ips and "198.51.100.1" in ips
 
@@ -134,6 +135,7 @@ def test_without_proxy_hops_the_forwarded_header_is_ignored(database_url):
     with app.app_context():
         assert set(db.session.scalars(select(AuditEvent.ip).where(
             AuditEvent.action == "auth.login_failed"))) == {"10.0.0.1"}
+        db.session.remove()
         db.engine.dispose()
 
 
