@@ -85,6 +85,10 @@ def init_command() -> None:
     instance.mkdir(parents=True, exist_ok=True)
     if ensure_secret_key(instance):
         click.echo(f"Created {instance / 'secret_key'}")
+    from .instance_config import ensure_instance_config
+
+    if ensure_instance_config(instance):
+        click.echo(f"Created {instance / 'config.py'} (set PUBLIC_BASE_URL there)")
     if current_app.config.get("SIGNING_PKCS12"):
         click.echo(f"Signing with {current_app.config['SIGNING_PKCS12']} (PKCS#12)")
     elif ensure_signing_key(instance / current_app.config["SIGNING_DIR"]):

@@ -17,7 +17,7 @@ from flask.cli import with_appcontext
 @click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
               help="Language of the sheets.")
 @click.option("--base-url", help="Public address the QR codes point to "
-              "(default: PUBLIC_BASE_URL, else SERVER_NAME).")
+              "(default: PUBLIC_BASE_URL; without either, nothing is sealed).")
 @click.option("--workers", type=click.IntRange(min=1), help="Processes that render and seal "
               "(default: EXPORT_WORKERS, else up to 2 cores; 1: this process).")
 @with_appcontext

@@ -15,6 +15,18 @@ WTF_CSRF_TIME_LIMIT = None  # a long interview day must not expire the form toke
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_DURATION = 12 * 3600
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+# "auto": cookies are Secure when the request came over HTTPS (as the trusted proxy says);
+# True: always (also over plain HTTP, where the browser then drops them); False: never.
+COOKIE_SECURE = "auto"
+# A login unused this long ends on the server; the tablet keeps unsent scores meanwhile.
+LOGIN_IDLE_MINUTES = 30
+# Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (0: none).
+PROXY_HOPS = 0
+# Hosts the app answers to (Flask; others get 400); None answers any Host, but then documents
+# can be sealed only with PUBLIC_BASE_URL set.
+TRUSTED_HOSTS = None
 
 # Where `scoring init` puts the institution's signing material (relative to instance/).
 SIGNING_DIR = "signing"
@@ -39,6 +51,11 @@ MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 # Failed logins of one username from one address before it must wait (brute-force guard).
 LOGIN_MAX_FAILURES = 5
 LOGIN_WINDOW_MINUTES = 15
+# ... of one username from any address; from one address over any username; and the number
+# of usernames one address failed on (one password sprayed over many accounts).
+LOGIN_ACCOUNT_MAX_FAILURES = 20
+LOGIN_ADDRESS_MAX_FAILURES = 50
+LOGIN_SPRAY_ACCOUNTS = 10
 
 ENV_OVERRIDES = (
     "SECRET_KEY",

@@ -83,6 +83,14 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Failed logins before this moment no longer count (a redeemed reset code, an unlock).
+    lockout_cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The login this user object was loaded for (not a column): Flask-Login's get_id().
+    login_token = None
+
+    def get_id(self) -> str | None:  # Flask-Login: the cookie names the login, not the user
+        """Return this login's token, which the session and remember cookies carry."""
+        return self.login_token
 
     def set_password(self, password: str) -> None:
         """Store a salted scrypt hash of ``password``."""
@@ -395,6 +403,23 @@ class PasswordReset(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class LoginSession(db.Model):
+    """One login: the hash of the token its cookies carry, its last activity, how it ended."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # logout, idle, password, reset, deactivated
+    end_reason: Mapped[str | None] = mapped_column(String(16))
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+
 class AuditHead(db.Model):
     """The single row holding the hash of the newest audit event (locked while appending)."""
 
@@ -411,7 +436,10 @@ class AuditEvent(db.Model):
     __tablename__ = "audit_event"
     # Recent failed logins of a username are counted on every login attempt.
     __table_args__ = (Index("ix_audit_event_actor_action_created_at",
-                            "actor", "action", "created_at"),)
+                            "actor", "action", "created_at"),
+                      # ... and the recent failures from one address (throttling, spraying).
+                      Index("ix_audit_event_action_ip_created_at",
+                            "action", "ip", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -38,7 +38,8 @@ def live_server(database_url: str, tmp_path: Path, *, workers: int = 2, threads:
     instance.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
     env.update(SCORING_DATABASE_URL=database_url, SECRET_KEY="live-server-secret",
-               SCORING_INSTANCE_PATH=str(instance), PYTHONDONTWRITEBYTECODE="1")
+               SCORING_INSTANCE_PATH=str(instance), PYTHONDONTWRITEBYTECODE="1",
+               PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")
     log = open(tmp_path / "gunicorn.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),

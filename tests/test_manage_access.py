@@ -32,6 +32,7 @@ MANAGE_ROUTES = {
     "manage_people.user": ("GET", "/manage/users/{user}"),
     "manage_people.user_active": ("POST", "/manage/users/{user}/active"),
     "manage_people.user_reset": ("POST", "/manage/users/{user}/reset"),
+    "manage_people.user_unlock": ("POST", "/manage/users/{user}/unlock"),
     "manage_people.candidates": ("GET", "/manage/candidates"),
     "manage_people.candidate_new": ("GET", "/manage/candidates/new"),
     "manage_people.candidate": ("GET", "/manage/candidates/{candidate}"),

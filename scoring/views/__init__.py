@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Response, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from ..extensions import db, login_manager
 from ..i18n import LANGUAGE_NAMES, ROLE_LABELS, SESSION_STATUS_LABELS, current_language, label
 from ..models import User
-from ..workflow import WorkflowError
+from ..workflow import WorkflowError, load_login
+from . import security
 from .util import has_endpoint, request_info, safe_next, url_for_if, wants_json
 
 __all__ = ["BLUEPRINTS", "register", "request_info", "safe_next", "url_for_if", "wants_json"]
@@ -72,6 +73,7 @@ def register(app: Flask) -> None:
     _register_errors(app)
     _register_templating(app)
     app.after_request(_security_headers)
+    security.install(app)
 
 
 def _configure_login(app: Flask) -> None:
@@ -82,17 +84,23 @@ def _configure_login(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        try:
-            return db.session.get(User, int(user_id))
-        except ValueError:
-            return None
+    def load_user(token: str) -> User | None:
+        """Return the user of the live login the cookie names (see workflow.logins)."""
+        loaded = load_login(token)
+        if loaded.ended:
+            g.login_ended = loaded.ended
+        return loaded.user
 
     @login_manager.unauthorized_handler
     def unauthorized():
         if wants_json():
             return _json_error(401, ERROR_MESSAGES[401])
-        flash(gettext("Please log in to see this page."), "info")
+        if g.get("login_ended") == "idle":
+            flash(gettext("You were logged out after %(m)d minutes without activity. Scores "
+                          "not yet sent stay on this tablet and are sent after you log in.",
+                          m=app.config["LOGIN_IDLE_MINUTES"]), "info")
+        else:
+            flash(gettext("Please log in to see this page."), "info")
         target = request.full_path if request.query_string else request.path
         return redirect(url_for("auth.login", next=target))
 
@@ -118,6 +126,11 @@ def _register_errors(app: Flask) -> None:
     def workflow_error(exc: WorkflowError):
         db.session.rollback()
         return _render_error(exc.status, exc.message, error=exc.code)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):
+        # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page template.
+        return Response(str(ERROR_MESSAGES[400]), 400, mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

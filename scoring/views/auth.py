@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import cache
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -46,16 +46,15 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         username, info = form.username.data.strip(), request_info()
-        if workflow.login_throttled(username, info):
-            flash(gettext("Too many failed attempts for this username. Wait %(m)d minutes and "
-                          "try again, or ask the administrator for a reset code.",
-                          m=current_app.config["LOGIN_WINDOW_MINUTES"]), "error")
+        refusal = workflow.login_refusal(username, info)
+        if refusal is not None:
+            flash(str(refusal.message), "error")
             return render_template("auth/login.html", form=form, next=target), 429
         user = _authenticate(username, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
-            workflow.record_login(user, info)
+            workflow.start_login(user, info)
             db.session.commit()
+            login_user(user, remember=form.remember.data)
             return redirect(safe_next(target))
         workflow.record_failed_login(username, info)
         db.session.commit()
@@ -68,7 +67,7 @@ def login():
 @login_required
 def logout():
     """Log the user out (POST with a CSRF token, so no link or image can do it)."""
-    workflow.record_logout(current_user._get_current_object(), request_info())
+    workflow.end_login(current_user._get_current_object(), request_info())
     db.session.commit()
     logout_user()
     flash(gettext("You have logged out."), "info")

@@ -69,7 +69,8 @@ def user(user_id: int):
         flash(gettext("Account saved."), "success")
         return redirect(url_for("manage_people.user", user_id=user.id))
     return render_template("manage/user.html", user=user, form=form, action_form=ActionForm(),
-                           pending_resets=active_reset_count(user))
+                           pending_resets=active_reset_count(user),
+                           lock=workflow.lock_state(user))
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -87,6 +88,17 @@ def user_active(user_id: int):
             db.session.commit()
             flash(gettext("Account activated.") if active else
                   gettext("Account deactivated: it can no longer log in."), "success")
+    return redirect(url_for("manage_people.user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+def user_unlock(user_id: int):
+    """Let a user locked out by failed logins try again now (audited)."""
+    user = get_or_404(User, user_id)
+    if ActionForm().validate_on_submit():
+        workflow.unlock_user(user, actor=actor(), info=request_info())
+        db.session.commit()
+        flash(gettext("Account unlocked: %(u)s can log in again.", u=user.username), "success")
     return redirect(url_for("manage_people.user", user_id=user.id))
 
 

@@ -22,15 +22,19 @@ from .discussion import (
 )
 from .errors import WorkflowError
 from .imports import ImportReport, import_candidates, import_examiners
-from .people import (
-    create_user,
-    login_throttled,
-    record_failed_login,
-    record_login,
-    record_logout,
-    set_active,
-    set_password,
+from .logins import (
+    LockState,
+    Refusal,
+    end_all_logins,
+    end_login,
+    live_login_count,
+    load_login,
+    lock_state,
+    login_refusal,
+    start_login,
+    unlock_user,
 )
+from .people import create_user, record_failed_login, set_active, set_password
 from .sessions import (
     assign_candidate,
     change_session_rubric,
@@ -75,7 +79,16 @@ __all__ = [
     "discrepancies",
     "import_candidates",
     "import_examiners",
-    "login_throttled",
+    "LockState",
+    "Refusal",
+    "end_all_logins",
+    "end_login",
+    "live_login_count",
+    "load_login",
+    "lock_state",
+    "login_refusal",
+    "start_login",
+    "unlock_user",
     "may_decide",
     "missing_items",
     "open_discussion",
@@ -83,8 +96,6 @@ __all__ = [
     "panel_quorum",
     "record",
     "record_failed_login",
-    "record_login",
-    "record_logout",
     "redeem_password_reset",
     "reject_amendment",
     "remove_assignment",

@@ -23,6 +23,7 @@ from ..models import (
 )
 from .audit import RequestInfo, record
 from .errors import WorkflowError
+from .logins import clear_lockout, end_all_logins
 from .people import check_password_strength
 from .sessions import check_nik, check_panel_members
 
@@ -252,6 +253,8 @@ def redeem_password_reset(
     check_password_strength(new_password)
     user.set_password(new_password)
     reset.used_at = now
+    clear_lockout(user)
+    end_all_logins(user, "reset")
     record("user.reset_redeemed", user, user, {"username": user.username}, info=info)
     return user
 

@@ -16,6 +16,7 @@ from flask import current_app, has_request_context, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from werkzeug.sansio.utils import host_is_trusted
 
 from ..extensions import db
 from ..models import Assignment, Document, InterviewSession, Panel, ScoreSheet, User
@@ -83,15 +84,29 @@ def institution_key() -> SigningKey:
 
 
 def verify_base_url() -> str:
-    """Return the public address the QR codes point to (PUBLIC_BASE_URL, else this request)."""
+    """Return the public address the QR codes point to: PUBLIC_BASE_URL, else a trusted Host.
+
+    Without PUBLIC_BASE_URL, only a request whose Host is in TRUSTED_HOSTS may lend its
+    address (else anyone could send a forged Host and get a sealed document pointing at their
+    own site); outside a request (CLI, background export) there is no address to trust at all.
+    """
     base = current_app.config.get("PUBLIC_BASE_URL")
     if base:
         return base.rstrip("/")
-    if has_request_context():
-        return request.url_root.rstrip("/")
-    server = current_app.config.get("SERVER_NAME")
-    scheme = current_app.config.get("PREFERRED_URL_SCHEME", "http")
-    return f"{scheme}://{server}" if server else "http://localhost:5000"
+    if not has_request_context():
+        raise WorkflowError("no_public_address", _l(
+            "Documents cannot be sealed: set PUBLIC_BASE_URL (the public address of this "
+            "site, e.g. https://nilai.example.go.id) in instance/config.py, or pass --base-url."),
+            503)
+    trusted = current_app.config.get("TRUSTED_HOSTS")
+    if not trusted:
+        raise WorkflowError("no_public_address", _l(
+            "Documents cannot be sealed: set PUBLIC_BASE_URL (or TRUSTED_HOSTS) in "
+            "instance/config.py, so their QR codes cannot point to a forged address."), 503)
+    if not host_is_trusted(request.host, trusted):  # Flask refuses these already; kept as a guard
+        raise WorkflowError("untrusted_host", _l("This address is not one of TRUSTED_HOSTS."),
+                            400)
+    return request.url_root.rstrip("/")
 
 
 def _verify_url(base: str, token: str) -> str:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..extensions import db
-from ..models import ROLES, AuditEvent, User, utcnow
+from ..models import ROLES, User
 from .audit import RequestInfo, record
 from .errors import WorkflowError
+from .logins import end_all_logins
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")
 MIN_PASSWORD = 8
@@ -66,6 +65,7 @@ def set_password(
     """Replace ``user``'s password."""
     check_password_strength(password)
     user.set_password(password)
+    end_all_logins(user, "password")
     record("user.set_password", actor, user, {"username": user.username}, info=info)
 
 
@@ -76,35 +76,11 @@ def set_active(
     if user.active != active:
         record("user.set_active", actor, user, {"active": [user.active, active]}, info=info)
         user.active = active
-
-
-def record_login(user: User, info: RequestInfo) -> None:
-    """Record a successful login."""
-    record("auth.login", user, user, {}, info=info)
+        if not active:
+            end_all_logins(user, "deactivated")
 
 
 def record_failed_login(username: str, info: RequestInfo) -> None:
     """Record a failed login attempt (the username as typed, never the password)."""
     record("auth.login_failed", None, None, {"username": username[:64]}, info=info,
            actor_name=username[:64])
-
-
-def login_throttled(username: str, info: RequestInfo) -> bool:
-    """Return whether too many logins for ``username`` failed from this address lately.
-
-    LOGIN_MAX_FAILURES failures within LOGIN_WINDOW_MINUTES, counted from the audit trail
-    (so every app server sees the same count), lock that username from that address until
-    the oldest of them leaves the window; other addresses are not affected.
-    """
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    since = utcnow() - timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
-    failures = db.session.scalar(
-        select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.actor == username[:64], AuditEvent.action == "auth.login_failed",
-            AuditEvent.created_at >= since, AuditEvent.ip == (info.ip or "")[:64]))
-    return failures >= limit
-
-
-def record_logout(user: User, info: RequestInfo) -> None:
-    """Record a logout."""
-    record("auth.logout", user, user, {}, info=info)
