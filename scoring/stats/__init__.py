@@ -20,18 +20,21 @@ from .gstudy import DStudy, DStudyRow, GStudy, d_study, g_study
 from .icc import ICCForm, ICCResult, icc
 from .kendall import KendallW, kendall_w
 from .longform import LongArrays, LongFormatError, long_to_arrays, read_long_csv
+from .mfrm import BiasTerm, FacetMeasures, MFRMResult, Subset, Threshold, mfrm
 from .panel import SCHEMA, Coefficients, PanelAnalysis, panel_analysis
 
 __all__ = [
     "FLAG_CODES",
     "SCHEMA",
     "AlphaResult",
+    "BiasTerm",
     "ChanceCorrected",
     "Coefficients",
     "CohenKappa",
     "DStudy",
     "DStudyRow",
     "ExaminerEffect",
+    "FacetMeasures",
     "Flag",
     "GStudy",
     "ICCForm",
@@ -39,8 +42,11 @@ __all__ = [
     "KendallW",
     "LongArrays",
     "LongFormatError",
+    "MFRMResult",
     "PanelAnalysis",
     "PercentAgreement",
+    "Subset",
+    "Threshold",
     "Thresholds",
     "cohen_kappa",
     "d_study",
@@ -51,6 +57,7 @@ __all__ = [
     "kendall_w",
     "krippendorff_alpha",
     "long_to_arrays",
+    "mfrm",
     "panel_analysis",
     "percent_agreement",
     "rater_effects",
