@@ -131,6 +131,7 @@ class MFRMResult:
     n_observations: int
     subsets: tuple[Subset, ...] = field(default=())
     reason: str | None = None
+    reason_code: str | None = None  # "categories", "disconnected", "confounded", "extremes"
 
     @property
     def estimated(self) -> bool:
@@ -143,6 +144,7 @@ class MFRMResult:
         return {
             "model": "rating-scale many-facet Rasch, JMLE",
             "estimated": self.estimated, "reason": self.reason,
+            "reason_code": self.reason_code,
             "converged": self.converged, "iterations": self.iterations,
             "max_residual": self.max_residual, "max_change": self.max_change,
             "correction": self.correction, "extreme_adjustment": self.extreme_adjustment,
@@ -258,17 +260,19 @@ def mfrm(ratings3d, scale: Sequence[float], candidates: Sequence | None = None,
             x.shape, max(cats.size - 1, 0))
     if cats.size < 2:
         return _empty(ids, cats, o, extreme_adjustment,
-                      "fewer than two score categories are used: nothing to measure")
+                      "fewer than two score categories are used: nothing to measure",
+                      code="categories")
     subsets, confounded = _connectivity(o, ids)
     if len(subsets) > 1:
         return _empty(ids, cats, o, extreme_adjustment,
                       f"the design is disconnected: {len(subsets)} subsets of candidates and "
                       "examiners are linked by no examiner or candidate in common, so their "
-                      "measures are not on one scale", subsets)
+                      "measures are not on one scale", subsets, code="disconnected")
     if confounded:
         return _empty(ids, cats, o, extreme_adjustment,
                       "examiner and criterion effects are confounded: the examiners do not "
-                      "share criteria and candidates enough to separate them", subsets)
+                      "share criteria and candidates enough to separate them", subsets,
+                      code="confounded")
     return _estimate(o, ids, cats, subsets, extreme_adjustment, converge, max_iterations,
                      max_step)
 
@@ -355,7 +359,7 @@ def _estimate(o: Obs, ids, cats, subsets, adj: float, converge, max_iterations: 
     if a.y.size == 0 or (used == 0).any():
         return _empty(ids, cats, o, adj, "every element has an extreme score, or a category "
                       "is used only by elements with extreme scores: thresholds are not "
-                      "estimable", subsets)
+                      "estimable", subsets, code="extremes")
     n_c, n_e, n_r = o.sizes
     cnt = np.bincount(a.n, None, n_c)
     mean = np.bincount(a.n, a.y, n_c) / np.maximum(cnt, 1)
@@ -497,7 +501,8 @@ def _bias(o: Obs, t: Params, ids, cats, adj: float, max_step: float) -> tuple[Bi
     return tuple(out)
 
 
-def _empty(ids, cats, o: Obs, adj: float, reason: str, subsets=()) -> MFRMResult:
+def _empty(ids, cats, o: Obs, adj: float, reason: str, subsets=(), *,
+           code: str) -> MFRMResult:
     """Return a result with no measures, saying why."""
     facets = []
     for f, index in enumerate((o.n, o.j, o.i)):
@@ -510,4 +515,4 @@ def _empty(ids, cats, o: Obs, adj: float, reason: str, subsets=()) -> MFRMResult
         facets.append(FacetMeasures(FACETS[f], tuple(ids[f]), nan, nan, nan, nan, nan, nan,
                                     nan, count, avg, nan, np.zeros(size, np.int8)))
     return MFRMResult(*facets, (), (), tuple(float(c) for c in cats), False, 0, math.nan,
-                      math.nan, math.nan, adj, int(o.y.size), tuple(subsets), reason)
+                      math.nan, math.nan, adj, int(o.y.size), tuple(subsets), reason, code)
