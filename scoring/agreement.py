@@ -210,13 +210,17 @@ def _severity(e: dict) -> str | None:
 
 
 def _fit(e: dict) -> str | None:
-    """Return "erratic", "predictable" or "consistent" from the infit mean-square."""
-    infit = e["infit"]
-    if infit is None:
+    """Return "erratic", "predictable" or "consistent" from the infit mean-square.
+
+    A misfit needs both size (mean-square outside FIT_RANGE) and evidence (|ZSTD| >= 2):
+    in a small panel one erratic examiner pushes the others' mean-squares below 1 by chance.
+    """
+    infit, z = e["infit"], e["infit_zstd"]
+    if infit is None or z is None:
         return None
-    if infit > FIT_RANGE[1]:
+    if infit > FIT_RANGE[1] and z >= 2:
         return "erratic"
-    return "predictable" if infit < FIT_RANGE[0] else "consistent"
+    return "predictable" if infit < FIT_RANGE[0] and z <= -2 else "consistent"
 
 
 def rasch_view(rasch: dict | None, people: dict) -> dict | None:

@@ -273,8 +273,8 @@ def rasch_chart(report: dict) -> str:
         [c["measure"] for c in rasch["candidates"] if c["measure"] is not None],
         examiners, criteria, chart_id=f"wright-{report['panel']['id']}", fmt=num,
         flag_text="⚑", axis_label=_("logits"),
-        headings=(_("Candidates: more able ↑"), _("Examiners: harsher ↑"),
-                  _("Criteria: harder ↑")),
+        headings=((_("Candidates"), _("more able")), (_("Examiners"), _("harsher")),
+                  (_("Criteria"), _("harder"))),
         title=_("Wright map: candidates, examiners and criteria on one scale"),
         desc=_("Many-facet Rasch measures in logits on one vertical ruler: the number of "
                "candidates at each level of ability, each examiner's severity and each "

@@ -36,30 +36,32 @@ def _finite(v) -> bool:
 
 
 def wright_map(candidates: Sequence[float], examiners: Sequence[dict],
-               criteria: Sequence[dict], *, title: str, desc: str, headings: Sequence[str],
+               criteria: Sequence[dict], *, title: str, desc: str,
+               headings: Sequence[tuple[str, str]],
                axis_label: str, chart_id: str, fmt: Fmt, flag_text: str = "") -> str:
     """Return the vertical ruler.
 
     ``candidates``: measures (a histogram in bins of 0.5 logit, with counts);
     ``examiners`` and ``criteria``: ``{"label", "measure", "flag": bool}``, drawn as marks
     with their labels (flagged examiners: a square and ``flag_text``). ``headings``: the
-    three column headings.
+    three columns' (heading, direction up the ruler).
     """
     cand = [v for v in candidates if _finite(v)]
     marks = [r for r in [*examiners, *criteria] if _finite(r.get("measure"))]
     vals = cand + [r["measure"] for r in marks]
     lo = math.floor(min(vals + [-1.0]) * 2) / 2 - 0.5
     hi = math.ceil(max(vals + [1.0]) * 2) / 2 + 0.5
-    top, bottom = 56.0, 56.0 + max(280.0, min(520.0, (hi - lo) * 48))
+    top, bottom = 60.0, 60.0 + max(280.0, min(520.0, (hi - lo) * 48))
     height = bottom + 34
 
     def sy(v: float) -> float:
         return bottom - (v - lo) / (hi - lo) * (bottom - top)
 
-    axis_x, cand_x, ex_x, cr_x = 64, 84, 300, 470
-    body = [_text(axis_x, 18, axis_label, 12, "middle", MUTED)]
-    for x, head in zip((cand_x, ex_x, cr_x), headings, strict=True):
-        body.append(_text(x, 40, head, 12, weight="bold"))
+    axis_x, cand_x, ex_x, cr_x = 64, 84, 250, 478
+    body = [_text(axis_x, 44, axis_label, 11, "middle", MUTED)]
+    for x, (head, direction) in zip((cand_x, ex_x, cr_x), headings, strict=True):
+        body.append(_text(x, 24, head, 12, weight="bold"))
+        body.append(_text(x, 40, f"↑ {direction}", 11, fill=MUTED))
     step = 1.0 if hi - lo <= 10 else 2.0
     t = math.ceil(lo / step) * step
     while t <= hi + 1e-9:
@@ -71,22 +73,28 @@ def wright_map(candidates: Sequence[float], examiners: Sequence[dict],
         t += step
     body.append(_el("line", x1=axis_x, x2=axis_x, y1=_r(top), y2=_r(bottom), stroke=INK))
     body.extend(_histogram(cand, sy, cand_x, ex_x - 40))
-    for column, x, colour in ((examiners, ex_x, OKABE_ITO[0]), (criteria, cr_x, OKABE_ITO[2])):
+    for column, base, colour in ((examiners, ex_x, OKABE_ITO[0]),
+                                 (criteria, cr_x, OKABE_ITO[2])):
         rows = sorted((r for r in column if _finite(r.get("measure"))),
                       key=lambda r: -r["measure"])
         ys = _spread([sy(r["measure"]) for r in rows], top, bottom)
+        prev, nudge = -math.inf, 0
         for r, ly in zip(rows, ys, strict=True):
             y = sy(r["measure"])
+            # marks closer than their size step sideways so none hides another
+            nudge = (nudge + 1) % 3 if y - prev < 10 else 0
+            prev = y
+            x = base + 11 * nudge
             flagged = bool(r.get("flag"))
             if flagged:
                 body.append(_el("rect", x=_r(x - 5), y=_r(y - 5), width=10, height=10,
                                 fill=FLAG, stroke=INK))
             else:
                 body.append(_el("circle", cx=x, cy=_r(y), r=5, fill=colour, stroke=INK))
-            if abs(ly - y) > 1:
-                body.append(_el("line", x1=x + 6, x2=x + 14, y1=_r(y), y2=_r(ly), stroke=MUTED))
+            lx = base + 38
+            body.append(_el("line", x1=x + 6, x2=lx - 4, y1=_r(y), y2=_r(ly), stroke=MUTED))
             label = str(r["label"])[:20] + (f" {flag_text}" if flagged and flag_text else "")
-            body.append(_text(x + 16, ly + 4, f"{label} ({fmt(r['measure'])})", 11,
+            body.append(_text(lx, ly + 4, f"{label} ({fmt(r['measure'])})", 11,
                               fill=FLAG_TEXT if flagged else INK,
                               weight="bold" if flagged else None))
     return _svg(height, title, desc, body, chart_id)
