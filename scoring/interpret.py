@@ -278,5 +278,5 @@ def rasch_chart(report: dict) -> str:
         title=_("Wright map: candidates, examiners and criteria on one scale"),
         desc=_("Many-facet Rasch measures in logits on one vertical ruler: the number of "
                "candidates at each level of ability, each examiner's severity and each "
-               "criterion's difficulty. Examiners whose fit is outside 0.7 to 1.3 are marked "
-               "with a square and a flag."))
+               "criterion's difficulty. Examiners whose fit is outside 0.7 to 1.3 with a "
+               "standardised value beyond ±2 are marked with a square and a flag."))
