@@ -201,3 +201,33 @@ def solve_one(o: Obs, t: Params, facet: int, members: np.ndarray, target: np.nda
         arr[members] += sign * step
         if np.abs(step).max() < 1e-9:
             break
+
+
+def extremes(o: Obs) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Return the mask of observations used for estimation and each facet's extreme codes."""
+    active = np.ones(o.y.size, bool)
+    ext = [np.zeros(s, np.int8) for s in o.sizes]
+    while True:
+        changed = False
+        for f, index in enumerate((o.n, o.j, o.i)):
+            size = o.sizes[f]
+            cnt = np.bincount(index[active], None, size)
+            lo = np.bincount(index[active], o.y[active] == 0, size)
+            hi = np.bincount(index[active], o.y[active] == o.m, size)
+            new = (cnt > 0) & ((lo == cnt) | (hi == cnt))
+            if new.any():
+                ext[f][new & (lo == cnt)] = -1
+                ext[f][new & (hi == cnt)] = 1
+                active &= ~new[index]
+                changed = True
+        if not changed:
+            return active, ext
+
+
+def start(mean: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """Return the B at which the expected score is `mean`, examiners and criteria at 0."""
+    b = np.zeros(mean.size)
+    for _ in range(30):  # one value per candidate: cheap
+        e, w = moments(probabilities(b, f))
+        b += np.clip((mean - e) / np.maximum(w, 1e-6), -2.0, 2.0)
+    return b

@@ -168,7 +168,7 @@ class MFRMResult:
 
 def mfrm(ratings3d, scale: Sequence[float], candidates: Sequence | None = None,
          examiners: Sequence | None = None, criteria: Sequence | None = None, *,
-         extreme_adjustment: float = 0.3, converge: tuple[float, float] = (1e-4, 1e-6),
+         extreme_adjustment: float = 0.3, converge: tuple[float, float] = (1e-3, 1e-5),
          max_iterations: int = 100, max_step: float = 1.0) -> MFRMResult:
     """Fit the rating-scale many-facet Rasch model by joint maximum likelihood (JMLE).
 
@@ -330,30 +330,9 @@ def _connectivity(o: Obs, ids) -> tuple[tuple[Subset, ...], bool]:
     return tuple(parts), False
 
 
-def _extremes(o: Obs) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Return the mask of observations used for estimation and each facet's extreme codes."""
-    active = np.ones(o.y.size, bool)
-    ext = [np.zeros(s, np.int8) for s in o.sizes]
-    while True:
-        changed = False
-        for f, index in enumerate((o.n, o.j, o.i)):
-            size = o.sizes[f]
-            cnt = np.bincount(index[active], None, size)
-            lo = np.bincount(index[active], o.y[active] == 0, size)
-            hi = np.bincount(index[active], o.y[active] == o.m, size)
-            new = (cnt > 0) & ((lo == cnt) | (hi == cnt))
-            if new.any():
-                ext[f][new & (lo == cnt)] = -1
-                ext[f][new & (hi == cnt)] = 1
-                active &= ~new[index]
-                changed = True
-        if not changed:
-            return active, ext
-
-
 def _estimate(o: Obs, ids, cats, subsets, adj: float, converge, max_iterations: int,
               max_step: float) -> MFRMResult:
-    active, ext = _extremes(o)
+    active, ext = _jmle.extremes(o)
     a = Obs(o.n[active], o.j[active], o.i[active], o.y[active], o.sizes, o.m)
     used = np.bincount(a.y.astype(np.intp), None, o.m + 1)
     if a.y.size == 0 or (used == 0).any():
@@ -363,8 +342,11 @@ def _estimate(o: Obs, ids, cats, subsets, adj: float, converge, max_iterations: 
     n_c, n_e, n_r = o.sizes
     cnt = np.bincount(a.n, None, n_c)
     mean = np.bincount(a.n, a.y, n_c) / np.maximum(cnt, 1)
-    t = Params(np.log((mean + 0.5) / (o.m - mean + 0.5)), np.zeros(n_e), np.zeros(n_r),
-               np.zeros(o.m))
+    # start: thresholds from the log ratios of adjacent category counts (as FACETS' and
+    # Winsteps' first estimates), candidates where their mean score is expected
+    f0 = np.log(used[:-1] / used[1:])
+    f0 -= f0.mean()
+    t = Params(_jmle.start(np.clip(mean, 0.1, o.m - 0.1), f0), np.zeros(n_e), np.zeros(n_r), f0)
     ex_mask, cr_mask = np.bincount(a.j, None, n_e) > 0, np.bincount(a.i, None, n_r) > 0
     converged, gmax, change, it = False, math.inf, math.inf, 0
     for it in range(1, max_iterations + 1):  # noqa: B007 (it is reported)

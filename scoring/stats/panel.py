@@ -102,7 +102,7 @@ class PanelAnalysis:
 def panel_analysis(ratings3d, scale: Sequence[float], examiners: Sequence | None = None,
                    criteria: Sequence | None = None, thresholds: Thresholds | None = None,
                    d_study_examiners=range(1, 9), candidates: Sequence | None = None,
-                   ) -> PanelAnalysis:
+                   rasch: bool = True) -> PanelAnalysis:
     """Run the full analysis of a panel's scores.
 
     Parameters
@@ -119,6 +119,8 @@ def panel_analysis(ratings3d, scale: Sequence[float], examiners: Sequence | None
         Panel sizes for the D study (1..8 by default), at the observed number of criteria.
     candidates : sequence, optional
         Candidate labels for the Rasch measures; indices when None.
+    rasch : bool
+        Fit the many-facet Rasch model (the ``rasch`` block); False leaves it None.
 
     Returns
     -------
@@ -160,9 +162,9 @@ def panel_analysis(ratings3d, scale: Sequence[float], examiners: Sequence | None
     overall = _coefficients("overall", overall_x, None, with_kendall=True)
     g = g_study(x, missing="model")
     d = d_study(g, d_study_examiners) if g.components else DStudy(g.design, ())
-    rasch = mfrm(x, (low, high), candidates, ex, cr) if integer else None
+    measures = mfrm(x, (low, high), candidates, ex, cr) if rasch and integer else None
     return PanelAnalysis((low, high), ex, cr, int(n), int(obs.size), overall, per, effects, g,
-                         d, Thresholds() if thresholds is None else thresholds, rasch)
+                         d, Thresholds() if thresholds is None else thresholds, measures)
 
 
 def _coefficients(label: str, x: np.ndarray, cats, with_kendall: bool = False) -> Coefficients:
