@@ -233,10 +233,10 @@ def test_rasch_table_wright_map_and_fair_averages_in_page_and_pdf(app, client, t
     page = client.get(f"/chair/panels/{panel_id}/report").get_data(as_text=True)
     html = page.split(f'id="rasch-{panel_id}"')[1]
     for e in rasch["examiners"]:
-        row = _row(html, "data-examiner", e["id"])
+        row = _row(html, "data-rasch-examiner", e["id"])
         assert _stat(row, "measure") == f"{e['measure']:+.2f}"
         assert _stat(row, "fair_average") == f"{e['fair_average']:.2f}"
-    assert "erratic: scores less predictable" in _row(html, "data-examiner", "penguji6")
+    assert "erratic: scores less predictable" in _row(html, "data-rasch-examiner", "penguji6")
     first = rasch["candidates"][0]
     row = _row(html, "data-candidate", first["id"])
     assert _stat(row, "fair_average") == f"{first['fair_average']:.2f}"
