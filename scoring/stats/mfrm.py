@@ -16,6 +16,9 @@ from ._validate import as_ratings, check_scale
 __all__ = ["BiasTerm", "FacetMeasures", "MFRMResult", "Subset", "Threshold", "mfrm"]
 
 FACETS = ("candidates", "examiners", "criteria")
+# FACETS' Xtreme= 0.3, 0.5: an extreme bias cell is moved 0.5 score points inward, "because
+# scores within 0.5 score points of their expected values are as unbiased as can be observed"
+BIAS_EXTREME_ADJUSTMENT = 0.5
 
 
 @dataclass(frozen=True)
@@ -224,7 +227,8 @@ def mfrm(ratings3d, scale: Sequence[float], candidates: Sequence | None = None,
     df. JMLE spreads measures too far; the (L−1)/L correction (Wright & Douglas 1977) uses
     L = the mean number of scores per candidate and scales every measure and threshold.
     Bias terms: for each examiner × criterion cell, the extra severity b solving
-    Σ (x − E(B − C − D − b)) = 0 with all main measures fixed (FACETS' bias analysis).
+    Σ (x − E(B − C − D − b)) = 0 with all main measures fixed (FACETS' bias analysis; a cell
+    with only extreme scores is moved 0.5 points inward, FACETS' second ``Xtreme=`` value).
 
     A disconnected design (elements in parts linked by no score) cannot put all measures
     on one scale: the parts are reported in ``subsets`` and nothing is estimated. So is a
@@ -393,7 +397,7 @@ def _estimate(o: Obs, ids, cats, subsets, adj: float, converge, max_iterations: 
     thresholds = tuple(Threshold(float(cats[k + 1]), float(t.f[k]), float(t.f[k] * corr),
                                  float(1 / math.sqrt(f_info[k])), int(counts[k + 1]))
                        for k in range(o.m))
-    bias = _bias(o, t, ids, cats, adj, max_step)
+    bias = _bias(o, t, ids, cats, BIAS_EXTREME_ADJUSTMENT, max_step)
     return MFRMResult(*facets, thresholds, bias, tuple(float(c) for c in cats), converged, it,
                       float(gmax), float(change), corr, adj, int(o.y.size), subsets)
 
