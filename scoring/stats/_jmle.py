@@ -27,6 +27,14 @@ class Obs:
     m: int  # highest category code
     key_nj: np.ndarray | None = None  # n·J + j, n·I + i: cell keys, built once
     key_ni: np.ndarray | None = None
+    ge: np.ndarray | None = None
+
+    def at_least(self) -> np.ndarray:
+        """Return the number of scores at or above each category 1..m (cached)."""
+        if self.ge is None:
+            counts = np.bincount(self.y.astype(np.intp), None, self.m + 1)
+            self.ge = np.cumsum(counts[::-1])[::-1][1:]
+        return self.ge
 
     def keys(self) -> tuple[np.ndarray, np.ndarray]:
         """Return the candidate × examiner and candidate × criterion cell keys."""
@@ -126,7 +134,7 @@ def newton_step(o: Obs, t: Params):
     cov_xf = h
     for q in range(m):  # Cov(X, [X >= k]) = E[X; X >= k] − E·G_k
         cov_xf[q] -= g[q] * e
-    ge = np.cumsum(np.bincount(o.y.astype(np.intp), None, m + 1)[::-1])[::-1][1:]
+    ge = o.at_least()
     grad_b = np.bincount(o.n, r, n_cand)
     grad_s = np.concatenate([
         np.bincount(o.j, r, n_ex), np.bincount(o.i, r, n_cr), ge - g.sum(axis=1)])

@@ -376,7 +376,7 @@ def _estimate(o: Obs, ids, cats, subsets, adj: float, converge, max_iterations: 
     corr = (big_l - 1) / big_l if big_l > 1 else math.nan
     p_all = _jmle.probabilities(_jmle.eta_of(o, t), t.f)
     _, w_all = _jmle.moments(p_all)
-    p_act = p_all[:, active]
+    p_act = p_all if active.all() else p_all[:, active]
     del p_all
     e_act, w_act = _jmle.moments(p_act)
     c4_act = _jmle.fourth_moment(p_act, e_act)
@@ -469,7 +469,7 @@ def _bias(o: Obs, t: Params, ids, cats, adj: float, max_step: float) -> tuple[Bi
                        -max_step, max_step)
         step[count == 0] = 0
         b += step
-        if np.abs(step).max() < 1e-9:
+        if np.abs(step).max() < 1e-7:
             break
     with np.errstate(invalid="ignore", divide="ignore"):
         observed = np.bincount(cell, cats[o.y.astype(np.intp)], size) / count
