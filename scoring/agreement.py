@@ -45,6 +45,10 @@ ICC_BANDS = ((0.50, "poor"), (0.75, "moderate"), (0.90, "good"), (math.inf, "exc
 # Krippendorff, K. (2004). Content Analysis, 2nd ed., p. 241: rely on alpha >= .800; draw
 # only tentative conclusions for .667 <= alpha < .800; below .667 the data are unreliable.
 ALPHA_BANDS = ((0.667, "unreliable"), (0.800, "tentative"), (math.inf, "reliable"))
+# Rasch mean-square fit: 0.7 to 1.3 is the usual range for rating scales (Bond, T. G., & Fox,
+# C. M. (2015). Applying the Rasch Model, 3rd ed., Table 12.1, "run of the mill" ratings;
+# Wright, B. D., & Linacre, J. M. (1994). Reasonable mean-square fit values. RMT 8(3), 370).
+FIT_RANGE = (0.7, 1.3)
 
 
 def band(value, bands) -> str | None:
@@ -180,7 +184,8 @@ def analyse(data: PanelData, rubric: Rubric, target: float = DEFAULT_TARGET,
         return {**base, "analysis": None, "reason": "too_few"}
     result = panel_analysis(data.ratings, scale, examiners=[e["username"] for e in data.examiners],
                             criteria=list(data.criteria), d_study_examiners=D_STUDY_SIZES,
-                            thresholds=rubric_thresholds(rubric))
+                            thresholds=rubric_thresholds(rubric),
+                            candidates=list(data.participants))
     d = result.to_dict()
     people = {e["username"]: e for e in data.examiners}
     d_rows = [{"n_examiners": r["n_examiners"], "g": r["g"], "phi": r["phi"]}
@@ -198,7 +203,50 @@ def analyse(data: PanelData, rubric: Rubric, target: float = DEFAULT_TARGET,
                     "g": d["g_study"]["g"], "phi": d["g_study"]["phi"],
                     "complete_candidates": d["g_study"]["n_candidates"]},
         "drift": _drift(data, scale) if with_drift else None,
+        "rasch": rasch_view(d["rasch"], people),
     }
+
+
+def _severity(e: dict) -> str | None:
+    """Return "harsher", "more_lenient" or "typical": the measure's 95% interval against 0."""
+    m, se = e["measure"], e["se"]
+    if m is None or se is None:
+        return None
+    if m - Z95 * se > 0:
+        return "harsher"
+    return "more_lenient" if m + Z95 * se < 0 else "typical"
+
+
+def _fit(e: dict) -> str | None:
+    """Return "erratic", "predictable" or "consistent" from the infit mean-square.
+
+    A misfit needs both size (mean-square outside FIT_RANGE) and evidence (|ZSTD| >= 2):
+    in a small panel one erratic examiner pushes the others' mean-squares below 1 by chance.
+    """
+    infit, z = e["infit"], e["infit_zstd"]
+    if infit is None or z is None:
+        return None
+    if infit > FIT_RANGE[1] and z >= 2:
+        return "erratic"
+    return "predictable" if infit < FIT_RANGE[0] and z <= -2 else "consistent"
+
+
+def rasch_view(rasch: dict | None, people: dict) -> dict | None:
+    """Return the many-facet Rasch block as the report shows it (codes, no words).
+
+    Fair averages are for information: they never change an official score.
+    """
+    if rasch is None:
+        return None
+    if not rasch["estimated"]:
+        return {"estimated": False, "reason_code": rasch["reason_code"],
+                "subsets": rasch["subsets"]}
+    examiners = [{**e, "name": people.get(e["id"], {"name": e["id"]})["name"],
+                  "severity": _severity(e), "fit": _fit(e)} for e in rasch["examiners"]]
+    return {"estimated": True, "examiners": examiners, "candidates": rasch["candidates"],
+            "criteria": rasch["criteria"], "thresholds": rasch["thresholds"],
+            "separation": rasch["separation"], "reliability": rasch["reliability"],
+            "converged": rasch["converged"], "fit_range": list(FIT_RANGE)}
 
 
 def _session_dict(session: InterviewSession, rubric: Rubric) -> dict:

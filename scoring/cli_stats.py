@@ -30,7 +30,7 @@ def stats_command(file: str, as_json: bool, phase: str, scale) -> None:
         scale = _infer_scale(data.ratings)
     try:
         result = panel_analysis(data.ratings, scale, examiners=data.examiners,
-                                criteria=data.criteria)
+                                criteria=data.criteria, candidates=data.candidates)
     except ValueError as exc:
         raise click.ClickException(f"{click.format_filename(file)}: {exc}") from None
     if as_json:

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from . import charts
+from .wright_map import wright_map
 
 BAND_LABELS = {
     "poor": _l("poor"), "moderate": _l("moderate"), "good": _l("good"),
@@ -251,3 +252,52 @@ def session_chart(report: dict) -> str:
                     "intervals; the line marks 0.50, the lower edge of moderate agreement.",
                ci="95%"),
         axis_label=_("ICC(2,1), overall score"))
+
+
+SEVERITY_LABELS = {
+    "harsher": _l("harsher than average"), "more_lenient": _l("more lenient than average"),
+    "typical": _l("severity in the usual range"),
+}
+FIT_LABELS = {
+    "erratic": _l("erratic: scores less predictable than the model expects"),
+    "predictable": _l("too predictable: little use of the scale, or the same score everywhere"),
+    "consistent": _l("consistent"),
+}
+RASCH_REASONS = {
+    "categories": _l("Every score uses the same level: there is nothing to measure."),
+    "disconnected": _l("The scores fall into groups of examiners and candidates that share no "
+                       "one, so they cannot be put on one scale. The groups:"),
+    "confounded": _l("Examiners and criteria cannot be told apart: the examiners scored "
+                     "different criteria."),
+    "extremes": _l("Too many candidates or examiners gave or received only the lowest or only "
+                   "the highest level to estimate the rating scale."),
+}
+
+
+def rasch_reading(e: dict) -> str:
+    """Return an examiner's Rasch row in plain words: severity, then fit."""
+    parts = [str(SEVERITY_LABELS[e["severity"]])] if e.get("severity") else []
+    if e.get("fit"):
+        parts.append(str(FIT_LABELS[e["fit"]]))
+    return "; ".join(parts) or "–"
+
+
+def rasch_chart(report: dict) -> str:
+    """Return the Wright map of a panel report's Rasch block ("" when not estimated)."""
+    rasch = report.get("rasch")
+    if not rasch or not rasch["estimated"]:
+        return ""
+    examiners = [{"label": e["name"], "measure": e["measure"],
+                  "flag": e["fit"] in ("erratic", "predictable")} for e in rasch["examiners"]]
+    criteria = [{"label": c["id"], "measure": c["measure"]} for c in rasch["criteria"]]
+    return wright_map(
+        [c["measure"] for c in rasch["candidates"] if c["measure"] is not None],
+        examiners, criteria, chart_id=f"wright-{report['panel']['id']}", fmt=num,
+        flag_text="⚑", axis_label=_("logits"),
+        headings=((_("Candidates"), _("more able")), (_("Examiners"), _("harsher")),
+                  (_("Criteria"), _("harder"))),
+        title=_("Wright map: candidates, examiners and criteria on one scale"),
+        desc=_("Many-facet Rasch measures in logits on one vertical ruler: the number of "
+               "candidates at each level of ability, each examiner's severity and each "
+               "criterion's difficulty. Examiners whose fit is outside 0.7 to 1.3 with a "
+               "standardised value beyond ±2 are marked with a square and a flag."))

@@ -134,7 +134,7 @@ def test_demo_report_equals_stats_and_flags_the_lenient_examiner(app, client, tm
                 f"anchors with them.")
     assert sentence in html
     assert "Koo &amp; Li 2016" in html and "0.667" in html
-    assert html.count("<svg") == 4
+    assert html.count("<svg") == 5  # four agreement charts and the Wright map
 
     # and so does the PDF
     pdf = client.get(f"/chair/panels/{panel1_id}/report.pdf")
@@ -208,3 +208,45 @@ def test_drift_blocks_cover_the_day():
 ])
 def test_bands_follow_koo_li_and_krippendorff(value, bands, code):
     assert agreement.band(value, bands) == code
+
+
+def test_rasch_table_wright_map_and_fair_averages_in_page_and_pdf(app, client, tmp_path):
+    with app.app_context():
+        load_demo(dt.date(2025, 11, 28))
+        db.session.commit()
+        session = db.session.query(InterviewSession).filter_by(code=DEMO_CODE).one()
+        panel = session.panels[1]  # Panel 2, with the erratic penguji6
+        report = agreement.panel_report(panel)
+        ref = _independent(session, panel, report, tmp_path)["rasch"]
+        panel_id = panel.id
+    rasch = report["rasch"]
+    assert rasch["estimated"] and rasch["converged"]
+    # the measures equal mfrm on the exported CSV (candidate labels aside)
+    theirs = {e["id"]: e for e in ref["examiners"]}
+    for e in rasch["examiners"]:
+        for key in ("measure", "se", "infit", "outfit", "fair_average", "observed_average"):
+            assert _close(e[key], theirs[e["id"]][key]), (e["id"], key)
+    assert [c["id"] for c in rasch["candidates"]] == report["candidates"]
+    erratic = next(e for e in rasch["examiners"] if e["id"] == "penguji6")
+    assert erratic["fit"] == "erratic" and erratic["infit"] > 1.3
+    _en(client, "ketua2", "ketua2-demo")
+    page = client.get(f"/chair/panels/{panel_id}/report").get_data(as_text=True)
+    html = page.split(f'id="rasch-{panel_id}"')[1]
+    for e in rasch["examiners"]:
+        row = _row(html, "data-rasch-examiner", e["id"])
+        assert _stat(row, "measure") == f"{e['measure']:+.2f}"
+        assert _stat(row, "fair_average") == f"{e['fair_average']:.2f}"
+    assert "erratic: scores less predictable" in _row(html, "data-rasch-examiner", "penguji6")
+    first = rasch["candidates"][0]
+    row = _row(html, "data-candidate", first["id"])
+    assert _stat(row, "fair_average") == f"{first['fair_average']:.2f}"
+    assert f'id="wright-{panel_id}-title"' in html
+    assert "official scores are never changed" in html
+    pdf = client.get(f"/chair/panels/{panel_id}/report.pdf")
+    path = tmp_path / "rasch.pdf"
+    path.write_bytes(pdf.data)
+    text = re.sub(r"\s+", " ", subprocess.run(["pdftotext", "-layout", str(path), "-"],
+                                              capture_output=True, text=True,
+                                              check=True).stdout)
+    assert "Examiner severity on one scale" in text and "harsher" in text
+    assert f"{erratic['infit']:.2f}" in text

@@ -135,7 +135,7 @@ LEGACY = Path(__file__).parent / "data" / "stats" / "legacy_panel.csv"
 # The plain-data contract of PanelAnalysis.to_dict() that reports and the chair's page read.
 TOP_KEYS = {"schema", "scale", "n_candidates", "n_examiners", "n_criteria", "n_scores",
             "missing_share", "examiners", "criteria", "overall", "per_criterion",
-            "examiner_effects", "g_study", "d_study", "thresholds", "source"}
+            "examiner_effects", "g_study", "d_study", "thresholds", "rasch", "source"}
 COEFFICIENT_KEYS = {"label", "n_candidates", "icc", "alpha_interval", "alpha_ordinal",
                     "exact_agreement", "adjacent_agreement", "fleiss_kappa", "gwet_ac1",
                     "gwet_ac2_quadratic", "kendall_w", "notes"}

@@ -35,6 +35,7 @@ from .longform import (
     read_long_csv,
     read_long_frame,
 )
+from .mfrm import BiasTerm, FacetMeasures, MFRMResult, Subset, Threshold, mfrm
 from .panel import SCHEMA, Coefficients, PanelAnalysis, panel_analysis
 
 __all__ = [
@@ -42,12 +43,14 @@ __all__ = [
     "SCHEMA",
     "WATCH_CODES",
     "AlphaResult",
+    "BiasTerm",
     "ChanceCorrected",
     "Coefficients",
     "CohenKappa",
     "DStudy",
     "DStudyRow",
     "ExaminerEffect",
+    "FacetMeasures",
     "Flag",
     "GStudy",
     "ICCForm",
@@ -55,8 +58,11 @@ __all__ = [
     "KendallW",
     "LongArrays",
     "LongFormatError",
+    "MFRMResult",
     "PanelAnalysis",
     "PercentAgreement",
+    "Subset",
+    "Threshold",
     "Thresholds",
     "cohen_kappa",
     "d_study",
@@ -68,6 +74,7 @@ __all__ = [
     "leniency_tier",
     "krippendorff_alpha",
     "long_to_arrays",
+    "mfrm",
     "panel_analysis",
     "percent_agreement",
     "rater_effects",

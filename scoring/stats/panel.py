@@ -15,6 +15,7 @@ from .effects import ExaminerEffect, Thresholds, rater_effects
 from .gstudy import DStudy, GStudy, d_study, g_study
 from .icc import ICCResult, icc
 from .kendall import KendallW, kendall_w
+from .mfrm import MFRMResult, mfrm
 
 __all__ = ["Coefficients", "PanelAnalysis", "panel_analysis", "SCHEMA"]
 
@@ -73,6 +74,7 @@ class PanelAnalysis:
     g_study: GStudy
     d_study: DStudy
     thresholds: Thresholds
+    rasch: MFRMResult | None = None  # None when the scores are not whole scale points
 
     def to_dict(self) -> dict:
         """Return plain JSON-able data with NaN as None; keys are stable (see SCHEMA)."""
@@ -93,13 +95,14 @@ class PanelAnalysis:
             "g_study": _g_dict(self.g_study),
             "d_study": [asdict(r) for r in self.d_study.rows],
             "thresholds": asdict(self.thresholds),
+            "rasch": None if self.rasch is None else self.rasch.to_dict(),
         })
 
 
 def panel_analysis(ratings3d, scale: Sequence[float], examiners: Sequence | None = None,
                    criteria: Sequence | None = None, thresholds: Thresholds | None = None,
-                   d_study_examiners=range(1, 9), severity: Sequence | None = None
-                   ) -> PanelAnalysis:
+                   d_study_examiners=range(1, 9), severity: Sequence | None = None,
+                   candidates: Sequence | None = None, rasch: bool = True) -> PanelAnalysis:
     """Run the full analysis of a panel's scores.
 
     Parameters
@@ -116,6 +119,10 @@ def panel_analysis(ratings3d, scale: Sequence[float], examiners: Sequence | None
         Panel sizes for the D study (1..8 by default), at the observed number of criteria.
     severity : sequence of (measure, se), optional
         Examiner severities in logits for the leniency evidence (see :func:`rater_effects`).
+    candidates : sequence, optional
+        Candidate labels for the Rasch measures; indices when None.
+    rasch : bool
+        Fit the many-facet Rasch model (the ``rasch`` block); False leaves it None.
 
     Returns
     -------
@@ -130,6 +137,7 @@ def panel_analysis(ratings3d, scale: Sequence[float], examiners: Sequence | None
     not score every criterion for that candidate (a partial mean would mix criterion
     difficulty into the score). G study on candidates x examiners x criteria with every
     score (Henderson Method 1 when scores are missing), D study for ``d_study_examiners``.
+    Many-facet Rasch measures (:func:`mfrm`) when the scores are whole scale points.
 
     References
     ----------
@@ -156,8 +164,9 @@ def panel_analysis(ratings3d, scale: Sequence[float], examiners: Sequence | None
     overall = _coefficients("overall", overall_x, None, with_kendall=True)
     g = g_study(x, missing="model")
     d = d_study(g, d_study_examiners) if g.components else DStudy(g.design, ())
+    measures = mfrm(x, (low, high), candidates, ex, cr) if rasch and integer else None
     return PanelAnalysis((low, high), ex, cr, int(n), int(obs.size), overall, per, effects, g,
-                         d, Thresholds() if thresholds is None else thresholds)
+                         d, Thresholds() if thresholds is None else thresholds, measures)
 
 
 def _coefficients(label: str, x: np.ndarray, cats, with_kendall: bool = False) -> Coefficients:

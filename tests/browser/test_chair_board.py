@@ -128,7 +128,7 @@ def test_report_page_and_pdf(app, demo, database_url, tmp_path, playwright_chrom
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         _login(page, base, "ketua1", "ketua1-demo")
         page.goto(f"{base}/chair/panels/{demo}/report")
-        assert page.locator("svg.chart").count() == 4
+        assert page.locator("svg.chart").count() == 5  # with the Wright map
         assert page.locator("tr[data-examiner='penguji2'] [data-stat='flags']").inner_text() \
             .strip().endswith("Lunak")
         page.screenshot(path=str(ARTIFACTS / "chair-report-laptop.png"), full_page=True)
