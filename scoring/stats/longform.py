@@ -127,7 +127,8 @@ def read_long_csv(source, phase: str = "pre") -> LongArrays:
     Parameters
     ----------
     source : path or text file
-        The CSV; column names are matched case-insensitively, extra columns are ignored.
+        The CSV; column names are matched case-insensitively, extra columns are ignored,
+        and a row whose ``state`` column is not empty (a candidate without scores) is skipped.
     phase : {"pre", "post"}
         When a ``phase`` column is present only rows of this phase are used (``pre``:
         scores before moderation, the independent ones agreement must be computed on).
@@ -161,6 +162,8 @@ def _read(fh, phase: str) -> LongArrays:
                               missing[0])
     pos = [names.index(c) for c in COLUMNS]
     phase_pos = names.index("phase") if "phase" in names else None
+    # The app's exports put a hidden candidate's state, never a score, on a row of its own.
+    state_pos = names.index("state") if "state" in names else None
 
     def rows():
         try:
@@ -170,6 +173,8 @@ def _read(fh, phase: str) -> LongArrays:
                 if len(rec) < len(header):
                     raise LongFormatError(f"expected {len(header)} fields, got {len(rec)}",
                                           lineno)
+                if state_pos is not None and rec[state_pos].strip():
+                    continue
                 if phase_pos is not None:
                     value = rec[phase_pos].strip().lower()
                     if value not in PHASES:
