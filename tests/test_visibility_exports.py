@@ -141,3 +141,47 @@ def test_examiner_still_gets_their_own_sheet_pdf(app, client, demo):
     client.post("/auth/login", data={"username": "penguji1", "password": "penguji1-demo"})
     response = client.get(f"/documents/sheet/{demo['sheet']}.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
+
+
+def _cli_rows(runner, *args) -> list[dict]:
+    result = runner.invoke(args=list(args))
+    assert result.exit_code == 0, result.output
+    return list(csv.DictReader(io.StringIO(result.stdout)))
+
+
+def test_cli_exports_obey_the_rule_with_as_user(runner, demo):
+    from scoring.demo import DEMO_CODE
+
+    rows = _cli_rows(runner, "export", "scores", "--session", DEMO_CODE)
+    _assert_no_numbers(rows, "candidate")
+    assert any(r["candidate"] == "PRM25-0001" and r["score"] for r in rows)
+    rows = _cli_rows(runner, "export", "scores", "--session", DEMO_CODE, "--as", "ketua2")
+    assert rows and all(int(r["candidate"].split("-")[1]) > 20 for r in rows)
+    rows = _cli_rows(runner, "export", "results", "--session", DEMO_CODE, "--as", "ketua1")
+    _assert_no_numbers(rows, "participant_number")
+    assert {int(r["participant_number"].split("-")[1]) for r in rows} == set(range(1, 21))
+    result = runner.invoke(args=["report", "--session", DEMO_CODE, "--json", "--as", "ketua2"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    panels = {p["panel"]["name"]: p for p in json.loads(result.stdout)["panels"]}
+    assert panels["Panel 1"]["n_candidates"] == 0 and panels["Panel 2"]["n_candidates"] > 0
+    bad = runner.invoke(args=["export", "scores", "--session", DEMO_CODE, "--as", "nobody"])
+    assert bad.exit_code != 0 and "no user named 'nobody'" in bad.output
+
+
+def test_sheet_zip_holds_only_sheets_the_requester_may_see(app, demo):
+    from scoring.visibility import ADMIN
+    from scoring.workflow.document_export import export_sheet_ids
+
+    with app.app_context():
+        session = db.session.get(Panel, demo["panel"]).session
+        users = {u.username: u for u in db.session.scalars(select(User))}
+        hidden = set(demo["draft_sheets"]) | {demo["sheet"]}
+        admin = set(export_sheet_ids(session, None, ADMIN))
+        assert admin and not admin & hidden
+        own = set(export_sheet_ids(session, None, users["penguji1"]))
+        assert demo["sheet"] in own
+        panel1 = {s.id for a in db.session.get(Panel, demo["panel"]).assignments
+                  for s in a.sheets}
+        assert not set(export_sheet_ids(session, None, users["ketua2"])) & panel1
