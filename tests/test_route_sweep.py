@@ -24,7 +24,6 @@ import subprocess
 from dataclasses import dataclass
 
 import pytest
-from conftest import _migrate, _reset_postgresql
 from doc_helpers import prepare_signing
 from factories import PASSWORD, make_world
 from openpyxl import load_workbook
@@ -311,7 +310,13 @@ def _own_database(database_template, folder) -> str:
         conn.execute(text(f'CREATE DATABASE "{url.database}"'))
     admin.dispose()
     rendered = url.render_as_string(hide_password=False)
-    _migrate(rendered, folder)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": rendered, "SECRET_KEY": "test",
+                      "TESTING": True})
+    with app.app_context():  # a fresh database: migrated, nothing else to reset
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
     return rendered
 
 
@@ -321,8 +326,6 @@ def swept(request, database_template, tmp_path_factory):
     documents it issues, which are stored once), so PDFs are rendered once per stage."""
     folder = tmp_path_factory.mktemp("sweep")
     url = _own_database(database_template, folder)
-    if database_template["kind"] == "postgresql":
-        _reset_postgresql(url)
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret",
                       "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
                       "SERVER_NAME": "localhost", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
