@@ -9,8 +9,9 @@ only classification into published bands (codes; the words are in :mod:`scoring.
 and simple counts (score distributions).
 
 Only ``pre`` scores of submitted sheets are used, of candidates whose required sheets are all
-in (the same rule that lets the chair see them): agreement must be measured on independent
-ratings, before the panel has seen each other's scores, and on finished candidates only.
+in and whose numbers the viewer may see (:mod:`scoring.visibility`; default: the
+administrator's context): agreement must be measured on independent ratings, before the
+panel has seen each other's scores, and on finished candidates only.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .reports_data import (
 )
 from .rubrics import Rubric
 from .stats import panel_analysis, rater_effects
+from .visibility import ADMIN, decisions
 from .workflow.discussion import tally
 from .workflow.sessions import panel_quorum, session_rubric
 
@@ -73,9 +75,10 @@ class PanelData:
     criteria: tuple[str, ...]
 
 
-def load_panels(panels: list[Panel], rubric: Rubric) -> dict[int, PanelData]:
+def load_panels(panels: list[Panel], rubric: Rubric, viewer=ADMIN) -> dict[int, PanelData]:
     """Read the submitted pre-discussion scores of ``panels`` (a few queries in all)."""
     ids = [p.id for p in panels]
+    decided = decisions(viewer, panel_ids=ids)
     statuses = sheet_statuses(ids)
     numbers = participant_numbers(ids)
     by_panel: dict[int, list] = {p.id: [] for p in panels}
@@ -86,7 +89,7 @@ def load_panels(panels: list[Panel], rubric: Rubric) -> dict[int, PanelData]:
         members = panel_examiners(panel)
         required, quorum = {e["id"] for e in members if e["required"]}, panel_quorum(panel)
         complete = {aid for aid, st in statuses.get(panel.id, {}).items()
-                    if tally(required, st, quorum).complete}
+                    if tally(required, st, quorum).complete and decided[aid].visible}
         prow = [r for r in by_panel[panel.id] if r[1] in complete]
         scored = {uid for _, _, uid, _ in prow}
         examiners = tuple(e for e in members if e["id"] in scored)
@@ -261,10 +264,10 @@ def _criteria(rubric: Rubric) -> list[dict]:
             for c in rubric.criteria]
 
 
-def panel_report(panel: Panel, target: float = DEFAULT_TARGET) -> dict:
-    """Return the full agreement report of one panel."""
+def panel_report(panel: Panel, target: float = DEFAULT_TARGET, viewer=ADMIN) -> dict:
+    """Return the full agreement report of one panel, over the candidates ``viewer`` may see."""
     rubric = session_rubric(panel.session)
-    data = load_panels([panel], rubric)[panel.id]
+    data = load_panels([panel], rubric, viewer)[panel.id]
     return {"schema": SCHEMA, "phase": "pre", "session": _session_dict(panel.session, rubric),
             "criteria": _criteria(rubric),
             "panel": {"id": panel.id, "name": panel.name, "room": panel.room},
@@ -272,11 +275,16 @@ def panel_report(panel: Panel, target: float = DEFAULT_TARGET) -> dict:
 
 
 def session_report(session: InterviewSession, target: float = DEFAULT_TARGET,
-                   panels: list[Panel] | None = None, with_drift: bool = False) -> dict:
-    """Return the report of every panel of a session (no drift unless asked: it is long)."""
+                   panels: list[Panel] | None = None, with_drift: bool = False,
+                   viewer=ADMIN) -> dict:
+    """Return the report of every panel of a session (no drift unless asked: it is long).
+
+    Figures come only from candidates ``viewer`` may see: a chair's session report holds
+    nothing of the panels they do not chair.
+    """
     rubric = session_rubric(session)
     panels = list(session.panels) if panels is None else panels
-    loaded = load_panels(panels, rubric)
+    loaded = load_panels(panels, rubric, viewer)
     out = []
     for panel in panels:
         report = analyse(loaded[panel.id], rubric, target, with_drift=with_drift)

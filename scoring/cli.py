@@ -73,6 +73,23 @@ def find_panel(session: InterviewSession, ref: str) -> Panel:
     raise click.BadParameter(f"no panel {ref!r} in session {session.code}", param_hint="--panel")
 
 
+def find_viewer(username: str | None):
+    """Return the user named by ``--as`` (None: the administrator's context)."""
+    from .models import User
+    from .visibility import ADMIN
+
+    if username is None:
+        return ADMIN
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.BadParameter(f"no user named {username!r}", param_hint="--as")
+    return user
+
+
+AS_HELP = ("Export only what this user may see (default: the administrator's context, "
+           "which still waits for every panel member's sheet).")
+
+
 @click.command("init")
 @with_appcontext
 def init_command() -> None:
@@ -239,16 +256,17 @@ def export_group() -> None:
 @click.option("--panel", "panel_ref", help="Only this panel (id or name).")
 @click.option("--output", type=click.Path(dir_okay=False), help="File (.csv or .xlsx); "
               "default: CSV on standard output.")
+@click.option("--as", "as_user", metavar="USER", help=AS_HELP)
 @with_appcontext
-def export_results_command(session_ref, panel_ref, output) -> None:
+def export_results_command(session_ref, panel_ref, output, as_user) -> None:
     """Export the session's ranked results with the formula's inputs."""
     from .exports import results_table
-    from .results import session_results
+    from .visible_results import visible_results
     from .workflow import session_rubric
 
     session = find_session(session_ref)
     panel = find_panel(session, panel_ref) if panel_ref else None
-    results = session_results(session, panel)
+    results = visible_results(session, find_viewer(as_user), panel)
     header, rows = results_table(results, session_rubric(session).codes)
     write_table(header, rows, output, "candidates")
 

@@ -20,16 +20,20 @@ from flask.cli import with_appcontext
               "(default: PUBLIC_BASE_URL; without either, nothing is sealed).")
 @click.option("--workers", type=click.IntRange(min=1), help="Processes that render and seal "
               "(default: EXPORT_WORKERS, else up to 2 cores; 1: this process).")
+@click.option("--as", "as_user", metavar="USER", help="Export only the sheets this user may "
+              "see (default: the administrator's context: candidates with every sheet in).")
 @with_appcontext
-def export_sheets_command(session_ref, panel_ref, output, lang, base_url, workers) -> None:
-    """Seal every submitted sheet (reusing stored ones) and write them to one ZIP."""
-    from .cli import find_panel, find_session
+def export_sheets_command(session_ref, panel_ref, output, lang, base_url, workers,
+                          as_user) -> None:
+    """Seal every visible submitted sheet (reusing stored ones) and write them to one ZIP."""
+    from .cli import find_panel, find_session, find_viewer
     from .workflow import CLI, WorkflowError
     from .workflow.document_export import export_sheet_ids, write_sheets_zip
 
     session = find_session(session_ref)
     panel = find_panel(session, panel_ref) if panel_ref else None
-    total = len(export_sheet_ids(session, panel))
+    viewer = find_viewer(as_user)
+    total = len(export_sheet_ids(session, panel, viewer))
     if total == 0:
         raise click.ClickException("no submitted sheet to export")
     with click.progressbar(length=total, label="Sealing sheets", file=sys.stderr,
@@ -43,7 +47,7 @@ def export_sheets_command(session_ref, panel_ref, output, lang, base_url, worker
         try:
             written = write_sheets_zip(session, panel, Path(output), lang=lang,
                                        base_url=base_url, info=CLI, progress=progress,
-                                       workers=workers)
+                                       workers=workers, viewer=viewer)
         except WorkflowError as exc:
             raise click.ClickException(str(exc.message)) from exc
     click.echo(f"Wrote {written} signed sheets to {output}", err=True)

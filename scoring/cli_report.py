@@ -20,15 +20,18 @@ __all__ = ["report_command", "export_scores_command"]
 @click.option("--json", "as_json", is_flag=True, help="Print the report's content as JSON.")
 @click.option("--target", type=click.FloatRange(0.5, 0.99), default=0.80, show_default=True,
               help="Target reliability for the D study.")
+@click.option("--as", "as_user", metavar="USER", help="Report only on candidates this user may "
+              "see (default: the administrator's context: every sheet in).")
 @with_appcontext
-def report_command(session_ref, panel_ref, as_json, target) -> None:
+def report_command(session_ref, panel_ref, as_json, target, as_user) -> None:
     """Print the agreement report (pre-discussion scores) of a session or one panel."""
     from .agreement import json_view, session_report
-    from .cli import find_panel, find_session
+    from .cli import find_panel, find_session, find_viewer
 
     session = find_session(session_ref)
     panels = [find_panel(session, panel_ref)] if panel_ref else None
-    report = json_view(session_report(session, target, panels=panels, with_drift=True))
+    report = json_view(session_report(session, target, panels=panels, with_drift=True,
+                                      viewer=find_viewer(as_user)))
     if as_json:
         click.echo(json.dumps(report, indent=2, allow_nan=False, ensure_ascii=False))
         return
@@ -77,13 +80,15 @@ def format_report(report: dict) -> str:
 @click.option("--panel", "panel_ref", help="Only this panel (id or name).")
 @click.option("--output", type=click.Path(dir_okay=False), help="File (.csv or .xlsx); "
               "default: CSV on standard output.")
+@click.option("--as", "as_user", metavar="USER", help="Export only what this user may see "
+              "(default: the administrator's context: every sheet in).")
 @with_appcontext
-def export_scores_command(session_ref, panel_ref, output) -> None:
-    """Export raw scores in long format: candidate, examiner, criterion, score, phase."""
-    from .cli import find_panel, find_session, write_table
+def export_scores_command(session_ref, panel_ref, output, as_user) -> None:
+    """Export raw scores in long format: candidate, examiner, criterion, score, phase, state."""
+    from .cli import find_panel, find_session, find_viewer, write_table
     from .reports_data import LONG_HEADER, long_score_rows
 
     session = find_session(session_ref)
     panel = find_panel(session, panel_ref) if panel_ref else None
-    rows = long_score_rows(session, panel)
+    rows = long_score_rows(session, panel, viewer=find_viewer(as_user))
     write_table(LONG_HEADER, rows, output, "scores")

@@ -367,6 +367,9 @@ class Document(db.Model):
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     signed: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # JSON: what the document says that matters (levels, totals, final scores), as sealed;
+    # /verify shows it so a doctored printout bearing a genuine code is caught.
+    facts: Mapped[str | None] = mapped_column(Text)
 
 
 class ExportJob(db.Model):

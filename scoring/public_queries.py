@@ -17,9 +17,11 @@ from sqlalchemy.orm import selectinload
 
 from .extensions import db
 from .models import Assignment, AuditHead, InterviewSession, Panel, ScoreSheet
-from .results import effective_scores, session_results
+from .results import effective_scores
 from .rubrics import Rubric
 from .stats import icc, krippendorff_alpha
+from .visibility import ANONYMOUS, decisions
+from .visible_results import visible_results
 from .workflow.sessions import panel_quorum, session_rubric
 
 PUBLISHED = ("open", "closed")
@@ -113,7 +115,8 @@ def session_outcome(session: InterviewSession) -> tuple[list[PublicResult], list
         return _CACHE[key]
     names = session.publish_names
     rows = [PublicResult(r.rank, r.participant_number, r.name if names else None, r.panel,
-                         r.final_score, r.status) for r in session_results(session)]
+                         r.final_score, r.status)
+            for r in visible_results(session, ANONYMOUS)]
     value = (rows, panel_agreements(session))
     _CACHE[key] = value
     while len(_CACHE) > _CACHE_SIZE:
@@ -126,15 +129,20 @@ def _finite(value: float) -> float | None:
 
 
 def panel_agreements(session: InterviewSession) -> list[PanelAgreement]:
-    """Compute each panel's agreement on the examiners' combined scores per candidate."""
+    """Compute each panel's agreement on the examiners' combined scores per candidate.
+
+    Only candidates the public may see count (:mod:`scoring.visibility`).
+    """
     rubric = session_rubric(session)
     out = []
+    shown = {aid for aid, d in decisions(ANONYMOUS, session_id=session.id).items()
+             if d.visible}
     for panel in db.session.scalars(select(Panel).where(Panel.session_id == session.id)
                                     .order_by(Panel.name)):
         assignments = db.session.scalars(
             select(Assignment).where(Assignment.panel_id == panel.id)
             .options(selectinload(Assignment.sheets).selectinload(ScoreSheet.scores)))
-        out.append(_agreement(panel, rubric, list(assignments)))
+        out.append(_agreement(panel, rubric, [a for a in assignments if a.id in shown]))
     return out
 
 

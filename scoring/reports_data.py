@@ -3,8 +3,8 @@
 Everything returns plain data (dicts and lists), the same for the page, the JSON the board
 polls, the exports and the command line. A few grouped queries per page, whatever the size of
 the panel. Independence is enforced here too: a candidate's scores (and anything derived from
-them, such as discrepancy flags) are only included once every required sheet is in and the
-viewer may see colleagues' scores (see :func:`scoring.workflow.can_see_colleagues`).
+them, such as discrepancy flags) are only included when :mod:`scoring.visibility` lets the
+viewer see them.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from .extensions import db
 from .models import Assignment, Candidate, Panel, PanelMember, Score, ScoreSheet, User
 from .rubrics import Rubric
 from .stats import Thresholds, leniency_tier, rater_effects
+from .visibility import ADMIN, can_see_assignment, decisions, state_text
 from .workflow.discussion import discrepancies, tally
 from .workflow.sessions import panel_quorum, session_rubric
-from .workflow.sheets import can_see_colleagues
 
 SHEET_STATES = ("not_started", "draft", "submitted", "recused")
 Z95 = 1.959963984540054
@@ -101,16 +101,6 @@ def participant_numbers(panel_ids: list[int]) -> dict[int, str]:
         .where(Assignment.panel_id.in_(panel_ids))).all())
 
 
-def may_see_scores(viewer: User, panel: Panel, own_status: str | None) -> bool:
-    """Bulk form of can_see_colleagues for the chair's pages (admins and the panel's chair)."""
-    if viewer.role == "admin":
-        return True
-    is_member = any(m.user_id == viewer.id for m in panel.members)
-    if is_member and own_status not in ("submitted", "recused"):
-        return False
-    return panel.chair_id == viewer.id
-
-
 def board(panel: Panel, viewer: User, min_sheets: int = 8) -> dict:
     """Return the live board: candidates x examiners with sheet states, quorum, discrepancies."""
     rubric = session_rubric(panel.session)
@@ -119,7 +109,9 @@ def board(panel: Panel, viewer: User, min_sheets: int = 8) -> dict:
     quorum = panel_quorum(panel)
     statuses = sheet_statuses([panel.id]).get(panel.id, {})
     levels: dict[int, dict[int, dict[str, int]]] = defaultdict(dict)
-    sheets = pre_sheets([panel.id], rubric.codes)
+    decided = decisions(viewer, panel_ids=[panel.id])
+    # Live feedback too is a figure: only candidates the viewer may see feed it.
+    sheets = [s for s in pre_sheets([panel.id], rubric.codes) if decided[s[2]].visible]
     for _, _, aid, uid, vector in sheets:
         levels[aid][uid] = {c: v for c, v in zip(rubric.codes, vector, strict=True)
                             if v == v}  # NaN != NaN: a criterion left unscored
@@ -128,7 +120,7 @@ def board(panel: Panel, viewer: User, min_sheets: int = 8) -> dict:
         aid = row.id
         states = statuses.get(aid, {})
         counted = tally(required, states, quorum)
-        visible = counted.complete and may_see_scores(viewer, panel, states.get(viewer.id))
+        visible = decided[aid].visible
         flagged = discrepancies(rubric, levels[aid]) if visible else None
         candidates.append({
             "assignment_id": aid, "order": row.position,
@@ -226,7 +218,7 @@ def candidate_detail(assignment: Assignment, viewer: User) -> dict:
     sheets = {s.examiner_id: s for s in assignment.sheets}
     states = {uid: s.status for uid, s in sheets.items()}
     counted = tally({e["id"] for e in examiners if e["required"]}, states, panel_quorum(panel))
-    visible = counted.complete and can_see_colleagues(assignment, viewer)
+    visible = can_see_assignment(assignment, viewer)
     rows = []
     for e in examiners:
         sheet = sheets.get(e["id"])
@@ -265,21 +257,29 @@ def _spreads(rubric: Rubric, pre: dict) -> dict[str, int]:
     return out
 
 
-LONG_HEADER = ("candidate", "examiner", "criterion", "score", "phase")
+# ``state`` is empty on a score row; a candidate whose numbers the viewer may not see gets one
+# row with only its participant number and state ("waiting for 2 sheets"), which
+# :func:`scoring.stats.read_long_csv` skips.
+LONG_HEADER = ("candidate", "examiner", "criterion", "score", "phase", "state")
 
 
-def long_score_rows(session, panel: Panel | None = None) -> list[list]:
-    """Return the long scores (candidate, examiner, criterion, score, phase) of submitted sheets.
+def long_score_rows(session, panel: Panel | None = None, viewer=ADMIN) -> list[list]:
+    """Return the long scores (candidate, examiner, criterion, score, phase, state) of sheets.
 
-    ``pre`` rows are the independent scores; ``post`` rows are the scores after discussion
-    (a revision where there is one, else the unchanged pre score), for every submitted sheet,
-    so that ``scoring stats --phase post`` sees the complete post-discussion data.
+    Only submitted sheets of candidates ``viewer`` may see (:mod:`scoring.visibility`; the
+    default is the administrator's context) carry scores. ``pre`` rows are the independent
+    scores; ``post`` rows are the scores after discussion (a revision where there is one,
+    else the unchanged pre score), for every submitted sheet, so that
+    ``scoring stats --phase post`` sees the complete post-discussion data.
     """
     rubric = session_rubric(session)
     order = {c: i for i, c in enumerate(rubric.codes)}
+    decided = decisions(viewer, **({"panel_ids": [panel.id]} if panel is not None
+                                   else {"session_id": session.id}))
     query = (
         select(Candidate.participant_number, User.username, Score.criterion_code, Score.level,
-               Score.phase, Assignment.panel_id, Assignment.position, PanelMember.position)
+               Score.phase, Assignment.panel_id, Assignment.position, PanelMember.position,
+               Assignment.id)
         .select_from(Score)
         .join(ScoreSheet, ScoreSheet.id == Score.sheet_id)
         .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
@@ -291,12 +291,24 @@ def long_score_rows(session, panel: Panel | None = None) -> list[list]:
     if panel is not None:
         query = query.where(Assignment.panel_id == panel.id)
     pre, post = {}, {}
-    for number, username, code, level, phase, pid, pos, seat in db.session.execute(query):
+    for number, username, code, level, phase, pid, pos, seat, aid in db.session.execute(query):
+        if not decided[aid].visible:
+            continue
         key = (pid, pos, number, seat or 0, username, order.get(code, 99), code)
         (pre if phase == "pre" else post)[key] = level
     out = []
     for key in sorted(pre):
-        out.append([key[2], key[4], key[6], pre[key], "pre"])
+        out.append([key[2], key[4], key[6], pre[key], "pre", ""])
     for key in sorted(pre):
-        out.append([key[2], key[4], key[6], post.get(key, pre[key]), "post"])
+        out.append([key[2], key[4], key[6], post.get(key, pre[key]), "post", ""])
+    hidden = {aid: d for aid, d in decided.items() if not d.visible and d.related}
+    if hidden:
+        query = (select(Assignment.id, Candidate.participant_number)
+                 .join(Candidate, Candidate.id == Assignment.candidate_id)
+                 .where(Assignment.session_id == session.id)
+                 .order_by(Assignment.panel_id, Assignment.position, Assignment.id))
+        if panel is not None:
+            query = query.where(Assignment.panel_id == panel.id)
+        out.extend([number, "", "", "", "", state_text(hidden[aid])]
+                   for aid, number in db.session.execute(query) if aid in hidden)
     return out

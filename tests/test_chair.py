@@ -129,16 +129,20 @@ def test_live_feedback_equals_rater_effects_once_enough_sheets(app, world):
     with app.app_context():
         chair = _get(User, w.examiners[0][0])
         panel = _get(Panel, w.panels[0])
+        # candidate 2 still has a draft: its levels are hidden, and feed no figure either
+        assert [f["sheets"] for f in board(panel, chair, 2)["feedback"]] == [1, 1, 1]
+        ex2, a2 = _get(User, w.examiners[0][2]), _get(Assignment, w.assignments[0][1])
+        submit_sheet(a2, ex2, client_id="d", seq=2, scores=_state(example_rubric(), [3, 3, 3]))
+        db.session.commit()
         assert all(f["deviation"] is None for f in board(panel, chair, 8)["feedback"])
         feedback = board(panel, chair, 2)["feedback"]
     # the figures over the submitted pre scores of candidates 1 and 2
-    x = [[[3, 3, 3], [5, 3, 3], [2, 3, 4]], [[1, 1, 1], [5, 5, 5], [float("nan")] * 3]]
+    x = [[[3, 3, 3], [5, 3, 3], [2, 3, 4]], [[1, 1, 1], [5, 5, 5], [3, 3, 3]]]
     effects = rater_effects(x, (1, 5))
-    assert [f["sheets"] for f in feedback] == [2, 2, 1]
-    for f, e in zip(feedback[:2], effects[:2], strict=True):
+    assert [f["sheets"] for f in feedback] == [2, 2, 2]
+    for f, e in zip(feedback, effects, strict=True):
         assert f["deviation"] == pytest.approx(e.deviation)
         assert f["ci_low"] == pytest.approx(e.deviation - 1.959963984540054 * e.se)
-    assert feedback[2]["deviation"] is None  # one sheet is fewer than 2
 
 
 def test_chair_pages_access(app, client, world):
@@ -219,25 +223,29 @@ def test_long_exports_keep_pre_and_post(app, client, world, runner, tmp_path):
         rows = long_score_rows(a1.panel.session)
     pre = [r for r in rows if r[4] == "pre"]
     post = [r for r in rows if r[4] == "post"]
-    assert len(pre) == len(post) == 5 * 3  # five submitted sheets x three criteria
-    assert ["P1-001", "ex11", "SERVICE", 5, "pre"] in pre
-    assert ["P1-001", "ex11", "SERVICE", 4, "post"] in post
-    assert ["P1-001", "ex12", "SERVICE", 2, "post"] in post  # unrevised: the pre score
+    # P1-001's three sheets x three criteria; P1-002 (a draft left) shows only its state
+    assert len(pre) == len(post) == 3 * 3
+    assert ["P1-001", "ex11", "SERVICE", 5, "pre", ""] in pre
+    assert ["P1-001", "ex11", "SERVICE", 4, "post", ""] in post
+    assert ["P1-001", "ex12", "SERVICE", 2, "post", ""] in post  # unrevised: the pre score
+    assert ["P1-002", "", "", "", "", "waiting for 1 sheet"] in rows
     _login(client, "chair1")
     data = client.get(f"/chair/panels/{w.panels[0]}/scores.csv")
     assert data.headers["Content-Disposition"].startswith("attachment")
     text = data.data.decode("utf-8-sig")
-    assert text.splitlines()[0] == "candidate,examiner,criterion,score,phase"
-    assert len(text.splitlines()) == 31
+    assert text.splitlines()[0] == "candidate,examiner,criterion,score,phase,state"
+    assert len(text.splitlines()) == 1 + 18 + 2  # header, scores, P1-002 and P1-003's states
     book = load_workbook(io.BytesIO(client.get(f"/chair/sessions/{w.session}/scores.xlsx").data))
     sheet = book.worksheets[0]
-    assert [c.value for c in sheet[1]] == ["candidate", "examiner", "criterion", "score", "phase"]
-    assert sheet.max_row == 31
+    assert [c.value for c in sheet[1]] == ["candidate", "examiner", "criterion", "score", "phase",
+                                           "state"]
+    assert sheet.max_row == 1 + 18 + 2  # Panel 2 is not chair1's: none of its rows
     # the command writes the same file, which `scoring stats` reads
     out = tmp_path / "scores.csv"
-    result = runner.invoke(args=["export", "scores", "--session", "S1", "--output", str(out)])
+    result = runner.invoke(args=["export", "scores", "--session", "S1", "--panel", "Panel 1",
+                                 "--output", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_bytes().decode("utf-8-sig") == text
     stats = runner.invoke(args=["stats", str(out), "--json", "--phase", "post"])
     assert stats.exit_code == 0, stats.output
-    assert json.loads(stats.output)["n_scores"] == 15
+    assert json.loads(stats.output)["n_scores"] == 9  # the state rows are skipped

@@ -222,7 +222,7 @@ def test_amendment_through_the_pages(app, client, auth, world):
         from scoring.models import Assignment, User
 
         assignment = db.session.get(Assignment, a)
-        for name in ("ex11", "chair1"):
+        for name in ("ex11", "ex12", "chair1"):
             user = db.session.scalar(select(User).where(User.username == name))
             declare_conflict(assignment, user, "none")
             submit_sheet(assignment, user, client_id=name, seq=1,
@@ -238,7 +238,7 @@ def test_amendment_through_the_pages(app, client, auth, world):
     auth.logout()
     _login(auth, "chair1")
     listing = client.get("/chair/amendments/").get_data(as_text=True)
-    assert "SALAH-KETUK" in listing  # the chair has submitted: the chair may look
+    assert "SALAH-KETUK" in listing  # every sheet is in: the chair may look
     with app.app_context():
         amendment_id = db.session.scalar(select(Amendment.id))
     refused = client.post(f"/chair/amendments/{amendment_id}", data={"decision": "reject"},

@@ -236,17 +236,20 @@ def test_decode_signature():
 # --- independence -----------------------------------------------------------------------------
 
 def test_can_see_colleagues(world):
-    chair, ex1, _ = world.examiners[0]
+    chair, ex1, ex2 = world.examiners[0]
     a = world.assignments[0][0]
     outsider_chair = world.examiners[1][0]
-    assert can_see_colleagues(a, world.admin)
+    assert not can_see_colleagues(a, world.admin)  # administrators too wait for every sheet
     assert not can_see_colleagues(a, ex1)
     assert not can_see_colleagues(a, chair)  # the chair scores too: own sheet first
     assert not can_see_colleagues(a, outsider_chair)
     _submitted(world, ex1, a)
     assert not can_see_colleagues(a, ex1)  # submitted, but discussion not opened
     _submitted(world, chair, a, client_id="chair-sub")
-    assert can_see_colleagues(a, chair)
+    assert not can_see_colleagues(a, chair)  # ex2 has not submitted yet
+    _submitted(world, ex2, a, client_id="ex2-sub")
+    assert can_see_colleagues(a, chair) and can_see_colleagues(a, world.admin)
+    assert not can_see_colleagues(a, ex1) and not can_see_colleagues(a, outsider_chair)
     a.status = "discussion"
     db.session.commit()
     assert can_see_colleagues(a, ex1)

@@ -21,6 +21,7 @@ from ..models import Assignment, ConflictDeclaration, InterviewSession, Panel, S
 from ..results import effective_scores
 from ..rubrics import Rubric
 from ..stats import panel_analysis
+from ..visibility import ADMIN, decisions
 from ..workflow.audit import canonical_json
 from ..workflow.sessions import panel_quorum, session_rubric
 
@@ -178,6 +179,9 @@ def _panel_minutes(panel: Panel, rubric: Rubric) -> dict:
                            "role": "chair", "present": True, "submitted": 0})
     recusals = []
     candidates = []
+    # The minutes print figures only of candidates whose every sheet is in (the chair's and
+    # the administrator's view: the same for both, so the sealed document is too).
+    shown = {aid for aid, d in decisions(ADMIN, panel_ids=[panel.id]).items() if d.visible}
     for a in assignments:
         for s in a.sheets:
             if s.status == "recused":
@@ -189,20 +193,29 @@ def _panel_minutes(panel: Panel, rubric: Rubric) -> dict:
         if not submitted and a.status == "pending":
             continue
         final = a.override_score if a.override_score is not None else a.final_score
+        final = final if a.id in shown else None
         candidates.append({"participant_number": a.candidate.participant_number,
                            "name": a.candidate.name, "status": a.status,
                            "submitted": len(submitted), "final_score": final})
     return {"id": panel.id, "name": panel.name, "room": panel.room,
             "chair": panel.chair.full_name if panel.chair else None,
             "members": members, "recusals": recusals, "candidates": candidates,
-            "agreement": agreement_summary(panel, rubric)}
+            "agreement": agreement_summary(panel, rubric, shown)}
 
 
-def agreement_summary(panel: Panel, rubric: Rubric) -> dict:
-    """Return ICC(2,k) and Krippendorff's alpha (interval) on the panel's pre-discussion scores."""
+def agreement_summary(panel: Panel, rubric: Rubric, shown: set[int] | None = None) -> dict:
+    """Return ICC(2,k) and Krippendorff's alpha (interval) on the panel's pre-discussion scores.
+
+    ``shown``: the assignment ids whose numbers may be used (default: every candidate whose
+    sheets are all in).
+    """
+    if shown is None:
+        shown = {aid for aid, d in decisions(ADMIN, panel_ids=[panel.id]).items() if d.visible}
     examiners = [m.user_id for m in panel.members]
     rows = []
     for a in panel.assignments:
+        if a.id not in shown:
+            continue
         cells = np.full((len(examiners), len(rubric.codes)), np.nan)
         for s in a.sheets:
             if s.status != "submitted" or s.examiner_id not in examiners:

@@ -131,7 +131,8 @@ def read_long_csv(source, phase: str = "pre") -> LongArrays:
     Parameters
     ----------
     source : path or text file
-        The CSV; column names are matched case-insensitively, extra columns are ignored.
+        The CSV; column names are matched case-insensitively, extra columns are ignored,
+        and a row whose ``state`` column is not empty (a candidate without scores) is skipped.
     phase : {"pre", "post"}
         When a ``phase`` column is present only rows of this phase are used (``pre``:
         scores before moderation, the independent ones agreement must be computed on).
@@ -181,15 +182,19 @@ def _read(raw: bytes, phase: str) -> LongArrays:
     problems = [LongFormatError(f"expected {len(header)} fields, got {got}", row)
                 for row, got in table.short[:1]]
     keep = np.ones(table.rows.size, dtype=bool)
+    # The app's exports put a hidden candidate's state, never a score, on a row of its own.
+    if "state" in names:
+        states = table.column(names.index("state"))
+        keep &= states == states.dtype.type()
     if phase_pos is not None:
         values = _csvscan.lower(table.column(phase_pos))
         pre, post = (np.asarray(p, dtype=values.dtype) for p in PHASES)
-        bad = np.flatnonzero((values != pre) & (values != post))
+        bad = np.flatnonzero(keep & (values != pre) & (values != post))
         if bad.size:
             i = int(bad[0])
             problems.append(LongFormatError(f"phase {table.raw(i, phase_pos)!r} is not one of "
                                             f"{PHASES}", int(table.rows[i]), "phase"))
-        keep = values == np.asarray(phase, dtype=values.dtype)
+        keep &= values == np.asarray(phase, dtype=values.dtype)
     if problems:
         raise min(problems, key=lambda e: e.row)
     idx = np.flatnonzero(keep)

@@ -25,7 +25,7 @@ from ..extensions import db
 from ..forms_chair import ActionForm, OverrideForm
 from ..i18n import current_language
 from ..models import Assignment, InterviewSession, Panel
-from ..results import session_results
+from ..visible_results import visible_results
 from .util import request_info, role_required
 
 bp = Blueprint("chair", __name__, url_prefix="/chair")
@@ -150,7 +150,7 @@ def override(assignment_id: int):
 def panel_report(panel_id: int):
     """Show the agreement report of a panel."""
     panel = _panel(panel_id)
-    report = agreement.panel_report(panel, _target())
+    report = agreement.panel_report(panel, _target(), viewer=current_user)
     return render_template("chair/panel_report.html", panel=panel, r=report, i=interpret,
                            charts=interpret.panel_charts(report), lang=current_language())
 
@@ -160,7 +160,7 @@ def panel_report(panel_id: int):
 def panel_report_pdf(panel_id: int):
     """Return the agreement report of a panel as a PDF."""
     panel = _panel(panel_id)
-    report = agreement.panel_report(panel, _target())
+    report = agreement.panel_report(panel, _target(), viewer=current_user)
     html = render_template("chair/report_pdf.html", r=report, i=interpret,
                            charts=interpret.panel_charts(report), lang=current_language())
     return _pdf(html, f"{panel.session.code}-{panel.name}-report.pdf")
@@ -171,7 +171,7 @@ def panel_report_pdf(panel_id: int):
 def session_report(session_id: int):
     """Show the agreement report of a session: every panel side by side."""
     session = _session(session_id)
-    report = agreement.session_report(session, _target())
+    report = agreement.session_report(session, _target(), viewer=current_user)
     return render_template("chair/session_report.html", session=session, r=report, i=interpret,
                            chart=interpret.session_chart(report), lang=current_language())
 
@@ -181,7 +181,7 @@ def session_report(session_id: int):
 def session_report_pdf(session_id: int):
     """Return the agreement report of a session as a PDF."""
     session = _session(session_id)
-    report = agreement.session_report(session, _target())
+    report = agreement.session_report(session, _target(), viewer=current_user)
     html = render_template("chair/session_pdf.html", r=report, i=interpret,
                            chart=interpret.session_chart(report), lang=current_language())
     return _pdf(html, f"{session.code}-report.pdf")
@@ -217,7 +217,7 @@ def _fmt(fmt: str) -> str:
 def panel_scores(panel_id: int, fmt: str):
     """Download the panel's raw pre- and post-discussion scores in long format."""
     panel = _panel(panel_id)
-    rows = reports_data.long_score_rows(panel.session, panel)
+    rows = reports_data.long_score_rows(panel.session, panel, viewer=current_user)
     return _download(table_bytes(reports_data.LONG_HEADER, rows, _fmt(fmt)), fmt,
                      f"{panel.session.code}-{panel.name}-scores.{fmt}")
 
@@ -227,7 +227,7 @@ def panel_scores(panel_id: int, fmt: str):
 def session_scores(session_id: int, fmt: str):
     """Download the session's raw pre- and post-discussion scores in long format."""
     session = _session(session_id)
-    rows = reports_data.long_score_rows(session)
+    rows = reports_data.long_score_rows(session, viewer=current_user)
     return _download(table_bytes(reports_data.LONG_HEADER, rows, _fmt(fmt)), fmt,
                      f"{session.code}-scores.{fmt}")
 
@@ -237,7 +237,7 @@ def session_scores(session_id: int, fmt: str):
 def panel_results(panel_id: int, fmt: str):
     """Download the panel's ranked results with the formula's inputs."""
     panel = _panel(panel_id)
-    header, rows = results_table(session_results(panel.session, panel),
+    header, rows = results_table(visible_results(panel.session, current_user, panel),
                                  workflow.session_rubric(panel.session).codes)
     return _download(table_bytes(header, rows, _fmt(fmt)), fmt,
                      f"{panel.session.code}-{panel.name}-results.{fmt}")
@@ -248,7 +248,7 @@ def panel_results(panel_id: int, fmt: str):
 def session_results_export(session_id: int, fmt: str):
     """Download the session's ranked results with the formula's inputs."""
     session = _session(session_id)
-    header, rows = results_table(session_results(session),
+    header, rows = results_table(visible_results(session, current_user),
                                  workflow.session_rubric(session).codes)
     return _download(table_bytes(header, rows, _fmt(fmt)), fmt, f"{session.code}-results.{fmt}")
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
+from flask_login import current_user
 from wtforms import SelectChoice
 
 from .. import manage_queries as mq
@@ -15,8 +16,8 @@ from ..exports import results_table, table_bytes
 from ..extensions import db
 from ..forms_manage import ActionForm, SessionForm
 from ..models import InterviewSession
-from ..results import session_results
 from ..rubrics import Rubric, check_rubrics
+from ..visible_results import visible_results
 from ..workflow import WorkflowError, session_rubric
 from .manage_common import actor, admin_blueprint, get_or_404, list_args
 from .util import request_info
@@ -175,7 +176,7 @@ def session_results_page(session_id: int):
     rubric = session_rubric(session)
     return render_template(
         "manage/session_results.html", session=session, rubric=rubric,
-        results=session_results(session), overrides=mq.overrides(session),
+        results=visible_results(session, current_user), overrides=mq.overrides(session),
         amendments=mq.amendments(session))
 
 
@@ -185,7 +186,8 @@ def session_export(session_id: int, fmt: str):
     session = get_or_404(InterviewSession, session_id)
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    header, rows = results_table(session_results(session), session_rubric(session).codes)
+    header, rows = results_table(visible_results(session, current_user),
+                                 session_rubric(session).codes)
     data = table_bytes(header, rows, fmt)
     workflow.record("results.export", actor(), session, {"format": fmt, "rows": len(rows)},
                     session_id=session.id, info=request_info())

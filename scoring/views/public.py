@@ -12,6 +12,7 @@ from .. import public_queries as pq
 from ..i18n import current_language
 from ..manage_queries import Page
 from ..public_pdf import html_to_pdf
+from ..visibility import session_public
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
@@ -71,7 +72,7 @@ def criteria_pdf(code: str):
 def results(code: str):
     """Show a closed session's results by participant number, with each panel's agreement."""
     session = _session_or_404(code)
-    if session.status != "closed":
+    if not session_public(session):
         return render_template("public/results_pending.html", session=session), 404
     rows, agreements = pq.session_outcome(session)
     q = (request.args.get("q") or "").strip()[:64]

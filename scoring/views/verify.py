@@ -1,10 +1,14 @@
 """Public verification of signed documents: by token or printed code, or by uploading the PDF.
 
-No login. Pages show only the document type, participant number, session, date, content
-hash and signing status: never a NIK, a name, or any score.
+No login. Pages show the document type, participant number, session, date, content hash and
+signing status, and what the document says that matters, as it was sealed (a sheet's levels
+and total, a recap's final score and its inputs, the minutes' final scores), so a doctored
+printout bearing a genuine code is caught by comparing numbers: never a NIK or a name.
 """
 
 from __future__ import annotations
+
+import json
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -63,9 +67,10 @@ REASONS = {
 
 
 def public_facts(document: Document) -> dict:
-    """Return what anyone may see about an issued document (nothing personal, no scores)."""
+    """Return what anyone holding the document may check: its identity and sealed content."""
     session = db.session.get(InterviewSession, document.session_id)
     return {"kind": document.kind, "participant_number": document.participant_number,
+            "content": json.loads(document.facts) if document.facts else None,
             "session_code": session.code, "session_name": session.name,
             "held_on": session.held_on, "issued_at": document.created_at,
             "sha256": document.sha256, "signed": document.signed,

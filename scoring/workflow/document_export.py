@@ -39,6 +39,7 @@ from ..models import (
     utcnow,
 )
 from ..reports.sealing import SealJob, seal, seal_in_worker, seal_pool
+from ..visibility import ADMIN, decisions, viewer_of
 from .audit import RequestInfo, record
 from .documents import (
     PreparedDocument,
@@ -66,16 +67,25 @@ class ExportError(WorkflowError):
         self.label = label
 
 
-def export_sheet_ids(session: InterviewSession, panel: Panel | None = None) -> list[int]:
-    """Return the ids of the submitted sheets to export, in panel and interview order."""
-    query = (select(ScoreSheet.id)
+def export_sheet_ids(session: InterviewSession, panel: Panel | None = None,
+                     viewer=ADMIN) -> list[int]:
+    """Return the ids of the submitted sheets ``viewer`` may see, in panel and interview order.
+
+    The default viewer is the administrator's context: every sheet of a candidate whose
+    sheets are all in (:mod:`scoring.visibility`).
+    """
+    who = viewer_of(viewer)
+    decided = decisions(who, **({"panel_ids": [panel.id]} if panel is not None
+                                else {"session_id": session.id}))
+    query = (select(ScoreSheet.id, ScoreSheet.assignment_id, ScoreSheet.examiner_id)
              .join(Assignment, Assignment.id == ScoreSheet.assignment_id)
              .join(User, User.id == ScoreSheet.examiner_id)
              .where(ScoreSheet.session_id == session.id, ScoreSheet.status == "submitted")
              .order_by(Assignment.panel_id, Assignment.position, User.username))
     if panel is not None:
         query = query.where(Assignment.panel_id == panel.id)
-    return list(db.session.scalars(query))
+    return [sid for sid, aid, uid in db.session.execute(query)
+            if decided[aid].visible or (who.id is not None and uid == who.id)]
 
 
 def _safe(name: str) -> str:
@@ -153,16 +163,17 @@ def write_sheets_zip(session: InterviewSession, panel: Panel | None, output: Pat
                      lang: str = "id", base_url: str | None = None, actor: User | None = None,
                      info: RequestInfo | None = None,
                      progress: Callable[[int, int], None] | None = None,
-                     workers: int | None = None) -> int:
+                     workers: int | None = None, viewer=None) -> int:
     """Issue (or reuse) every sheet's signed PDF and write them to ``output`` as a ZIP.
 
     Sheets are prepared and stored here, in order; rendering and sealing run in ``workers``
     processes (default :func:`export_workers`; 1: in this process), at most two sheets per
     worker in flight. Each document is committed as it is stored. On a failure the sheets
     before it are kept, the partial file is removed and :class:`ExportError` names the
-    document. Returns the number of sheets written.
+    document. Returns the number of sheets written. Only sheets ``viewer`` may see are
+    written (default: ``actor``'s view, else the administrator's context).
     """
-    ids = export_sheet_ids(session, panel)
+    ids = export_sheet_ids(session, panel, viewer or actor or ADMIN)
     workers = max(1, min(workers or export_workers(), len(ids)))
     output = Path(output)
     partial = output.with_name(output.name + ".part")
@@ -225,7 +236,7 @@ def start_export(session: InterviewSession, panel: Panel | None, actor: User | N
     """Create a queued export job for the session's (or panel's) submitted sheets."""
     if panel is not None and panel.session_id != session.id:
         raise WorkflowError("not_found", _l("No such panel in this session."), 404)
-    total = len(export_sheet_ids(session, panel))
+    total = len(export_sheet_ids(session, panel, actor or ADMIN))
     if total == 0:
         raise WorkflowError("nothing_to_export", _l("No submitted sheet to export yet."))
     job = ExportJob(token=new_token(), session_id=session.id,

@@ -21,11 +21,13 @@ from werkzeug.sansio.utils import host_is_trusted
 from ..extensions import db
 from ..models import Assignment, Document, InterviewSession, Panel, ScoreSheet, User
 from ..reports import context as contexts
+from ..reports.facts import document_facts
 from ..reports.qr import qr_data_uri
 from ..reports.sealing import KeySource, SealJob, seal
 from ..reports.signing import SigningError, SigningKey, Verdict
 from ..reports.signing import validate_pdf as validate_signature
-from .audit import RequestInfo, record
+from ..visibility import can_see_assignment, can_see_sheet
+from .audit import RequestInfo, canonical_json, record
 from .errors import WorkflowError
 
 __all__ = [
@@ -134,6 +136,7 @@ class PreparedDocument:
     participant_number: str | None
     links: dict
     job: SealJob
+    facts: str | None = None  # JSON of :func:`scoring.reports.facts.document_facts`
 
 
 def signing_source() -> KeySource:
@@ -157,8 +160,11 @@ def _prepare(kind: str, data: dict, *, lang: str, base_url: str | None,
         raise WorkflowError("bad_lang", _l("Unknown language."), 400)
     base = base_url or verify_base_url()
     digest = contexts.source_hash({"data": data, "verify": base})
+    facts = canonical_json(document_facts(kind, data))
     found = _existing(kind, digest, {**links, "lang": lang})
     if found is not None:
+        if found.facts is None:  # issued before facts were kept: the same data made it
+            found.facts = facts
         return found
     key = institution_key()
     token = new_token()
@@ -171,7 +177,7 @@ def _prepare(kind: str, data: dict, *, lang: str, base_url: str | None,
     job = SealJob(html, document_css(), reason=f"{kind} {data['session']['code']}",
                   location=data["session"]["place"])
     return PreparedDocument(kind, token, digest, lang, data["session"]["id"],
-                            participant_number, links, job)
+                            participant_number, links, job, facts)
 
 
 def store_document(prepared: PreparedDocument, pdf: bytes, *, actor: User | None,
@@ -181,7 +187,7 @@ def store_document(prepared: PreparedDocument, pdf: bytes, *, actor: User | None
         kind=prepared.kind, token=prepared.token, session_id=prepared.session_id,
         lang=prepared.lang, participant_number=prepared.participant_number,
         source_hash=prepared.source_hash, sha256=hashlib.sha256(pdf).hexdigest(), pdf=pdf,
-        signed=True, **prepared.links)
+        signed=True, facts=prepared.facts, **prepared.links)
     db.session.add(document)
     db.session.flush()
     record("document.issue", actor, document,
@@ -255,16 +261,21 @@ def _is_chair(user: User, panel: Panel) -> bool:
 
 
 def can_download_sheet(user: User, sheet: ScoreSheet) -> bool:
-    """Return whether ``user`` may download the sheet's PDF: its examiner, the chair, admins."""
+    """Return whether ``user`` may download the sheet's PDF: its examiner, else the chair and
+    admins once the visibility rule lets them see the candidate's numbers."""
     if sheet.status != "submitted":
         return False
-    return (user.role == "admin" or sheet.examiner_id == user.id
-            or _is_chair(user, sheet.assignment.panel))
+    if sheet.examiner_id == user.id:
+        return True
+    return ((user.role == "admin" or _is_chair(user, sheet.assignment.panel))
+            and can_see_sheet(sheet, user))
 
 
 def can_download_recap(user: User, assignment: Assignment) -> bool:
-    """Return whether ``user`` may download a candidate's recap: the chair or admins."""
-    return user.role == "admin" or _is_chair(user, assignment.panel)
+    """Return whether ``user`` may download a candidate's recap: the chair or admins, once
+    they may see the candidate's numbers."""
+    return ((user.role == "admin" or _is_chair(user, assignment.panel))
+            and can_see_assignment(assignment, user))
 
 
 def can_download_minutes(user: User, session: InterviewSession, panel: Panel | None) -> bool:

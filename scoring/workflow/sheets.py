@@ -22,6 +22,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import RELATIONSHIPS, Assignment, ConflictDeclaration, Score, ScoreSheet, User, utcnow
 from ..rubrics import Rubric
+from ..visibility import can_see_assignment
 from .audit import RequestInfo, canonical_json, record
 from .errors import WorkflowError
 from .sessions import session_rubric
@@ -297,26 +298,8 @@ def submit_sheet(
 
 
 def can_see_colleagues(assignment: Assignment, viewer: User) -> bool:
-    """Return whether ``viewer`` may see other examiners' scores for this candidate.
-
-    Anyone who sits on the candidate's panel and has not recused must first submit their own
-    sheet - the panel chair included, when the chair also scores. After that the chair may
-    always look; other examiners only once the chair has opened discussion for the candidate.
-    Administrators, who never score, always may.
-    """
-    if viewer.role == "admin":
-        return True
-    own = db.session.scalar(
-        select(ScoreSheet.status).where(
-            ScoreSheet.assignment_id == assignment.id, ScoreSheet.examiner_id == viewer.id
-        )
-    )
-    is_member = any(m.user_id == viewer.id for m in assignment.panel.members)
-    if is_member and own not in ("submitted", "recused"):
-        return False
-    if assignment.panel.chair_id == viewer.id:
-        return True
-    return own == "submitted" and assignment.status in ("discussion", "closed")
+    """Return whether ``viewer`` may see other examiners' scores (:mod:`scoring.visibility`)."""
+    return can_see_assignment(assignment, viewer)
 
 
 SIGNATURE_MAX_BYTES = 200_000
