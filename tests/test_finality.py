@@ -333,3 +333,73 @@ def test_closing_a_candidate_and_a_session_need_the_box_ticked(app, client, auth
     client.post(f"/manage/sessions/{sid}/status/closed", data={})
     with app.app_context():
         assert db.session.get(InterviewSession, sid).status == "open"
+
+
+# Finding 5: one set of agreement figures for a panel.
+
+def test_public_page_report_and_minutes_print_the_same_agreement(world, client):
+    from scoring import agreement
+    from scoring.public_queries import panel_agreements
+
+    w = make_world_scored(world)
+    panel = w.panels[0]
+    report = agreement.panel_report(panel)["overall"]
+    [public] = [p for p in panel_agreements(w.session) if p.panel == panel.name]
+    [minutes] = minutes_context(w.session, panel)["panels"]
+    figures = {
+        "public": (public.icc_average, public.icc_single, public.alpha, public.icc2k_band,
+                   public.alpha_band),
+        "report": (report["icc2k"]["value"], report["icc21"]["value"],
+                   report["alpha_interval"], report["icc2k_band"], report["alpha_band"]),
+        "minutes": (minutes["agreement"]["icc2k"], minutes["agreement"]["icc21"],
+                    minutes["agreement"]["alpha"], minutes["agreement"]["icc2k_band"],
+                    minutes["agreement"]["alpha_band"]),
+    }
+    assert figures["public"][0] is not None
+    assert figures["public"] == figures["report"] == figures["minutes"]
+    _close_all_but_scored(w)
+    close_session(w.session, w.admin, confirm=True)
+    db.session.commit()
+    page = client.get(f"/public/{w.session.code}/results").get_data(as_text=True)
+    assert f"{report['icc2k']['value']:.2f}".replace(".", ",") in page
+
+
+LEVELS = ((5, 4, 4), (2, 2, 3), (4, 3, 4), (1, 2, 1), (3, 3, 2))
+
+
+def make_world_scored(w):
+    """Score five candidates of panel 1 with fixed, varied levels (discussion where needed)."""
+    panel = w.panels[0]
+    chair = w.examiners[0][0]
+    for n in range(3):
+        cand = create_candidate(f"P1-X{n}", f"Extra {n}")
+        w.assignments[0].append(assign_candidate(panel, cand))
+    for a, levels in zip(w.assignments[0], LEVELS, strict=True):
+        for user, level in zip(w.examiners[0], levels, strict=True):
+            declare_conflict(a, user, "none")
+            state = {c: {"level": max(1, min(5, level + (i % 2))), "note": "Evidence."}
+                     for i, c in enumerate(w.rubric.codes)}
+            submit_sheet(a, user, client_id=f"z-{user.id}-{a.id}", seq=1, scores=state)
+    # A sixth candidate with two of three sheets in: not finished, so no analysis counts it.
+    a = assign_candidate(panel, create_candidate("P1-X9", "Unfinished"))
+    for user, level in zip(w.examiners[0][:2], (5, 1), strict=True):
+        declare_conflict(a, user, "none")
+        submit_sheet(a, user, client_id=f"z-{user.id}-{a.id}", seq=1,
+                     scores=full_state(w.rubric, level))
+    db.session.commit()
+    assert chair
+    return w
+
+
+def _close_all_but_scored(w):
+    from scoring.workflow import open_discussion
+
+    for a in w.panels[0].assignments:
+        if a.candidate.participant_number == "P1-X9":
+            mark_candidate(a, w.examiners[0][0], "not_assessable", "Third examiner ill.")
+            continue
+        open_discussion(a, w.examiners[0][0])
+        close_candidate(a, w.examiners[0][0])
+    for a in w.assignments[1]:
+        mark_candidate(a, w.examiners[1][0], "withdrawn", "Withdrew.")
+    db.session.commit()
