@@ -113,8 +113,10 @@ def session_outcome(session: InterviewSession) -> tuple[list[PublicResult], list
         _CACHE.move_to_end(key)
         return _CACHE[key]
     publication = latest_publication(session)
+    names = session.publish_names
     rows = [] if publication is None else [
-        PublicResult(**row) for row in json.loads(publication.results)]
+        PublicResult(**{**row, "name": row["name"] if names else None})
+        for row in json.loads(publication.results)]
     value = (rows, panel_agreements(session))
     _CACHE[key] = value
     while len(_CACHE) > _CACHE_SIZE:

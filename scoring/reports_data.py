@@ -137,15 +137,15 @@ def board(panel: Panel, viewer: User, min_sheets: int = 8) -> dict:
         counted = tally(required, states, quorum, members)
         visible = counted.complete and may_see_scores(viewer, panel, states.get(viewer.id))
         # Flags are advice for open candidates; after discussion and close they are stale.
-        flagged = discrepancies(rubric, levels[aid]) \
-            if visible and row.status == "pending" else None
+        flagged = None if not visible else (
+            discrepancies(rubric, levels[aid]) if row.status == "pending" else {})
         candidates.append({
             "assignment_id": aid, "order": row.position,
             "participant_number": row.participant_number, "name": row.name,
             "status": row.status,
             "cells": [states.get(e["id"], "not_started") for e in examiners],
             "submitted": counted.submitted, "recused": counted.recused,
-            "expected": len(examiners) - counted.recused,
+            "expected": len(examiners) - counted.recused - counted.absent,
             "outstanding": counted.outstanding, "quorum_met": counted.quorum_met,
             "complete": counted.complete, "scores_visible": visible,
             "absent": counted.absent, "below_quorum": counted.below_quorum,

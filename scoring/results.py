@@ -117,9 +117,13 @@ def stored_final_score(assignment: Assignment) -> float | None:
 
 
 def public_rows(session: InterviewSession) -> list[dict]:
-    """Return the rows a publication stores: never a NIK; a name only if names are public."""
+    """Return the rows a publication stores: never a NIK.
+
+    Names are stored so that the session's ``publish_names`` setting, read when the page is
+    shown, decides whether the public sees them.
+    """
     return [{"rank": r.rank, "participant_number": r.participant_number,
-             "name": r.name if session.publish_names else None, "panel": r.panel,
+             "name": r.name, "panel": r.panel,
              "final_score": r.final_score, "status": r.status, "quorum": r.quorum,
              "scored": r.submitted}
             for r in session_results(session)]
