@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+from collections import Counter
 
 from factories import PASSWORD, example_rubric, full_state
 from hypothesis import HealthCheck, settings
@@ -33,7 +34,7 @@ from scoring.extensions import db
 from scoring.models import Amendment, AuditEvent, Publication, ScoreSheet
 from scoring.public_queries import session_outcome
 from scoring.reports.context import minutes_context, recap_context
-from scoring.results import session_results
+from scoring.results import effective_scores, session_results
 from scoring.visibility import session_public
 from scoring.workflow import (
     WorkflowError,
@@ -57,8 +58,10 @@ from scoring.workflow import (
 )
 
 RUNS = itertools.count()
+CAND = st.integers(0, 1)
+REACHED: Counter = Counter()  # states the random runs reached, checked at the end
 PANEL_SIZE = 3  # the chair and two examiners
-CANDIDATES = 2  # per panel
+CANDIDATES = 1  # per panel: few candidates, so random steps meet on them
 
 
 class Workflow(RuleBasedStateMachine):
@@ -93,8 +96,9 @@ class Workflow(RuleBasedStateMachine):
     def _do(self, call):
         try:
             call()
-        except WorkflowError:
+        except WorkflowError as exc:
             db.session.rollback()
+            REACHED[f"refused:{exc.code}"] += 1
         else:
             db.session.commit()
 
@@ -104,60 +108,78 @@ class Workflow(RuleBasedStateMachine):
 
     # -- rules ---------------------------------------------------------------------------
 
-    @rule(i=st.integers(0, 3), e=st.integers(0, 2), recuse=st.booleans())
+    @rule(i=CAND, e=st.integers(0, 2), recuse=st.booleans())
     def declare(self, i, e, recuse):
         a, user, _ = self._pick(i, e)
         self._do(lambda: declare_conflict(a, user, "family" if recuse else "none"))
 
-    @rule(i=st.integers(0, 3), e=st.integers(0, 2))
+    @rule(i=CAND, e=st.integers(0, 2))
     def mark_absent(self, i, e):
         a, user, chair = self._pick(i, e)
         self._do(lambda: finality.mark_absent(a, chair, user, "Not in the room."))
 
-    @rule(i=st.integers(0, 3), e=st.integers(0, 2), level=st.integers(1, 5))
+    @rule(i=CAND, e=st.integers(0, 2), level=st.integers(1, 5))
     def save(self, i, e, level):
         a, user, _ = self._pick(i, e)
         self._do(lambda: save_draft(a, user, full_state(self.rubric, level),
                                     client_id=f"c{user.id}", seq=next(self.seq)))
 
-    @rule(i=st.integers(0, 3), e=st.integers(0, 2), level=st.integers(1, 5))
+    @rule(i=CAND, e=st.integers(0, 2), level=st.integers(1, 5))
+    def submit_one(self, i, e, level):
+        self.submit(i, e, level)
+
     def submit(self, i, e, level):
         a, user, _ = self._pick(i, e)
+        if not any(s.examiner_id == user.id for s in a.sheets):
+            self._do(lambda: declare_conflict(a, user, "none"))
         self._do(lambda: submit_sheet(a, user, client_id=f"s{user.id}-{a.id}",
                                       seq=next(self.seq),
                                       scores=full_state(self.rubric, level)))
 
-    @rule(i=st.integers(0, 3))
+    @rule(i=CAND, levels=st.lists(st.integers(2, 4), min_size=3, max_size=3))
+    def score_candidate(self, i, levels):
+        """Every member of the panel declares no conflict and submits (where they still can)."""
+        for e, level in enumerate(levels):
+            self.submit(i, e, level)
+
+    @rule(i=CAND)
     def discuss(self, i):
         a, _, chair = self._pick(i, 0)
         self._do(lambda: open_discussion(a, chair))
 
-    @rule(i=st.integers(0, 3), e=st.integers(0, 2), level=st.integers(1, 5))
+    @rule(i=CAND, e=st.integers(0, 2), level=st.integers(1, 5))
     def revise(self, i, e, level):
         a, user, _ = self._pick(i, e)
         self._do(lambda: revise_score(a, user, self.rubric.codes[0], level, "Discussed."))
 
-    @rule(i=st.integers(0, 3))
+    @rule(i=CAND)
     def close(self, i):
         a, _, chair = self._pick(i, 0)
         self._do(lambda: close_candidate(a, chair))
+        REACHED[f"close:{a.status}"] += 1
         if a.status == "closed":
             self.closed_quorum.setdefault(a.id, (a.quorum_at_close, a.scored_at_close))
 
-    @rule(i=st.integers(0, 3))
+    @rule(i=CAND)
+    def settle(self, i):
+        """The chair opens discussion where needed, then closes."""
+        self.discuss(i)
+        self.close(i)
+
+    @rule(i=CAND)
     def reopen(self, i):
         a, _, chair = self._pick(i, 0)
         self._do(lambda: finality.reopen_candidate(a, chair, "Recheck.", confirm=True))
         if a.status in ("pending", "discussion"):
             self.closed_quorum.pop(a.id, None)
 
-    @rule(i=st.integers(0, 3), status=st.sampled_from(("absent", "withdrawn",
+    @rule(i=CAND, status=st.sampled_from(("absent", "withdrawn",
                                                         "not_assessable")))
     def mark(self, i, status):
         a, _, chair = self._pick(i, 0)
         self._do(lambda: finality.mark_candidate(a, chair, status, "Marked."))
 
-    @rule(i=st.integers(0, 3), e=st.integers(0, 2), level=st.integers(1, 5))
+    @rule(i=CAND, e=st.integers(0, 2), level=st.integers(1, 5))
     def amend(self, i, e, level):
         a, user, _ = self._pick(i, e)
         sheet = next((s for s in a.sheets if s.examiner_id == user.id), None)
@@ -183,8 +205,22 @@ class Workflow(RuleBasedStateMachine):
             self._do(lambda: reject_amendment(amendment, decider, "no"))
 
     @rule()
+    def wrap_up(self):
+        """Finish every candidate (score and close, else mark), then publish."""
+        for i in range(len(self.assignments)):
+            if self.session.status == "open":
+                self.score_candidate(i, [3, 3, 3])
+            self.settle(i)
+            self.mark(i, "not_assessable")
+        if self.session.status == "correction":
+            self.publish_correction()
+        else:
+            self.close_session()
+
+    @rule()
     def close_session(self):
         self._do(lambda: finality.close_session(self.session, self.admin, confirm=True))
+        REACHED[f"session:{self.session.status}"] += 1
 
     @rule()
     def start_correction(self):
@@ -195,6 +231,7 @@ class Workflow(RuleBasedStateMachine):
     def publish_correction(self):
         self._do(lambda: finality.publish_correction(self.session, self.admin, "Fixed.",
                                                      confirm=True))
+        REACHED[f"publications:{len(self.published)}"] += 1
 
     # -- invariants ----------------------------------------------------------------------
 
@@ -216,6 +253,11 @@ class Workflow(RuleBasedStateMachine):
                 continue
             final = a.override_score if a.override_score is not None else a.final_score
             assert final is not None
+            # Frozen: the sheets a closed result was computed from have not changed since.
+            counted = {sh.examiner_id: effective_scores(sh) for sh in a.sheets
+                       if sh.status == "submitted"}
+            assert self.rubric.final_score(counted) == a.final_score
+            assert len(counted) == a.scored_at_close
             assert row.final_score == final and export[number][-3] == final
             assert minutes[number]["final_score"] == final
             assert recap_context(a)["final_score"] == final
@@ -250,5 +292,7 @@ class Workflow(RuleBasedStateMachine):
 def test_workflow_state_machine(app):
     with app.app_context():
         run_state_machine_as_test(Workflow, settings=settings(
-            max_examples=12, stateful_step_count=30, deadline=None,
+            max_examples=8, stateful_step_count=30, deadline=None,
             suppress_health_check=list(HealthCheck)))
+    # The random runs must have reached the states the invariants are about.
+    assert REACHED["close:closed"] and REACHED["session:closed"], dict(REACHED)
