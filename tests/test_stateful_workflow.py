@@ -189,6 +189,15 @@ class Workflow(RuleBasedStateMachine):
                 sheet, user, {code: {"level": level, "note": "Evidence." if level in (1, 5)
                                      else ""}}, "Mis-tap."))
 
+    @rule(i=CAND, e=st.integers(0, 2), level=st.sampled_from((2, 4)))
+    def amend_then_close(self, i, e, level):
+        """Finding 2 as a rule: request an amendment, let the chair close, then approve."""
+        if self.session.status == "open":
+            self.score_candidate(i, [3, 3, 3])
+        self.amend(i, e, level)
+        self.settle(i)
+        self.decide(True)
+
     @rule(approve=st.booleans())
     def decide(self, approve):
         amendment = db.session.scalar(
