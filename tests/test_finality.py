@@ -403,3 +403,38 @@ def _close_all_but_scored(w):
     for a in w.assignments[1]:
         mark_candidate(a, w.examiners[1][0], "withdrawn", "Withdrew.")
     db.session.commit()
+
+
+# No stale states.
+
+def test_flags_and_advice_disappear_after_discussion_and_feedback_minimum(world):
+    from scoring.reports_data import board, feedback_minimum
+
+    w = world
+    chair = w.examiners[0][0]
+    a = w.assignments[0][0]
+    for user, level in zip(w.examiners[0], (1, 3, 4), strict=True):
+        _submit(a, user, level)
+    db.session.commit()
+    before = board(w.panels[0], chair)
+    assert before["counts"]["flagged"] == 1 and before["candidates"][0]["discrepancies"]
+    from scoring.workflow import open_discussion
+
+    open_discussion(a, chair)
+    db.session.commit()
+    after = board(w.panels[0], chair)
+    assert after["counts"]["flagged"] == 0 and not after["candidates"][0]["discrepancies"]
+    assert [feedback_minimum(n) for n in (2, 6, 9, 40)] == [3, 3, 5, 8]
+    assert board(w.panels[0], chair)["min_sheets"] == 3  # two candidates: 3, not a fixed 8
+
+
+def test_the_scoring_page_is_never_kept_by_the_browser(app, client, auth):
+    with app.app_context():
+        w = make_world(candidates_per_panel=1)
+        a = w.assignments[0][0]
+        declare_conflict(a, w.examiners[0][1], "none")
+        db.session.commit()
+        aid = a.id
+    auth.login("ex11", PASSWORD)
+    response = client.get(f"/examine/{aid}")
+    assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
