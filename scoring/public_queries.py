@@ -1,8 +1,10 @@
-"""Plain data for the public pages: published criteria and closed sessions' results.
+"""Plain data for the public pages: published criteria and published sessions' results.
 
 Nothing here returns a NIK, and a candidate's name only when the session publishes names.
-Results are computed once per change: the cache key includes the audit chain's head,
-and every change to scores, overrides or candidates is an audit event.
+Results are the rows of the session's latest publication (closing publishes, a correction
+publishes again), never live rows; agreement figures are :func:`scoring.agreement.panel_agreement`,
+the one summary the chair's report and the minutes print too. The cache key includes the
+audit chain's head, and every publication is an audit event.
 """
 
 from __future__ import annotations
