@@ -16,6 +16,7 @@ panel has seen each other's scores, and on finished candidates only.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 
@@ -298,6 +299,41 @@ def session_report(session: InterviewSession, target: float = DEFAULT_TARGET,
             "watched": [{"panel": p["panel"]["name"], "examiner": e["examiner"],
                          "name": e["name"], "watch": e["watch"]}
                         for p in out for e in p.get("examiners", []) if e["watch"]]}
+
+
+_SUMMARY_CACHE: dict = {}
+_SUMMARY_CACHE_SIZE = 256
+
+
+def panel_agreement(panel: Panel) -> dict:
+    """Return the one agreement summary of a panel that every page and document prints.
+
+    The figures are those of :func:`panel_report` (pre-discussion scores of finished
+    candidates, :func:`analyse`), banded by the one table above (``ICC_BANDS``,
+    ``ALPHA_BANDS``): the public results page, the chair's report, ``scoring report`` and the
+    minutes therefore agree. The summary is cached on a digest of the panel's data, so an
+    unchanged panel is analysed once.
+    """
+    rubric = session_rubric(panel.session)
+    data = load_panels([panel], rubric)[panel.id]
+    digest = hashlib.sha256(np.ascontiguousarray(data.ratings).tobytes()).hexdigest()
+    key = (panel.id, rubric.content_hash, data.ratings.shape, digest,
+           tuple(e["id"] for e in data.examiners), data.candidates)
+    if key not in _SUMMARY_CACHE:
+        report = analyse(data, rubric, with_drift=False)
+        summary = {"n_candidates": report["n_candidates"],
+                   "n_examiners": report["n_examiners"], "enough": False}
+        if report["analysis"] is not None:
+            o = report["overall"]
+            summary.update(
+                enough=True, icc21=o["icc21"]["value"], icc2k=o["icc2k"]["value"],
+                icc2k_low=o["icc2k"]["ci_low"], icc2k_high=o["icc2k"]["ci_high"],
+                alpha=o["alpha_interval"], icc_band=o["icc_band"],
+                icc2k_band=o["icc2k_band"], alpha_band=o["alpha_band"])
+        if len(_SUMMARY_CACHE) >= _SUMMARY_CACHE_SIZE:
+            _SUMMARY_CACHE.pop(next(iter(_SUMMARY_CACHE)))
+        _SUMMARY_CACHE[key] = summary
+    return dict(_SUMMARY_CACHE[key])
 
 
 def json_view(report: dict) -> dict:

@@ -128,10 +128,19 @@ class ConflictForm(Form):
     detail = TextAreaField(_l("Details (required for another relationship)"),
                            validators=[Length(max=2000)])
 
+    confirm_recusal = BooleanField(_l(
+        "I understand that declaring a relationship recuses me from this candidate and "
+        "cannot be undone"))
+
     def validate_detail(self, field) -> None:
         """Require a description when the relationship is 'other'."""
         if self.relationship.data == "other" and not (field.data or "").strip():
             raise ValidationError(_l("Describe the relationship."))
+
+    def validate_confirm_recusal(self, field) -> None:
+        """Require the confirmation when the declaration recuses the examiner."""
+        if self.relationship.data not in (None, "none") and not field.data:
+            raise ValidationError(_l("A recusal cannot be undone: tick the box to confirm."))
 
 
 class DecisionForm(Form):

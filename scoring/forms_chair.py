@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, DecimalField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from .forms import Form
 
@@ -38,3 +38,41 @@ def revise_form(rubric, codes: list[str], lang: str):
                                validators=[InputRequired(), Length(max=2000)])
 
     return ReviseForm
+
+
+class ConfirmForm(Form):
+    """An action that cannot be undone: the box must be ticked, and checked on the server."""
+
+    confirm = BooleanField(_l("I understand this cannot be undone"),
+                           validators=[DataRequired(_l("Tick the box to confirm."))])
+
+
+class ReasonConfirmForm(ConfirmForm):
+    """An irreversible action that also needs a reason (reopen, correction, mark)."""
+
+    reason = TextAreaField(_l("Reason"), validators=[InputRequired(_l("Give a reason.")),
+                                                     Length(max=2000)])
+
+
+class AbsentForm(ReasonConfirmForm):
+    """Mark a panel member absent for one candidate."""
+
+    examiner = SelectField(_l("Panel member"), coerce=int, validators=[InputRequired()])
+
+
+class MarkForm(ReasonConfirmForm):
+    """Take a candidate out of the ranking with a reason."""
+
+    status = SelectField(_l("Outcome"), choices=[
+        SelectChoice("not_assessable", _l("Not assessable")),
+        SelectChoice("absent", _l("Candidate absent")),
+        SelectChoice("withdrawn", _l("Candidate withdrew"))], validators=[InputRequired()])
+
+
+class SubstituteForm(Form):
+    """Seat a substitute examiner on the panel for a candidate below quorum."""
+
+    username = StringField(_l("Username of the substitute examiner"),
+                           validators=[InputRequired(), Length(max=64)])
+    reason = TextAreaField(_l("Reason"), validators=[InputRequired(_l("Give a reason.")),
+                                                     Length(max=2000)])

@@ -17,6 +17,14 @@ SESSION_STATUS_LABELS = {
     "draft": _l("Draft"),
     "open": _l("Open"),
     "closed": _l("Closed"),
+    "correction": _l("Correction in progress"),
+}
+
+# A candidate outside the ranking, as every page and document says it.
+OUTCOME_WORDS = {
+    "absent": _l("absent"),
+    "withdrawn": _l("withdrew"),
+    "not_assessable": _l("not assessable"),
 }
 
 

@@ -31,10 +31,12 @@ WATCH_LABELS = {"lenient": _l("Slightly lenient (watch)"),
                 "severe": _l("Slightly severe (watch)")}
 SHEET_STATE_LABELS = {
     "not_started": _l("Not started"), "draft": _l("Draft"), "submitted": _l("Submitted"),
-    "recused": _l("Recused"),
+    "recused": _l("Recused"), "absent": _l("Absent"),
 }
 CANDIDATE_STATUS_LABELS = {
     "pending": _l("Scoring"), "discussion": _l("In discussion"), "closed": _l("Closed"),
+    "absent": _l("Candidate absent"), "withdrawn": _l("Candidate withdrew"),
+    "not_assessable": _l("Not assessable"),
 }
 ICC_BANDS_TEXT = _l("ICC bands (Koo & Li 2016): below 0.50 poor, 0.50 to 0.75 moderate, "
                     "0.75 to 0.90 good, above 0.90 excellent; read the %(ci)s confidence "
@@ -64,6 +66,25 @@ def pct(value) -> str:
     if value is None or not math.isfinite(value):
         return "–"
     return format_percent(value, "0%")
+
+
+def outcome(code) -> str:
+    """Return the translated word for a candidate marked out of the ranking."""
+    from .i18n import OUTCOME_WORDS
+
+    return str(OUTCOME_WORDS.get(code, code))
+
+
+def chart_bands() -> tuple[tuple[float, float, str], ...]:
+    """Return the ICC bands as (low, high, words) for the charts, from the one band table."""
+    from .agreement import ICC_BANDS
+
+    out, low = [], -1.0
+    for upper, code in ICC_BANDS:
+        high = min(upper, 1.0)
+        out.append((low, high, str(BAND_LABELS[code])))
+        low = high
+    return tuple(out)
 
 
 def band_label(code) -> str:
@@ -216,10 +237,7 @@ def panel_charts(report: dict) -> dict[str, str]:
             legend_label=_("Level"), n_label=lambda n: f"n = {n}"),
         "agreement": charts.agreement(
             rows, chart_id=f"agree-{pid}", fmt=num,
-            bands=((-1.0, 0.5, str(BAND_LABELS["poor"])),
-                   (0.5, 0.75, str(BAND_LABELS["moderate"])),
-                   (0.75, 0.9, str(BAND_LABELS["good"])),
-                   (0.9, 1.0, str(BAND_LABELS["excellent"]))),
+            bands=chart_bands(),
             legend=(_("ICC(2,1) with 95% CI"), _("Krippendorff's alpha")),
             title=_("Agreement per criterion"),
             desc=_("ICC(2,1) with its %(ci)s confidence interval and Krippendorff's interval "

@@ -36,9 +36,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .extensions import db
 
 ROLES = ("admin", "chair", "examiner")
-SESSION_STATES = ("draft", "open", "closed")
-SHEET_STATES = ("draft", "submitted", "recused")
-ASSIGNMENT_STATES = ("pending", "discussion", "closed")
+# "correction": a published session reopened by the administrator for an audited correction.
+SESSION_STATES = ("draft", "open", "closed", "correction")
+SHEET_STATES = ("draft", "submitted", "recused", "absent")
+# Marked out of the ranking by the chair, each with a reason.
+ASSIGNMENT_MARKS = ("absent", "withdrawn", "not_assessable")
+ASSIGNMENT_STATES = ("pending", "discussion", "closed", *ASSIGNMENT_MARKS)
 RELATIONSHIPS = ("none", "family", "workplace", "acquaintance", "other")
 PHASES = ("pre", "post")
 AMENDMENT_STATES = ("pending", "approved", "rejected")
@@ -229,6 +232,11 @@ class Assignment(db.Model):
     override_reason: Mapped[str | None] = mapped_column(Text)
     override_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Recorded at close: the quorum in force and the sheets that counted; documents print these.
+    quorum_at_close: Mapped[int | None] = mapped_column(Integer)
+    scored_at_close: Mapped[int | None] = mapped_column(Integer)
+    # Why the candidate is absent, withdrawn or not assessable.
+    status_reason: Mapped[str | None] = mapped_column(Text)
 
     panel: Mapped[Panel] = relationship(back_populates="assignments")
     candidate: Mapped[Candidate] = relationship()
@@ -265,6 +273,8 @@ class ScoreSheet(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     content_hash: Mapped[str | None] = mapped_column(String(64))
     signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Why the chair marked the member absent for this candidate.
+    absent_reason: Mapped[str | None] = mapped_column(Text)
 
     assignment: Mapped[Assignment] = relationship(back_populates="sheets")
     examiner: Mapped[User] = relationship()
@@ -339,6 +349,22 @@ class Amendment(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sheet: Mapped[ScoreSheet] = relationship()
+
+
+class Publication(db.Model):
+    """One publication of a session's results; number 1 at close, each correction adds one."""
+
+    __tablename__ = "publication"
+    __table_args__ = (UniqueConstraint("session_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("interview_session.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # JSON: the public result rows as published; later pages read these, never live rows.
+    results: Mapped[str] = mapped_column(Text)
 
 
 DOCUMENT_KINDS = ("sheet", "recap", "minutes", "criteria", "report")

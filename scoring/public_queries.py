@@ -1,30 +1,27 @@
-"""Plain data for the public pages: published criteria and closed sessions' results.
+"""Plain data for the public pages: published criteria and published sessions' results.
 
 Nothing here returns a NIK, and a candidate's name only when the session publishes names.
-Results are computed once per change: the cache key includes the audit chain's head,
-and every change to scores, overrides or candidates is an audit event.
+Results are the rows of the session's latest publication (closing publishes, a correction
+publishes again), never live rows; agreement figures are :func:`scoring.agreement.panel_agreement`,
+the one summary the chair's report and the minutes print too. The cache key includes the
+audit chain's head, and every publication is an audit event.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
 
-import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
+from . import agreement
 from .extensions import db
-from .models import Assignment, AuditHead, InterviewSession, Panel, ScoreSheet
-from .results import effective_scores
-from .rubrics import Rubric
-from .stats import icc, krippendorff_alpha
-from .visibility import ANONYMOUS, decisions
-from .visible_results import visible_results
-from .workflow.sessions import panel_quorum, session_rubric
+from .models import AuditHead, InterviewSession, Panel, Publication
+from .workflow.sessions import session_rubric
 
-PUBLISHED = ("open", "closed")
+PUBLISHED = ("open", "closed", "correction")
 _CACHE: OrderedDict = OrderedDict()
 _CACHE_SIZE = 16
 
@@ -87,6 +84,8 @@ class PublicResult:
     panel: str
     final_score: float | None
     status: str
+    quorum: int | None = None
+    scored: int | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +98,8 @@ class PanelAgreement:
     icc_single: float | None  # ICC(2,1): agreement of one examiner with another
     icc_average: float | None  # ICC(2,k): reliability of the panel's mean score
     alpha: float | None  # Krippendorff's alpha, interval
+    icc2k_band: str | None = None  # codes of the one band table (scoring.agreement)
+    alpha_band: str | None = None
 
 
 def _latest_event() -> str:
@@ -113,10 +114,11 @@ def session_outcome(session: InterviewSession) -> tuple[list[PublicResult], list
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
+    publication = latest_publication(session)
     names = session.publish_names
-    rows = [PublicResult(r.rank, r.participant_number, r.name if names else None, r.panel,
-                         r.final_score, r.status)
-            for r in visible_results(session, ANONYMOUS)]
+    rows = [] if publication is None else [
+        PublicResult(**{**row, "name": row["name"] if names else None})
+        for row in json.loads(publication.results)]
     value = (rows, panel_agreements(session))
     _CACHE[key] = value
     while len(_CACHE) > _CACHE_SIZE:
@@ -124,47 +126,24 @@ def session_outcome(session: InterviewSession) -> tuple[list[PublicResult], list
     return value
 
 
+def latest_publication(session: InterviewSession) -> Publication | None:
+    """Return the session's newest publication (what the public reads), or None."""
+    return db.session.scalar(select(Publication).where(Publication.session_id == session.id)
+                             .order_by(Publication.number.desc()).limit(1))
+
+
 def _finite(value: float) -> float | None:
-    return None if value is None or not math.isfinite(value) else round(float(value), 2)
+    return None if value is None or not math.isfinite(value) else float(value)
 
 
 def panel_agreements(session: InterviewSession) -> list[PanelAgreement]:
-    """Compute each panel's agreement on the examiners' combined scores per candidate.
-
-    Only candidates the public may see count (:mod:`scoring.visibility`).
-    """
-    rubric = session_rubric(session)
+    """Return each panel's agreement: the one summary the report and the minutes print too."""
     out = []
-    shown = {aid for aid, d in decisions(ANONYMOUS, session_id=session.id).items()
-             if d.visible}
     for panel in db.session.scalars(select(Panel).where(Panel.session_id == session.id)
                                     .order_by(Panel.name)):
-        assignments = db.session.scalars(
-            select(Assignment).where(Assignment.panel_id == panel.id)
-            .options(selectinload(Assignment.sheets).selectinload(ScoreSheet.scores)))
-        out.append(_agreement(panel, rubric, [a for a in assignments if a.id in shown]))
+        a = agreement.panel_agreement(panel)
+        out.append(PanelAgreement(
+            panel.name, a["n_examiners"], a["n_candidates"],
+            _finite(a.get("icc21")), _finite(a.get("icc2k")), _finite(a.get("alpha")),
+            a.get("icc2k_band"), a.get("alpha_band")))
     return out
-
-
-def _agreement(panel: Panel, rubric: Rubric, assignments: list[Assignment]) -> PanelAgreement:
-    examiners = sorted({s.examiner_id for a in assignments for s in a.sheets
-                        if s.status == "submitted"})
-    column = {e: i for i, e in enumerate(examiners)}
-    rows = []
-    for a in assignments:
-        row = np.full(len(examiners), np.nan)
-        for sheet in a.sheets:
-            levels = effective_scores(sheet) if sheet.status == "submitted" else {}
-            if levels and len(levels) == len(rubric.criteria):
-                row[column[sheet.examiner_id]] = rubric.final_score({0: levels})
-        if np.count_nonzero(~np.isnan(row)) >= 1:
-            rows.append(row)
-    scored = sum(1 for r in rows if np.count_nonzero(~np.isnan(r)) >= panel_quorum(panel))
-    if len(rows) < 2 or len(examiners) < 2:
-        return PanelAgreement(panel.name, len(examiners), scored, None, None, None)
-    matrix = np.vstack(rows)
-    result = icc(matrix, missing="model")
-    alpha = krippendorff_alpha(matrix, level="interval")
-    return PanelAgreement(panel.name, len(examiners), scored,
-                          _finite(result["ICC(2,1)"].value), _finite(result["ICC(2,k)"].value),
-                          _finite(alpha.value))

@@ -23,7 +23,13 @@ from .visibility import ADMIN, can_see_assignment, decisions, state_text
 from .workflow.discussion import discrepancies, tally
 from .workflow.sessions import panel_quorum, session_rubric
 
-SHEET_STATES = ("not_started", "draft", "submitted", "recused")
+SHEET_STATES = ("not_started", "draft", "submitted", "recused", "absent")
+
+
+def feedback_minimum(candidates: int, ceiling: int = 8) -> int:
+    """Return the sheets an examiner needs before live feedback: half the panel's candidates,
+    at least 3, at most ``ceiling`` (so a small panel reaches it and a large one not late)."""
+    return min(ceiling, max(3, math.ceil(candidates / 2)))
 Z95 = 1.959963984540054
 
 
@@ -116,21 +122,25 @@ def board(panel: Panel, viewer: User, min_sheets: int = 8) -> dict:
         levels[aid][uid] = {c: v for c, v in zip(rubric.codes, vector, strict=True)
                             if v == v}  # NaN != NaN: a criterion left unscored
     candidates = []
+    members = {e["id"] for e in examiners}
     for row in _assignments(panel):
         aid = row.id
         states = statuses.get(aid, {})
-        counted = tally(required, states, quorum)
+        counted = tally(required, states, quorum, members)
         visible = decided[aid].visible
-        flagged = discrepancies(rubric, levels[aid]) if visible else None
+        # Flags are advice for open candidates; after discussion and close they are stale.
+        flagged = None if not visible else (
+            discrepancies(rubric, levels[aid]) if row.status == "pending" else {})
         candidates.append({
             "assignment_id": aid, "order": row.position,
             "participant_number": row.participant_number, "name": row.name,
             "status": row.status,
             "cells": [states.get(e["id"], "not_started") for e in examiners],
             "submitted": counted.submitted, "recused": counted.recused,
-            "expected": len(examiners) - counted.recused,
+            "expected": len(examiners) - counted.recused - counted.absent,
             "outstanding": counted.outstanding, "quorum_met": counted.quorum_met,
             "complete": counted.complete, "scores_visible": visible,
+            "absent": counted.absent, "below_quorum": counted.below_quorum,
             "discrepancies": None if flagged is None else sorted(flagged, key=rubric.codes.index),
             "final_score": (row.override_score if row.override_score is not None
                             else row.final_score) if visible and row.status == "closed" else None,
@@ -146,8 +156,9 @@ def board(panel: Panel, viewer: User, min_sheets: int = 8) -> dict:
         "quorum": quorum, "threshold": rubric.discrepancy_threshold,
         "candidates": candidates,
         "counts": _counts(candidates),
-        "feedback": live_feedback(rubric, examiners, sheets, min_sheets),
-        "min_sheets": min_sheets,
+        "feedback": live_feedback(rubric, examiners, sheets,
+                                  feedback_minimum(len(candidates), min_sheets)),
+        "min_sheets": feedback_minimum(len(candidates), min_sheets),
     }
 
 
@@ -217,7 +228,8 @@ def candidate_detail(assignment: Assignment, viewer: User) -> dict:
     examiners = panel_examiners(panel)
     sheets = {s.examiner_id: s for s in assignment.sheets}
     states = {uid: s.status for uid, s in sheets.items()}
-    counted = tally({e["id"] for e in examiners if e["required"]}, states, panel_quorum(panel))
+    counted = tally({e["id"] for e in examiners if e["required"]}, states, panel_quorum(panel),
+                    {e["id"] for e in examiners})
     visible = can_see_assignment(assignment, viewer)
     rows = []
     for e in examiners:
@@ -233,9 +245,12 @@ def candidate_detail(assignment: Assignment, viewer: User) -> dict:
                                                      "at": s.updated_at}
         rows.append(row)
     pre = {r["id"]: {c: v["level"] for c, v in r["pre"].items()} for r in rows if r["pre"]}
-    flagged = discrepancies(rubric, pre) if visible else {}
+    # Discrepancy advice is for a candidate still being scored; discussion and close settle it.
+    flagged = discrepancies(rubric, pre) if visible and assignment.status == "pending" else {}
     computed = None
-    if visible and pre:
+    if visible and assignment.status == "closed":
+        computed = assignment.final_score  # stored at close, never recomputed
+    elif visible and pre:  # a preview of what closing would record
         effective = {r["id"]: {**{c: v["level"] for c, v in r["pre"].items()},
                                **{c: v["level"] for c, v in r["post"].items()}}
                      for r in rows if r["pre"]}

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .extensions import db
-from .models import Assignment, InterviewSession, Panel, ScoreSheet
-from .workflow.sessions import panel_quorum, session_rubric
+from .models import ASSIGNMENT_MARKS, Assignment, InterviewSession, Panel, ScoreSheet
+from .workflow.discussion import FINISHED_SHEETS
+from .workflow.sessions import panel_quorum
 
 
 @dataclass(frozen=True)
@@ -25,13 +26,15 @@ class CandidateResult:
     submitted: int
     recused: int
     quorum: int
-    status: str  # "incomplete" | "complete" | "closed"
+    # "incomplete" | "complete" | "closed" | "absent" | "withdrawn" | "not_assessable"
+    status: str
     criterion_means: dict[str, float]
     computed_score: float | None
     final_score: float | None
     overridden: bool
     override_reason: str | None
     rank: int | None = None
+    absent: int = 0
 
 
 def effective_scores(sheet: ScoreSheet) -> dict[str, int]:
@@ -42,10 +45,14 @@ def effective_scores(sheet: ScoreSheet) -> dict[str, int]:
 
 
 def session_results(session: InterviewSession, panel: Panel | None = None) -> list[CandidateResult]:
-    """Compute every candidate's result in ``session`` (or one panel), ranked by final score."""
-    rubric = session_rubric(session)
+    """Return every candidate's result in ``session`` (or one panel), ranked by final score.
+
+    Only closed candidates have a final score (the one stored at close) and a rank; marked
+    candidates (absent, withdrawn, not assessable) are listed as such, never ranked.
+    """
     query = (
         select(Assignment)
+        .options(selectinload(Assignment.panel).selectinload(Panel.members))
         .where(Assignment.session_id == session.id)
         .options(
             selectinload(Assignment.candidate),
@@ -62,38 +69,64 @@ def session_results(session: InterviewSession, panel: Panel | None = None) -> li
         if a.panel_id not in quorums:
             quorums[a.panel_id] = panel_quorum(a.panel)
         submitted = [s for s in a.sheets if s.status == "submitted"]
-        sheets = {s.examiner_id: effective_scores(s) for s in submitted}
         means: dict[str, list[int]] = defaultdict(list)
-        for levels in sheets.values():
-            for code, level in levels.items():
+        for sheet in submitted:
+            for code, level in effective_scores(sheet).items():
                 means[code].append(level)
-        quorum = quorums[a.panel_id]
-        computed = None
-        if len(submitted) >= quorum and sheets:
-            try:
-                computed = rubric.final_score(sheets)
-            except ValueError:  # a criterion nobody scored: no result rather than a wrong one
-                computed = None
-        status = "closed" if a.status == "closed" else (
-            "complete" if computed is not None else "incomplete")
-        overridden = a.override_score is not None
+        closed = a.status == "closed"
+        # The final score is computed once, at close, and stored; nothing recomputes it.
+        # A closed candidate shows the quorum and sheet count recorded when it closed.
+        quorum = a.quorum_at_close if closed and a.quorum_at_close else quorums[a.panel_id]
+        counted = a.scored_at_close if closed and a.scored_at_close is not None \
+            else len(submitted)
+        if a.status in ASSIGNMENT_MARKS or closed:
+            status = a.status
+        else:
+            statuses = {s.examiner_id: s.status for s in a.sheets}
+            outstanding = any(statuses.get(m.user_id) not in FINISHED_SHEETS
+                              for m in a.panel.members if m.required)
+            status = "incomplete" if outstanding or len(submitted) < quorum else "complete"
+        overridden = closed and a.override_score is not None
         rows.append(CandidateResult(
             participant_number=a.candidate.participant_number,
             name=a.candidate.name,
             position_applied=a.candidate.position_applied,
             panel=a.panel.name,
             order=a.position,
-            submitted=len(submitted),
+            submitted=counted,
             recused=sum(1 for s in a.sheets if s.status == "recused"),
             quorum=quorum,
             status=status,
             criterion_means={c: round(sum(v) / len(v), 4) for c, v in sorted(means.items())},
-            computed_score=computed,
-            final_score=a.override_score if overridden else computed,
+            computed_score=a.final_score if closed else None,
+            final_score=stored_final_score(a),
             overridden=overridden,
-            override_reason=a.override_reason,
+            override_reason=a.override_reason if overridden else None,
+            absent=sum(1 for s in a.sheets if s.status == "absent"),
         ))
     return _ranked(rows)
+
+
+def stored_final_score(assignment: Assignment) -> float | None:
+    """Return a closed candidate's stored final score (the override when there is one)."""
+    if assignment.status != "closed":
+        return None
+    if assignment.override_score is not None:
+        return assignment.override_score
+    return assignment.final_score
+
+
+def public_rows(session: InterviewSession) -> list[dict]:
+    """Return the rows a publication stores: never a NIK.
+
+    Names are stored so that the session's ``publish_names`` setting, read when the page is
+    shown, decides whether the public sees them.
+    """
+    return [{"rank": r.rank, "participant_number": r.participant_number,
+             "name": r.name, "panel": r.panel,
+             "final_score": r.final_score, "status": r.status, "quorum": r.quorum,
+             "scored": r.submitted}
+            for r in session_results(session)]
 
 
 def _ranked(rows: list[CandidateResult]) -> list[CandidateResult]:

@@ -23,10 +23,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .extensions import db
-from .models import Assignment, InterviewSession, Panel, PanelMember, ScoreSheet
+from .models import Assignment, InterviewSession, Panel, PanelMember, Publication, ScoreSheet
 
 __all__ = [
     "ADMIN", "ANONYMOUS", "IN_STATES", "CandidateFacts", "Decision", "Viewer",
@@ -127,8 +127,15 @@ def state_text(decision: Decision, status: str = "") -> str:
 
 
 def session_public(session: InterviewSession) -> bool:
-    """Return whether the public may see the session's results."""
-    return session.status == "closed"
+    """Return whether the public may see the session's results: it has been published.
+
+    A session is published when it closes (publication 1); while a correction is open the
+    public keeps reading the last publication, so the session stays public.
+    """
+    if session.status not in ("closed", "correction"):
+        return False
+    return bool(db.session.scalar(select(func.count()).select_from(Publication)
+                                  .where(Publication.session_id == session.id)))
 
 
 def viewer_of(user) -> Viewer:

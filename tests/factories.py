@@ -59,7 +59,11 @@ def make_world(candidates_per_panel: int = 3, status: str = "open") -> World:
         panels.append(panel)
         examiners.append(members)
         assignments.append(row)
-    set_session_status(session, status)
+    if status == "closed":
+        set_session_status(session, "open")
+        publish_session(session)
+    else:
+        set_session_status(session, status)
     db.session.commit()
     return World(session, rubric, admin, panels, examiners, assignments)
 
@@ -69,3 +73,23 @@ def full_state(rubric: Rubric, level: int | None = None) -> dict:
     level = rubric.scale.max if level is None else level
     return {code: {"level": level, "note": "Concrete example given." if
                    rubric.requires_evidence(level) else ""} for code in rubric.codes}
+
+
+def publish_session(session: InterviewSession, actor: User | None = None) -> None:
+    """Settle every candidate (close where the sheets allow it, else mark) and publish."""
+    from scoring.workflow import WorkflowError, close_candidate, open_discussion
+    from scoring.workflow.finality import close_session, mark_candidate
+
+    if session.status == "draft":
+        set_session_status(session, "open")
+    for panel in session.panels:
+        for a in panel.assignments:
+            if a.status not in ("pending", "discussion"):
+                continue
+            try:
+                if a.status == "pending":
+                    open_discussion(a, panel.chair)
+                close_candidate(a, panel.chair)
+            except WorkflowError:
+                mark_candidate(a, panel.chair, "not_assessable", "Not every sheet is in.")
+    close_session(session, actor, confirm=True)

@@ -189,9 +189,10 @@ def test_candidate_page_actions_and_override_marked_everywhere(app, client, worl
     _login(client, "chair1")
     page = client.get(f"/chair/candidates/{aid}").get_data(as_text=True)
     assert "Open discussion" in page or "Buka diskusi" in page
-    assert client.post(f"/chair/candidates/{aid}/close").status_code == 409  # discuss first
+    close = {"confirm": "y"}  # closing cannot be undone: the page asks for the box
+    assert client.post(f"/chair/candidates/{aid}/close", data=close).status_code == 409
     assert client.post(f"/chair/candidates/{aid}/discussion").status_code == 302
-    assert client.post(f"/chair/candidates/{aid}/close").status_code == 302
+    assert client.post(f"/chair/candidates/{aid}/close", data=close).status_code == 302
     bad = client.post(f"/chair/candidates/{aid}/override", data={"score": "3.9", "reason": ""})
     assert bad.status_code == 400
     ok = client.post(f"/chair/candidates/{aid}/override",

@@ -67,8 +67,8 @@ def test_user_add_and_set_password(app, runner):
         assert user.check_password("another-secret")
 
 
-def test_export_results_ranks_complete_candidates(app, runner, tmp_path):
-    from scoring.workflow import declare_conflict, submit_sheet
+def test_export_results_ranks_closed_candidates(app, runner, tmp_path):
+    from scoring.workflow import close_candidate, declare_conflict, submit_sheet
 
     with app.app_context():
         world = make_world()
@@ -77,13 +77,16 @@ def test_export_results_ranks_complete_candidates(app, runner, tmp_path):
                 declare_conflict(assignment, examiner, "none")
                 submit_sheet(assignment, examiner, client_id="t", seq=1,
                              scores=full_state(world.rubric, 3 + i))
+            if i == 1:  # only a closed candidate has a final score and a rank
+                close_candidate(assignment, world.examiners[0][0])
         db.session.commit()
     out = tmp_path / "r.csv"
     result = runner.invoke(args=["export", "results", "--session", "S1", "--output", str(out)])
     assert result.exit_code == 0, result.output
     lines = out.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("rank,participant_number")
-    assert lines[1].startswith("1,P1-002") and lines[2].startswith("2,P1-001")
+    assert lines[1].startswith("1,P1-002,") and ",closed," in lines[1]
+    assert lines[2].startswith(",P1-001,") and ",complete," in lines[2]
     assert ",waiting for 3 sheets," in lines[3]  # no number before every sheet is in
     xlsx = tmp_path / "r.xlsx"
     result = runner.invoke(args=["export", "results", "--session", "1", "--output", str(xlsx)])

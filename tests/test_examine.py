@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from factories import PASSWORD, full_state, make_world
+from factories import PASSWORD, full_state, make_world, publish_session
 from live_server import jakarta_today
 from sqlalchemy import select
 from test_access_examine import PNG
@@ -68,7 +68,7 @@ def test_queue_puts_today_first_and_hides_closed_sessions(app, client, auth, wor
         set_session_status(today, "open")
         closed = create_session("S-OLD", "Sesi lama", jakarta_today(), world.rubric)
         create_panel(closed, "Panel Lama", [ex])
-        set_session_status(closed, "closed")
+        publish_session(closed)
         db.session.commit()
         assert db.session.scalar(select(Panel).where(Panel.name == "Panel Lama"))
         assert db.session.get(InterviewSession, today.id)
@@ -89,8 +89,12 @@ def test_declaration_form_then_recusal(app, client, auth, world):
     refused = client.post(f"/examine/{a}/declare", data={"relationship": "other"})
     assert refused.status_code == 200
     assert "field__errors" in refused.get_data(as_text=True)
+    unconfirmed = client.post(f"/examine/{a}/declare",
+                              data={"relationship": "other", "detail": "Tetangga"})
+    assert unconfirmed.status_code == 200  # a recusal cannot be undone: confirm it
     done = client.post(f"/examine/{a}/declare",
-                       data={"relationship": "other", "detail": "Tetangga"})
+                       data={"relationship": "other", "detail": "Tetangga",
+                             "confirm_recusal": "y"})
     assert done.status_code == 302
     text = client.get(f"/examine/{a}").get_data(as_text=True)
     assert "Anda dikecualikan dari penilaian peserta ini." in text and "sheet-data" not in text

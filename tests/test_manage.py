@@ -124,12 +124,21 @@ def test_valid_uploaded_rubric_is_snapshotted(app, admin):
         assert session.rubric_id == "example-en" and len(session.rubric_hash) == 64
 
 
-def test_rubric_is_locked_once_sheets_exist(app, client, world_admin):
+def test_rubric_is_locked_once_a_sheet_holds_a_level(app, client, world_admin):
     sid = world_admin["session"]
     with app.app_context():
         assignment = db.session.get(Assignment, world_admin["assignments"][0][0])
         examiner = db.session.scalar(select(User).where(User.username == "ex11"))
         workflow.declare_conflict(assignment, examiner, "none")
+        db.session.commit()
+    # A declaration alone does not lock the rubric (issue 10, finding 6).
+    page = _text(client.get(f"/manage/sessions/{sid}/edit"))
+    assert 'name="rubric_file"' in page
+    with app.app_context():
+        assignment = db.session.get(Assignment, world_admin["assignments"][0][0])
+        examiner = db.session.scalar(select(User).where(User.username == "ex11"))
+        rubric = workflow.session_rubric(assignment.panel.session)
+        workflow.save_draft(assignment, examiner, full_state(rubric, 3), client_id="t", seq=1)
         db.session.commit()
         before = db.session.get(InterviewSession, sid).rubric_hash
     page = _text(client.get(f"/manage/sessions/{sid}/edit"))
@@ -143,13 +152,24 @@ def test_rubric_is_locked_once_sheets_exist(app, client, world_admin):
 
 def test_open_close_and_back_to_draft_are_audited(app, client, world_admin):
     sid = world_admin["session"]
-    for status in ("closed", "draft", "open"):
-        assert client.post(f"/manage/sessions/{sid}/status/{status}").status_code == 302
+
+    def status():
         with app.app_context():
-            assert db.session.get(InterviewSession, sid).status == status
-    assert [e.data for e in _events(app, "session.status")][-3:] == [
-        '{"status":["open","closed"]}', '{"status":["closed","draft"]}',
-        '{"status":["draft","open"]}']
+            return db.session.get(InterviewSession, sid).status
+
+    post = client.post
+    assert post(f"/manage/sessions/{sid}/status/draft").status_code == 302
+    assert status() == "open"  # returning to draft cannot be undone: it needs the box
+    post(f"/manage/sessions/{sid}/status/draft", data={"confirm": "y"})
+    assert status() == "draft"
+    post(f"/manage/sessions/{sid}/status/open")
+    assert status() == "open"
+    refused = post(f"/manage/sessions/{sid}/status/closed", data={"confirm": "y"},
+                   follow_redirects=True)
+    assert status() == "open"  # candidates are neither closed nor marked: refused, listed
+    assert "P1-001" in refused.get_data(as_text=True)
+    assert [e.data for e in _events(app, "session.status")][-2:] == [
+        '{"status":["open","draft"]}', '{"status":["draft","open"]}']
     assert client.post(f"/manage/sessions/{sid}/status/bogus").status_code == 404
 
 

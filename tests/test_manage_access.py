@@ -6,6 +6,8 @@ test until it is listed here with the answer each role must get.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from factories import PASSWORD, make_world
 
@@ -117,18 +119,24 @@ def test_public_routes_need_no_login(app, world, role):
 
 def test_drafts_are_not_public_and_results_wait_for_closing(app, world):
     client = app.test_client()
+    assert client.get("/public/S1/results").status_code == 200  # closed: published
+    with app.app_context():
+        from factories import example_rubric
+
+        from scoring.workflow import create_session
+
+        session = create_session("S2", "Second", dt.date(2025, 12, 1), example_rubric())
+        set_session_status(session, "open")
+        db.session.commit()
+        sid = session.id
+    assert client.get("/public/S2/").status_code == 200
+    assert client.get("/public/S2/results").status_code == 404
     with app.app_context():
         from scoring.models import InterviewSession
 
-        session = db.session.get(InterviewSession, world["session"])
-        set_session_status(session, "open")
+        session = db.session.get(InterviewSession, sid)
+        set_session_status(session, "draft", confirm=True)
         db.session.commit()
-    assert client.get("/public/S1/").status_code == 200
-    assert client.get("/public/S1/results").status_code == 404
-    with app.app_context():
-        session = db.session.get(InterviewSession, world["session"])
-        set_session_status(session, "draft")
-        db.session.commit()
-    for url in ("/public/S1/", "/public/S1/criteria.pdf", "/public/S1/results"):
+    for url in ("/public/S2/", "/public/S2/criteria.pdf", "/public/S2/results"):
         assert client.get(url).status_code == 404, url
-    assert b"S1" not in client.get("/public/").data
+    assert b"S2" not in client.get("/public/").data

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 
 import pytest
-from factories import make_world
+from factories import make_world, publish_session
 from sqlalchemy import select
 from test_web_shell import assert_self_contained
 
@@ -15,7 +15,6 @@ from scoring.demo import DEMO_CODE, load_demo
 from scoring.extensions import db
 from scoring.models import Candidate, InterviewSession
 from scoring.public_pdf import RefusedURL, html_to_pdf, refuse_url
-from scoring.workflow import set_session_status
 
 
 def _pdf_text(data: bytes) -> str:
@@ -43,7 +42,7 @@ def demo(app):
         load_demo()
         session = db.session.scalar(select(InterviewSession).where(
             InterviewSession.code == DEMO_CODE))
-        set_session_status(session, "closed")
+        publish_session(session)
         db.session.commit()
         candidates = db.session.execute(select(Candidate.nik, Candidate.name)).all()
     niks = {n for n, _ in candidates if n}

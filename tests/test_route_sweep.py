@@ -32,6 +32,8 @@ from sqlalchemy.engine import make_url
 
 from scoring import create_app
 from scoring.extensions import db
+from scoring.models import Publication
+from scoring.results import public_rows
 from scoring.workflow import (
     close_candidate,
     declare_conflict,
@@ -79,7 +81,9 @@ ALLOWED = {
     "c6": {"chair1", "admin", "ex11", "ex12"},
     "c7": {"chair2", "admin", "ex21", "ex22"},
 }
-PUBLIC_ONCE_CLOSED = {"c4", "c5", "c6", "c7"}  # every sheet in: the public sees them
+PUBLIC_ONCE_CLOSED = {"c4", "c5", "c6", "c7"}  # every sheet in: the public may see them
+# What a publication carries: the final scores of closed candidates (the others are unranked).
+PUBLISHED = {"c6", "c7"}
 
 # Routes whose URL arguments the fixture cannot build, and why they need no sweep.
 UNRESOLVED = {
@@ -148,7 +152,11 @@ def build(app, public: bool) -> Sweep:
             close_candidate(assignment, chair)
             override_final_score(assignment, chair, OVERRIDES[key], "Planted for the sweep.")
         if public:
-            world.session.status = "closed"  # whatever the verbs require, the rule decides
+            # Whatever the verbs require (close_session refuses unfinished candidates), the
+            # rule decides: publish the session as it stands.
+            world.session.status = "closed"
+            db.session.add(Publication(session_id=world.session.id, number=1, reason="",
+                                       results=json.dumps(public_rows(world.session))))
         db.session.commit()
         planted = world.assignments[0] + [c7]
         args = {
@@ -211,7 +219,7 @@ def shown(sweep: Sweep, username: str | None, public: bool) -> dict:
     """Return {candidate: pattern} of what proves the viewer does see a visible candidate."""
     visible = {c for c, who in ALLOWED.items() if username in who}
     if public:
-        visible |= PUBLIC_ONCE_CLOSED
+        visible |= PUBLISHED
     out = {}
     for candidate in visible:
         options = [r"(?<![\d.,])(?:" + FIGURES[candidate] + r")(?!\d)"]

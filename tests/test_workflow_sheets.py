@@ -6,7 +6,7 @@ import base64
 import json
 
 import pytest
-from factories import full_state, make_world
+from factories import full_state, make_world, publish_session
 from sqlalchemy import func, select
 
 from scoring.extensions import db
@@ -20,7 +20,6 @@ from scoring.workflow import (
     reject_amendment,
     request_amendment,
     save_draft,
-    set_session_status,
     sheet_state,
     submit_sheet,
     verify_chain,
@@ -94,7 +93,7 @@ def test_declaring_for_another_panel_is_not_found(world):
 
 def test_closed_session_refuses(world):
     _, ex, _ = world.examiners[0]
-    set_session_status(world.session, "closed")
+    publish_session(world.session)
     db.session.commit()
     _error("session_not_open", declare_conflict, world.assignments[0][0], ex, "none")
 

@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import math
-import warnings
 from collections import defaultdict
 
-import numpy as np
 from sqlalchemy import select
 
+from ..agreement import panel_agreement
 from ..extensions import db
-from ..models import Assignment, ConflictDeclaration, InterviewSession, Panel, ScoreSheet
-from ..results import effective_scores
+from ..models import (
+    Assignment,
+    AuditEvent,
+    ConflictDeclaration,
+    InterviewSession,
+    Panel,
+    ScoreSheet,
+)
+from ..results import effective_scores, stored_final_score
 from ..rubrics import Rubric
-from ..stats import panel_analysis
 from ..visibility import ADMIN, decisions
 from ..workflow.audit import canonical_json
 from ..workflow.sessions import panel_quorum, session_rubric
@@ -115,26 +121,46 @@ def recap_context(assignment: Assignment, lang: str = "id") -> dict:
     criteria = [{"code": c.code, "name": c.name.get(lang), "weight": c.weight,
                  "mean": None if means.get(c.code) is None else round(means[c.code], 4)}
                 for c in rubric.criteria]
-    complete = bool(counted) and all(c["mean"] is not None for c in criteria)
-    computed = rubric.final_score(counted) if complete else None
+    closed = assignment.status == "closed"
+    # The final score was computed once, at close, and stored: documents print that value.
+    computed = assignment.final_score if closed else None
     override = None
-    if assignment.override_score is not None:
+    if closed and assignment.override_score is not None:
         override = {"score": assignment.override_score, "reason": assignment.override_reason,
                     "by": _name(members, assignment.override_by_id, panel)}
-    final = assignment.override_score if override else (
-        assignment.final_score if assignment.final_score is not None else computed)
+    final = stored_final_score(assignment)
     return {
         "kind": "recap", "lang": lang,
         "session": _session(panel.session), "panel": _panel(panel),
         "candidate": _candidate(assignment), "rubric": _rubric(rubric, lang),
         "status": assignment.status, "closed_at": assignment.closed_at,
         "closed_by": _name(members, assignment.closed_by_id, panel),
-        "quorum": panel_quorum(panel), "submitted": len(counted),
+        "quorum": assignment.quorum_at_close if closed and assignment.quorum_at_close
+        else panel_quorum(panel),
+        "submitted": assignment.scored_at_close if closed and assignment.scored_at_close
+        is not None else len(counted),
+        "absent": [s.examiner.full_name for s in sheets if s.status == "absent"],
+        "status_reason": assignment.status_reason,
         "examiners": examiners, "criteria": criteria,
         "weight_total": sum(c.weight for c in rubric.criteria),
         "computed_score": computed, "final_score": final, "override": override,
         "chair": panel.chair.full_name if panel.chair else None,
     }
+
+
+def reopenings(panel: Panel) -> list[dict]:
+    """Return the panel's reopened candidates from the audit trail: who, when and why."""
+    rows = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "assignment.reopen",
+                                 AuditEvent.session_id == panel.session_id,
+                                 AuditEvent.object_id.in_([str(a.id) for a in panel.assignments]))
+        .order_by(AuditEvent.id))
+    out = []
+    for event in rows:
+        data = json.loads(event.data)
+        out.append({"participant_number": data.get("candidate"), "at": event.created_at,
+                    "by": event.actor, "reason": data.get("reason", "")})
+    return out
 
 
 def _name(members: dict, user_id: int | None, panel: Panel) -> str | None:
@@ -192,63 +218,28 @@ def _panel_minutes(panel: Panel, rubric: Rubric) -> dict:
         submitted = [s for s in a.sheets if s.status == "submitted"]
         if not submitted and a.status == "pending":
             continue
-        final = a.override_score if a.override_score is not None else a.final_score
-        final = final if a.id in shown else None
+        closed = a.status == "closed"
         candidates.append({"participant_number": a.candidate.participant_number,
                            "name": a.candidate.name, "status": a.status,
-                           "submitted": len(submitted), "final_score": final})
+                           "submitted": a.scored_at_close if closed and a.scored_at_close
+                           is not None else len(submitted),
+                           "quorum": a.quorum_at_close if closed else None,
+                           "status_reason": a.status_reason,
+                           "final_score": stored_final_score(a) if a.id in shown else None})
     return {"id": panel.id, "name": panel.name, "room": panel.room,
             "chair": panel.chair.full_name if panel.chair else None,
             "members": members, "recusals": recusals, "candidates": candidates,
-            "agreement": agreement_summary(panel, rubric, shown)}
+            "reopened": reopenings(panel),
+            "agreement": agreement_summary(panel, rubric)}
 
 
-def agreement_summary(panel: Panel, rubric: Rubric, shown: set[int] | None = None) -> dict:
-    """Return ICC(2,k) and Krippendorff's alpha (interval) on the panel's pre-discussion scores.
-
-    ``shown``: the assignment ids whose numbers may be used (default: every candidate whose
-    sheets are all in).
-    """
-    if shown is None:
-        shown = {aid for aid, d in decisions(ADMIN, panel_ids=[panel.id]).items() if d.visible}
-    examiners = [m.user_id for m in panel.members]
-    rows = []
-    for a in panel.assignments:
-        if a.id not in shown:
-            continue
-        cells = np.full((len(examiners), len(rubric.codes)), np.nan)
-        for s in a.sheets:
-            if s.status != "submitted" or s.examiner_id not in examiners:
-                continue
-            for score in s.scores:
-                if score.phase == "pre" and score.criterion_code in rubric.codes:
-                    cells[examiners.index(s.examiner_id),
-                          rubric.codes.index(score.criterion_code)] = score.level
-        if np.sum(~np.isnan(cells).all(axis=1)) >= 2:
-            rows.append(cells)
-    if len(rows) < 3 or len(examiners) < 2:
-        return {"enough": False, "n_candidates": len(rows)}
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # degenerate panels give NaN + reason
-        analysis = panel_analysis(np.stack(rows), (rubric.scale.min, rubric.scale.max))
-    form = analysis.overall.icc["ICC(2,k)"]
-    alpha = analysis.overall.alpha_interval.value
-    return {"enough": True, "n_candidates": len(rows), "n_examiners": len(examiners),
-            "icc": _finite(form.value), "icc_low": _finite(form.ci_low),
-            "icc_high": _finite(form.ci_high), "alpha": _finite(alpha),
-            "reading": _reading(form.value)}
+def agreement_summary(panel: Panel, rubric: Rubric) -> dict:
+    """Return the panel's agreement figures: the one summary every document prints."""
+    summary = panel_agreement(panel)
+    summary.pop("n_examiners", None)
+    return {key: (_finite(value) if isinstance(value, float) else value)
+            for key, value in summary.items()}
 
 
 def _finite(value) -> float | None:
-    return round(float(value), 3) if value is not None and math.isfinite(value) else None
-
-
-def _reading(icc: float) -> str:
-    """Classify ICC after Koo & Li (2016): poor, moderate, good, excellent."""
-    if icc is None or not math.isfinite(icc):
-        return "undefined"
-    if icc < 0.5:
-        return "poor"
-    if icc < 0.75:
-        return "moderate"
-    return "good" if icc < 0.9 else "excellent"
+    return float(value) if value is not None and math.isfinite(value) else None

@@ -35,11 +35,13 @@ BLUEPRINTS = [
     "manage_people",
     "manage_panels",
     "manage_imports",
+    "manage_finality",
     "public",
     "reset",
     "verify",
     "documents",
     "chair",
+    "chair_finality",
     "discussion",
 ]
 

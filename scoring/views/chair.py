@@ -22,10 +22,11 @@ from flask_login import current_user
 from .. import agreement, interpret, reports_data, workflow
 from ..exports import results_table, table_bytes
 from ..extensions import db
-from ..forms_chair import ActionForm, OverrideForm
+from ..forms_chair import ActionForm, ConfirmForm, OverrideForm
 from ..i18n import current_language
 from ..models import Assignment, InterviewSession, Panel
 from ..visible_results import visible_results
+from .chair_finality import forms_for
 from .util import request_info, role_required
 
 bp = Blueprint("chair", __name__, url_prefix="/chair")
@@ -102,12 +103,13 @@ def candidate(assignment_id: int):
     assignment = _assignment(assignment_id)
     detail = reports_data.candidate_detail(assignment, current_user)
     return render_template("chair/candidate.html", a=assignment, d=detail, i=interpret,
-                           form=ActionForm(), override=OverrideForm(), lang=current_language())
+                           form=ActionForm(), override=OverrideForm(), lang=current_language(),
+                           fin=forms_for(assignment))
 
 
-def _act(assignment_id: int, verb):
+def _act(assignment_id: int, verb, form_class=ActionForm):
     assignment = _assignment(assignment_id, write=True)
-    if not ActionForm().validate_on_submit():
+    if not form_class().validate_on_submit():
         abort(400)
     verb(assignment, current_user._get_current_object(), info=request_info())
     db.session.commit()
@@ -124,8 +126,8 @@ def open_discussion(assignment_id: int):
 @bp.route("/candidates/<int:assignment_id>/close", methods=["POST"])
 @role_required("chair")
 def close(assignment_id: int):
-    """Close the candidate with the formula's final score."""
-    return _act(assignment_id, workflow.close_candidate)
+    """Close the candidate with the formula's final score (confirmed: it cannot be undone)."""
+    return _act(assignment_id, workflow.close_candidate, ConfirmForm)
 
 
 @bp.route("/candidates/<int:assignment_id>/override", methods=["POST"])
@@ -142,7 +144,8 @@ def override(assignment_id: int):
         return redirect(url_for(".candidate", assignment_id=assignment_id))
     detail = reports_data.candidate_detail(assignment, current_user)
     return render_template("chair/candidate.html", a=assignment, d=detail, i=interpret,
-                           form=ActionForm(), override=form, lang=current_language()), 400
+                           form=ActionForm(), override=form, lang=current_language(),
+                           fin=forms_for(assignment)), 400
 
 
 @bp.route("/panels/<int:panel_id>/report")

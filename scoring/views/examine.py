@@ -74,12 +74,16 @@ def sheet(assignment_id: int):
     if sheet is None:
         return redirect(url_for(".declare", assignment_id=assignment_id))
     rubric = workflow.session_rubric(assignment.panel.session)
-    return render_template(
+    response = current_app.make_response(render_template(
         "examine/sheet.html", assignment=assignment, sheet=sheet, rubric=rubric,
         state=workflow.sheet_state(sheet), lang=current_language(),
         amendments=examining.sheet_amendments(sheet) if sheet.status == "submitted" else [],
         receipt=receipt_text(sheet.submitted_at) if sheet.submitted_at else "",
-    )
+    ))
+    # Never kept in the browser's cache or back/forward cache: after a submit, Back must
+    # fetch the page again and show the receipt, not the editable form as it was.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/<int:assignment_id>/amend", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -19,6 +19,7 @@ from ..models import InterviewSession
 from ..rubrics import Rubric, check_rubrics
 from ..visible_results import visible_results
 from ..workflow import WorkflowError, session_rubric
+from ..workflow.finality import publications, session_has_levels
 from .manage_common import actor, admin_blueprint, get_or_404, list_args
 from .util import request_info
 
@@ -100,7 +101,8 @@ def session_new():
                     place=form.place.data or "", actor=actor(), info=request_info())
             except WorkflowError as exc:
                 db.session.rollback()
-                form.code.errors = [exc.message]
+                field = form.rubric_upload if exc.code == "rubric_conflict" else form.code
+                field.errors = [exc.message]
             else:
                 workflow.update_session(session, name=form.name.data,
                                         held_on=form.held_on.data, place=form.place.data or "",
@@ -122,14 +124,15 @@ def session(session_id: int):
         "manage/session.html", session=session, rubric=session_rubric(session),
         panels=mq.session_panels(session), counts=mq.assignment_counts(session),
         warnings=mq.conflict_warnings(session), page=mq.session_assignments_page(session, args),
-        args=args, locked=mq.session_has_sheets(session), action_form=ActionForm())
+        args=args, locked=session_has_levels(session), action_form=ActionForm(),
+        publications=publications(session))
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 def session_edit(session_id: int):
     """Edit a session's details; change its rubric while no sheet exists."""
     session = get_or_404(InterviewSession, session_id)
-    locked = mq.session_has_sheets(session)
+    locked = session_has_levels(session)
     form = SessionForm(obj=session)
     del form.code
     _rubric_field_choices(form, keep_label=gettext("Keep the current rubric"))
@@ -140,12 +143,17 @@ def session_edit(session_id: int):
                                     place=form.place.data or "",
                                     publish_names=form.publish_names.data,
                                     actor=actor(), info=request_info())
-            if rubric is not None and rubric.content_hash != session.rubric_hash:
-                workflow.change_session_rubric(session, rubric, actor=actor(),
-                                               info=request_info())
-            db.session.commit()
-            flash(gettext("Session saved."), "success")
-            return redirect(url_for("manage.session", session_id=session.id))
+            try:
+                if rubric is not None and rubric.content_hash != session.rubric_hash:
+                    workflow.change_session_rubric(session, rubric, actor=actor(),
+                                                   info=request_info())
+            except WorkflowError as exc:
+                db.session.rollback()
+                form.rubric_upload.errors = [exc.message]
+            else:
+                db.session.commit()
+                flash(gettext("Session saved."), "success")
+                return redirect(url_for("manage.session", session_id=session.id))
     return render_template("manage/session_edit.html", form=form, session=session,
                            locked=locked, rubric=session_rubric(session))
 
@@ -157,9 +165,16 @@ def session_status(session_id: int, status: str):
     if status not in STATUS_ACTIONS:
         abort(404)
     if ActionForm().validate_on_submit():
-        workflow.set_session_status(session, status, actor=actor(), info=request_info())
-        db.session.commit()
-        flash(gettext("The session is now: %(s)s.", s=_status_label(status)), "success")
+        # Closing (publishing) and returning to draft cannot be undone: the verb checks the box.
+        confirm = request.form.get("confirm") == "y"
+        try:
+            workflow.set_session_status(session, status, actor=actor(), info=request_info(),
+                                        confirm=confirm)
+            db.session.commit()
+            flash(gettext("The session is now: %(s)s.", s=_status_label(status)), "success")
+        except WorkflowError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
     return redirect(url_for("manage.session", session_id=session.id))
 
 

@@ -1,18 +1,21 @@
 """Public pages, no login: published criteria (page and PDF) and closed sessions' results.
 
 Public pages show participant numbers; never a NIK, and names only for sessions configured
-to publish them. Criteria are public once a session leaves draft; results once it is closed.
+to publish them. Criteria are public once a session leaves draft; results once it is published
+(closed), and then as last published: a correction is a new publication.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
+from .. import i18n
 from .. import public_queries as pq
 from ..i18n import current_language
 from ..manage_queries import Page
 from ..public_pdf import html_to_pdf
 from ..visibility import session_public
+from ..workflow.finality import publications
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
@@ -87,4 +90,5 @@ def results(code: str):
     start = (number - 1) * RESULTS_PER_PAGE
     page = Page(rows[start:start + RESULTS_PER_PAGE], number, RESULTS_PER_PAGE, len(rows))
     return render_template("public/results.html", session=session, page=page, q=q,
-                           agreements=agreements)
+                           agreements=agreements, publications=publications(session),
+                           outcome_words=i18n.OUTCOME_WORDS)

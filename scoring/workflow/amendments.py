@@ -14,8 +14,9 @@ phase stays reserved for revisions after the chair's discussion. Nothing is lost
   stays in the ``sheet.submit`` audit event); ``submitted_at`` keeps the original time.
 
 Rules: only the examiner who submitted the sheet may request, with a reason, one pending
-amendment per sheet, never after the candidate's result is closed. The candidate's panel chair
-decides; a chair never decides on their own request (an administrator does).
+amendment per sheet, never after the candidate's result is closed (the chair reopens it
+first, with a reason) nor in a published session. A pending amendment blocks closing. The
+candidate's panel chair decides; a chair never decides on their own request (an administrator does).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Amendment, ScoreSheet, User, utcnow
 from .audit import RequestInfo, record
+from .discussion import require_mutable
 from .errors import WorkflowError
 from .sessions import session_rubric
 from .sheets import (
@@ -73,8 +75,7 @@ def request_amendment(
     if sheet.status != "submitted":
         raise WorkflowError("not_submitted",
                             _l("Only a submitted sheet can be amended; edit the draft instead."))
-    if sheet.assignment.status == "closed":
-        raise WorkflowError("result_closed", _l("The candidate's result is closed."))
+    _require_open_result(sheet)
     reason = _reason(reason)
     pending = db.session.scalar(
         select(Amendment.id).where(Amendment.sheet_id == sheet.id, Amendment.status == "pending")
@@ -106,6 +107,14 @@ def request_amendment(
     return amendment
 
 
+def _require_open_result(sheet: ScoreSheet) -> None:
+    """Refuse a change to a closed or marked candidate, or to a published session."""
+    require_mutable(sheet.assignment.panel.session)
+    if sheet.assignment.status not in ("pending", "discussion"):
+        raise WorkflowError("result_closed", _l(
+            "The candidate's result is closed; the chair must reopen it first, with a reason."))
+
+
 def may_decide(amendment: Amendment, user: User) -> bool:
     """Return whether ``user`` may approve or reject ``amendment``."""
     if user.id == amendment.requested_by_id:
@@ -134,6 +143,7 @@ def approve_amendment(
     """Apply the amendment's new values to the sheet, keeping the old ones on record."""
     amendment = _locked_pending(amendment, chair)
     sheet = _lock(amendment.sheet)
+    _require_open_result(sheet)
     change = json.loads(amendment.change)
     state = _current_state(sheet)
     if any(state.get(code) != old for code, old in change["before"].items()):
@@ -164,6 +174,7 @@ def reject_amendment(
 ) -> Amendment:
     """Refuse the amendment with a reason; the sheet keeps its values."""
     amendment = _locked_pending(amendment, chair)
+    require_mutable(amendment.sheet.assignment.panel.session)
     note = _reason(note)
     amendment.status, amendment.decided_by_id = "rejected", chair.id
     amendment.decision_note, amendment.decided_at = note, utcnow()

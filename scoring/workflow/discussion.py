@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Assignment, Score, ScoreSheet, User, utcnow
+from ..models import Amendment, Assignment, InterviewSession, Score, ScoreSheet, User, utcnow
 from ..rubrics import Rubric
 from .audit import RequestInfo, record
 from .errors import WorkflowError
@@ -37,8 +37,10 @@ class Tally:
 
     submitted: int
     recused: int
-    outstanding: int  # required, non-recused members who have not submitted
+    outstanding: int  # required members neither submitted, recused nor marked absent
     quorum: int
+    absent: int = 0
+    available: int | None = None  # members present and not recused (None: not counted)
 
     @property
     def quorum_met(self) -> bool:
@@ -50,13 +52,36 @@ class Tally:
         """Return whether every required sheet is in and the quorum is met."""
         return self.outstanding == 0 and self.quorum_met
 
+    @property
+    def all_in(self) -> bool:
+        """Return whether every required sheet is in (submitted, recused or absent)."""
+        return self.outstanding == 0
 
-def tally(required: set[int], statuses: dict[int, str], quorum: int) -> Tally:
-    """Count sheets: ``required`` member ids, ``statuses`` {examiner id: sheet status}."""
+    @property
+    def below_quorum(self) -> bool:
+        """Return whether the members present and not recused can no longer reach the quorum."""
+        return self.available is not None and self.available < self.quorum
+
+
+FINISHED_SHEETS = ("submitted", "recused", "absent")
+
+
+def tally(required: set[int], statuses: dict[int, str], quorum: int,
+          members: set[int] | None = None) -> Tally:
+    """Count sheets: ``required`` member ids, ``statuses`` {examiner id: sheet status}.
+
+    ``members`` (every panel member) lets the tally say how many are present and not
+    recused, the most sheets the candidate can still get.
+    """
     submitted = sum(1 for s in statuses.values() if s == "submitted")
     recused = sum(1 for s in statuses.values() if s == "recused")
-    outstanding = sum(1 for uid in required if statuses.get(uid) not in ("submitted", "recused"))
-    return Tally(submitted, recused, outstanding, quorum)
+    absent = sum(1 for s in statuses.values() if s == "absent")
+    outstanding = sum(1 for uid in required if statuses.get(uid) not in FINISHED_SHEETS)
+    available = None
+    if members is not None:
+        available = sum(1 for uid in members | set(statuses)
+                        if statuses.get(uid) not in ("recused", "absent"))
+    return Tally(submitted, recused, outstanding, quorum, absent, available)
 
 
 def discrepancies(rubric: Rubric, sheets: dict) -> dict[str, int]:
@@ -89,7 +114,22 @@ def assignment_tally(assignment: Assignment) -> Tally:
     panel = assignment.panel
     required = {m.user_id for m in panel.members if m.required}
     statuses = {s.examiner_id: s.status for s in assignment.sheets}
-    return tally(required, statuses, panel_quorum(panel))
+    return tally(required, statuses, panel_quorum(panel), {m.user_id for m in panel.members})
+
+
+def require_mutable(session: InterviewSession) -> None:
+    """Refuse any change to a published session (a correction reopens it first)."""
+    if session.status == "closed":
+        raise WorkflowError("session_published", _l(
+            "The session's results are published and can no longer change; the administrator "
+            "can start a correction."))
+
+
+def pending_amendments(assignment: Assignment) -> list[int]:
+    """Return the ids of the candidate's amendments still waiting for a decision."""
+    return list(db.session.scalars(
+        select(Amendment.id).join(ScoreSheet, ScoreSheet.id == Amendment.sheet_id)
+        .where(ScoreSheet.assignment_id == assignment.id, Amendment.status == "pending")))
 
 
 def _submitted(assignment: Assignment) -> list[ScoreSheet]:
@@ -119,6 +159,11 @@ def _reason(text) -> str:
 
 def _require_complete(assignment: Assignment) -> Tally:
     counted = assignment_tally(assignment)
+    if counted.below_quorum:
+        raise WorkflowError("below_quorum", _l(
+            "Only %(n)s members are present and not recused, below the quorum of %(q)s: add a "
+            "substitute examiner, move the candidate or mark them not assessable.",
+            n=counted.available, q=counted.quorum))
     if not counted.complete:
         raise WorkflowError("sheets_outstanding", _l(
             "Not every required sheet is in yet (%(n)s submitted, quorum %(q)s).",
@@ -131,6 +176,7 @@ def open_discussion(assignment: Assignment, chair: User, *,
     """Open discussion of a candidate: the panel's examiners may now see each other's scores."""
     _require_chair(assignment, chair)
     assignment = _locked(assignment)
+    require_mutable(assignment.panel.session)
     if assignment.status != "pending":
         raise WorkflowError("not_pending", _l("Discussion is already open or the candidate "
                                               "is closed."))
@@ -151,6 +197,7 @@ def revise_score(assignment: Assignment, examiner: User, code: str, level: int, 
     if not any(m.user_id == examiner.id for m in assignment.panel.members):
         raise WorkflowError("not_found", _l("No such candidate in your panels."), 404)
     assignment = _locked(assignment)
+    require_mutable(assignment.panel.session)
     if assignment.status != "discussion":
         raise WorkflowError("not_in_discussion", _l(
             "Scores can be revised only while the candidate is in discussion."))
@@ -193,9 +240,16 @@ def close_candidate(assignment: Assignment, chair: User, *,
     """Close a candidate: the final score is the rubric's formula over the effective scores."""
     _require_chair(assignment, chair)
     assignment = _locked(assignment)
+    require_mutable(assignment.panel.session)
     if assignment.status == "closed":
         raise WorkflowError("already_closed", _l("The candidate is already closed."))
-    _require_complete(assignment)
+    if assignment.status not in ("pending", "discussion"):
+        raise WorkflowError("marked", _l("The candidate is marked %(s)s; it has no result.",
+                                         s=assignment.status))
+    counted = _require_complete(assignment)
+    if pending_amendments(assignment):
+        raise WorkflowError("amendment_pending", _l(
+            "An amendment is waiting for a decision: approve or reject it before closing."))
     rubric = session_rubric(assignment.panel.session)
     sheets = _submitted(assignment)
     flagged = discrepancies(rubric, {s.examiner_id: pre_levels(s) for s in sheets})
@@ -209,9 +263,10 @@ def close_candidate(assignment: Assignment, chair: User, *,
         raise WorkflowError("incomplete", _l("A criterion has no score."), 422) from None
     assignment.status, assignment.closed_at = "closed", utcnow()
     assignment.closed_by_id, assignment.final_score = chair.id, final
+    assignment.quorum_at_close, assignment.scored_at_close = counted.quorum, len(sheets)
     record("assignment.close", chair, assignment,
            {"candidate": assignment.candidate.participant_number, "final_score": final,
-            "sheets": len(sheets), "discrepancies": flagged},
+            "sheets": len(sheets), "quorum": counted.quorum, "discrepancies": flagged},
            session_id=assignment.session_id, info=info)
     return assignment
 
@@ -228,6 +283,7 @@ def override_final_score(assignment: Assignment, chair: User, score: float, reas
     """Replace a closed candidate's final score by hand, with a reason kept beside it."""
     _require_chair(assignment, chair)
     assignment = _locked(assignment)
+    require_mutable(assignment.panel.session)
     if assignment.status != "closed":
         raise WorkflowError("not_closed", _l("Close the candidate before overriding the score."))
     rubric = session_rubric(assignment.panel.session)

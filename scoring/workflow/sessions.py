@@ -6,7 +6,7 @@ from datetime import date
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
 from ..models import (
@@ -16,6 +16,7 @@ from ..models import (
     Panel,
     PanelMember,
     RubricLevel,
+    Score,
     ScoreSheet,
     User,
 )
@@ -47,6 +48,7 @@ def create_session(
     """Create a session in draft state with its own snapshot of ``rubric``."""
     if db.session.scalar(select(InterviewSession.id).where(InterviewSession.code == code)):
         raise WorkflowError("session_code_taken", _l("Session code %(c)s exists.", c=code))
+    check_rubric_identity(rubric)
     session = InterviewSession(code=code, name=name, held_on=held_on, place=place)
     _apply_rubric(session, rubric)
     db.session.add(session)
@@ -73,34 +75,84 @@ def _write_levels(session: InterviewSession, rubric: Rubric) -> None:
     )
 
 
+def check_rubric_identity(rubric: Rubric, *, exclude: int | None = None) -> None:
+    """Refuse a rubric whose id and version some session already uses with other content.
+
+    The content hash is a rubric's identity: "v2025.2" must mean one set of criteria,
+    anchors and weights wherever it appears. ``exclude`` is a session id not to compare with.
+    """
+    query = select(InterviewSession.rubric_hash, InterviewSession.code).where(
+        InterviewSession.rubric_id == rubric.id,
+        InterviewSession.rubric_version == rubric.version,
+        InterviewSession.rubric_hash != rubric.content_hash)
+    if exclude is not None:
+        query = query.where(InterviewSession.id != exclude)
+    clash = db.session.execute(query.limit(1)).first()
+    if clash is not None:
+        raise WorkflowError("rubric_conflict", _l(
+            "Rubric %(id)s version %(v)s already exists with other content (hash %(old)s, used "
+            "by session %(s)s); this file's hash is %(new)s. Give the changed rubric a new "
+            "version.", id=rubric.id, v=rubric.version, old=clash[0][:12], s=clash[1],
+            new=rubric.content_hash[:12]), 400)
+
+
 def change_session_rubric(
     session: InterviewSession, rubric: Rubric, *, actor: User | None = None,
     info: RequestInfo | None = None,
 ) -> None:
-    """Replace a session's rubric; refused once any sheet exists."""
-    if db.session.scalar(select(func.count()).where(ScoreSheet.session_id == session.id)):
+    """Replace a session's rubric; refused once any sheet holds a level.
+
+    Declarations alone (sheets without levels) do not lock the rubric: they move to the new
+    rubric's hash with it.
+    """
+    if session.status in ("closed", "correction"):
+        raise WorkflowError("session_published", _l(
+            "The session's results are published; its rubric can no longer change."))
+    if db.session.scalar(select(func.count()).select_from(Score)
+                         .where(Score.session_id == session.id)):
         raise WorkflowError(
-            "rubric_locked", _l("The session has score sheets; its rubric can no longer change.")
+            "rubric_locked", _l("Score sheets of this session hold levels; its rubric can no "
+                                "longer change.")
         )
+    check_rubric_identity(rubric, exclude=session.id)
     old = session.rubric_hash
     db.session.execute(delete(RubricLevel).where(RubricLevel.session_id == session.id))
     _apply_rubric(session, rubric)
     _write_levels(session, rubric)
+    db.session.execute(update(ScoreSheet).where(ScoreSheet.session_id == session.id)
+                       .values(rubric_hash=rubric.content_hash))
     record("session.change_rubric", actor, session, {"rubric_hash": [old, rubric.content_hash]},
            session_id=session.id, info=info)
 
 
 def set_session_status(
     session: InterviewSession, status: str, *, actor: User | None = None,
-    info: RequestInfo | None = None,
+    info: RequestInfo | None = None, confirm: bool = False,
 ) -> None:
-    """Move a session to draft, open or closed."""
+    """Move a session between draft and open, or close and publish it (see ``close_session``).
+
+    A published session (closed, or under correction) never changes status here; returning
+    an open session to draft and closing it cannot be undone and need ``confirm``.
+    """
     if status not in ("draft", "open", "closed"):
         raise WorkflowError("bad_status", _l("Unknown session status %(s)s.", s=status), 400)
-    if session.status != status:
-        record("session.status", actor, session, {"status": [session.status, status]},
-               session_id=session.id, info=info)
-        session.status = status
+    if session.status == status:
+        return
+    if session.status in ("closed", "correction"):
+        raise WorkflowError("session_published", _l(
+            "The session's results are published and can no longer change; the administrator "
+            "can start a correction."))
+    if status == "closed":
+        from .finality import close_session
+
+        close_session(session, actor, confirm=confirm, info=info)
+        return
+    if status == "draft" and not confirm:
+        raise WorkflowError("confirm_required", _l(
+            "This cannot be undone: tick the confirmation to go ahead."), 400)
+    record("session.status", actor, session, {"status": [session.status, status]},
+           session_id=session.id, info=info)
+    session.status = status
 
 
 def check_panel_members(members: list[User], quorum: int | None) -> None:

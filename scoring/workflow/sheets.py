@@ -46,6 +46,8 @@ def _require_member(assignment: Assignment, examiner: User) -> None:
 def _require_open(assignment: Assignment) -> None:
     if assignment.panel.session.status != "open":
         raise WorkflowError("session_not_open", _l("The session is not open for scoring."))
+    if assignment.status not in ("pending", "discussion"):
+        raise WorkflowError("candidate_closed", _l("The candidate's result is closed."))
 
 
 def _locked_sheet(assignment: Assignment, examiner: User) -> ScoreSheet | None:
@@ -94,6 +96,9 @@ def declare_conflict(
     )
     if existing is not None:
         raise WorkflowError("already_declared", _l("You have already made your declaration."))
+    if _locked_sheet(assignment, examiner) is not None:
+        raise WorkflowError("marked_absent", _l(
+            "The chair marked you absent for this candidate."))
     rubric = session_rubric(assignment.panel.session)
     db.session.add(ConflictDeclaration(
         assignment_id=assignment.id, examiner_id=examiner.id,
@@ -124,6 +129,9 @@ def _sheet_for_writing(assignment: Assignment, examiner: User) -> ScoreSheet:
         )
     if sheet.status == "recused":
         raise WorkflowError("recused", _l("You are recused from this candidate."))
+    if sheet.status == "absent":
+        raise WorkflowError("marked_absent", _l(
+            "The chair marked you absent for this candidate."))
     return sheet
 
 

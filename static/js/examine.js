@@ -301,3 +301,9 @@
   if (navigator.onLine === false) setStatus("offline", local.submit ? msg.offlineSubmit : msg.offline);
   schedule(0);
 })();
+
+/* Back after a submit: a page restored from the back/forward cache would show the editable
+   form as it was; load it again so the server shows the receipt. */
+window.addEventListener("pageshow", function (event) {
+  if (event.persisted) window.location.reload();
+});

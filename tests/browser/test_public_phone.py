@@ -11,13 +11,13 @@ import re
 import time
 
 import pytest
+from factories import publish_session
 from live_server import ARTIFACTS, live_server
 from sqlalchemy import select
 
 from scoring.demo import DEMO_CODE, load_demo
 from scoring.extensions import db
 from scoring.models import Candidate, InterviewSession
-from scoring.workflow import set_session_status
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,7 @@ def test_public_pages_on_a_phone(app, database_url, tmp_path, browser):
         load_demo()
         session = db.session.scalar(select(InterviewSession).where(
             InterviewSession.code == DEMO_CODE))
-        set_session_status(session, "closed")
+        publish_session(session)
         db.session.commit()
         niks = set(db.session.scalars(select(Candidate.nik)))
 
