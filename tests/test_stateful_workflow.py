@@ -7,13 +7,20 @@ After every step it checks:
 
 * no read function gives a number for a candidate that is not closed (results, exports,
   recap, public page), nor the public anything before the session is published;
+* for every viewer (each examiner, each chair, the administrator, the command line's admin
+  context, the public), no read function (board, candidate page, visible results, long score
+  rows, agreement report, sheet export ids, public outcome) gives a number the visibility rule
+  forbids; the expectation is the rule computed here from the machine's own model of what
+  happened (membership, sheet states, candidate states, publication), which is checked
+  against the database, never from ``scoring.visibility``;
 * a closed candidate's final score is the stored one on every document and export;
 * published results never change except by a new, audited publication (a correction);
 * the quorum recorded when a candidate closed never changes while it stays closed;
 * the audit chain verifies.
 
 Each example builds its own session (unique codes and usernames) in the test's database, so
-examples need no database reset; the run stays well under a minute on SQLite and PostgreSQL.
+examples need no database reset. ``test_state_machine_finds_a_leak`` makes the rule (or one
+read path) leak and checks that the machine fails.
 """
 
 from __future__ import annotations
