@@ -359,6 +359,10 @@ class Document(db.Model):
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     signed: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The audit chain's head when the document was sealed (also in its text and seal): an
+    # anchor outside the database for `scoring audit verify --against`.
+    audit_event: Mapped[int | None] = mapped_column(Integer)
+    audit_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class ExportJob(db.Model):
