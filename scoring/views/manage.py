@@ -19,7 +19,7 @@ from ..results import session_results
 from ..rubrics import Rubric, check_rubrics
 from ..workflow import WorkflowError, session_rubric
 from .manage_common import actor, admin_blueprint, get_or_404, list_args
-from .util import request_info
+from .util import request_info, upload_route
 
 bp = admin_blueprint("manage", __name__)
 
@@ -86,6 +86,7 @@ def _chosen_rubric(form: SessionForm, required: bool) -> tuple[bool, Rubric | No
 
 
 @bp.route("/sessions/new", methods=["GET", "POST"])
+@upload_route
 def session_new():
     """Create a session in draft with a validated rubric."""
     form = SessionForm()
@@ -125,6 +126,7 @@ def session(session_id: int):
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@upload_route
 def session_edit(session_id: int):
     """Edit a session's details; change its rubric while no sheet exists."""
     session = get_or_404(InterviewSession, session_id)
