@@ -172,7 +172,8 @@ def _xlsx_rows(data: bytes, limits: Limits) -> list[tuple[int, list[str]]]:
         sheet.reset_dimensions()
         cells = sheet.iter_rows(max_col=limits.columns + 1, values_only=True)
         for number, row in enumerate(cells, start=1):
-            _keep(number, [_cell_text(v) for v in row], rows, limits)
+            if row.count(None) < len(row):  # blank rows (padding included) are skipped fast
+                _keep(number, [_cell_text(v) for v in row], rows, limits)
     except ImportFileError:
         raise
     except Exception as exc:  # a damaged sheet part

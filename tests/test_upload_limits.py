@@ -28,11 +28,15 @@ from scoring.workflow import declare_conflict
 
 
 def xlsx_bomb(dimension: str = "A1:XFD20000") -> bytes:
-    """Return a small XLSX (a header and one row) whose sheet claims ``dimension``."""
+    """Return a small XLSX whose sheet claims ``dimension``: a header, one row at row 20,000.
+
+    openpyxl pads every missing row up to the real one, and every row to the declared width.
+    """
     book = Workbook()
     sheet = book.active
     sheet.append(["participant_number", "name"])
-    sheet.append(["PRM-001", "Siti Rahma"])
+    sheet.cell(row=20_000, column=1, value="PRM-001")
+    sheet.cell(row=20_000, column=2, value="Siti Rahma")
     plain = io.BytesIO()
     book.save(plain)
     out = io.BytesIO()
@@ -50,11 +54,12 @@ def xlsx_bomb(dimension: str = "A1:XFD20000") -> bytes:
 def test_the_bomb_is_read_under_two_seconds_and_200_mb():
     bomb = xlsx_bomb()
     assert len(bomb) < 8000
-    tracemalloc.start()
     started = time.perf_counter()
+    parsed = parse_candidates(bomb, "bomb.xlsx")
+    elapsed = time.perf_counter() - started
+    tracemalloc.start()  # measured apart: tracing slows the reading several times
     try:
-        parsed = parse_candidates(bomb, "bomb.xlsx")
-        elapsed = time.perf_counter() - started
+        parse_candidates(bomb, "bomb.xlsx")
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
