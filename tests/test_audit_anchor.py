@@ -115,11 +115,12 @@ def test_against_refuses_files_not_sealed_here_or_without_a_head(app, runner, tm
     data[len(data) // 3] ^= 0x01  # any change to the sealed bytes
     forged.write_bytes(bytes(data))
     result = runner.invoke(args=["audit", "verify", "--against", str(forged)])
-    assert result.exit_code != 0 and "forged.pdf is not a document sealed" in result.output
+    # (the CLI speaks the default language, Indonesian)
+    assert result.exit_code != 0 and "forged.pdf bukan dokumen yang disegel" in result.output
     unanchored = tmp_path / "old.pdf"
     with app.app_context():
         key = institution_key()
         job = SealJob("<p>before anchoring</p>", "", "sheet S1", "Hall")
         unanchored.write_bytes(seal(job, key))
     result = runner.invoke(args=["audit", "verify", "--against", str(unanchored)])
-    assert result.exit_code != 0 and "old.pdf carries no audit chain head" in result.output
+    assert result.exit_code != 0 and "old.pdf tidak memuat kepala rantai audit" in result.output
