@@ -177,7 +177,8 @@ def test_every_post_refuses_a_missing_or_wrong_csrf_token(csrf_app):
             headers = {}
             if token is not None:
                 body["csrf_token"] = token
-                headers["X-CSRFToken"] = token
+                if not set(token) & {"\r", "\n"}:  # no valid HTTP header carries these
+                    headers["X-CSRFToken"] = token
             with csrf_app.app_context():
                 before = snapshot()
             response = client.post(url, data=body, headers=headers)

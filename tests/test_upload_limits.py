@@ -108,7 +108,7 @@ def _upload(client, data: bytes, name: str):
 def test_import_view_uses_the_configured_limits(app, client, admin):
     app.config.update(IMPORT_MAX_ROWS=5)
     page = _upload(client, _csv(5), "c.csv").get_data(as_text=True)
-    assert "more than 5 rows" in page
+    assert "lebih dari 5 baris" in page  # Indonesian, the default language
 
 
 def test_no_transaction_is_open_while_the_upload_is_parsed(app, client, admin, monkeypatch):
