@@ -62,9 +62,30 @@ def key_part(key: Any) -> str:
     return key if isinstance(key, str) else str(key)
 
 
+class _Loader(yaml.SafeLoader):
+    """A SafeLoader whose (recursive) composer stops at ``MAX_DEPTH`` levels of nesting.
+
+    PyYAML composes nested lists and mappings by recursion, so ``[[[[...]]]]`` five thousand
+    deep would end in Python's RecursionError instead of a rubric error naming the line.
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise YamlSyntaxError(
+                    mark.line + 1, f"document is nested more than {MAX_DEPTH} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def read(text: str) -> Document:
     """Parse ``text`` as a single YAML document into a :class:`Document`."""
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         try:
             node = loader.get_single_node()

@@ -56,7 +56,7 @@ def _commit_or_abort(action):
 def find_session(ref: str) -> InterviewSession:
     """Return the session with id or code ``ref`` or exit with a clear message."""
     session = None
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit():
         session = db.session.get(InterviewSession, int(ref))
     if session is None:
         session = db.session.scalar(select(InterviewSession).where(InterviewSession.code == ref))
@@ -97,9 +97,9 @@ def init_command() -> None:
     from flask_migrate import upgrade
 
     from .keys import ensure_secret_key, ensure_signing_key
+    from .private_files import private_dir
 
-    instance = Path(current_app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    instance = private_dir(current_app.instance_path)
     if ensure_secret_key(instance):
         click.echo(f"Created {instance / 'secret_key'}")
     from .instance_config import ensure_instance_config
@@ -167,12 +167,13 @@ def rubric_check_command(paths) -> None:
 @with_appcontext
 def import_command(kind, file, dry_run, session_ref) -> None:
     """Import candidates or examiners from CSV or XLSX: every row valid, or nothing written."""
-    from .imports import ImportFileError, parse_candidates, parse_examiners
+    from .imports import ImportFileError, limits_from_config, parse_candidates, parse_examiners
     from .workflow import CLI, import_candidates, import_examiners
 
     data = Path(file).read_bytes()
+    parse = parse_candidates if kind == "candidates" else parse_examiners
     try:
-        parsed = (parse_candidates if kind == "candidates" else parse_examiners)(data, file)
+        parsed = parse(data, file, limits_from_config(current_app.config))
     except ImportFileError as exc:
         raise click.ClickException(f"{file}: {exc}") from exc
     if kind == "candidates":
@@ -291,11 +292,23 @@ def audit_group() -> None:
 
 @audit_group.command("verify")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--against", "against", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A sealed document or checkpoint to check the chain against (repeatable).")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
-def audit_verify_command(as_json) -> None:
-    """Recompute the audit hash chain; name the first edited, deleted or inserted event."""
+def audit_verify_command(as_json, against, files) -> None:
+    """Recompute the audit hash chain; name the first edited, deleted or inserted event.
+
+    With ``--against FILE...`` also compare it with sealed documents and checkpoints, which
+    hold the chain's head when they were made, and name the first contradiction.
+    """
     from .workflow import verify_chain
 
+    if against or files:
+        from .cli_audit import verify_against_files
+
+        verify_against_files([*against, *files], as_json)
+        return
     check = verify_chain()
     if as_json:
         click.echo(json.dumps({"ok": check.ok, "events": check.events,
@@ -308,7 +321,10 @@ def audit_verify_command(as_json) -> None:
         sys.exit(1)
 
 
+from .cli_audit import audit_checkpoint_command  # noqa: E402
 from .cli_documents import export_sheets_command  # noqa: E402  (needs export_group)
+
+audit_group.add_command(audit_checkpoint_command)
 
 export_group.add_command(export_sheets_command)
 

@@ -46,7 +46,14 @@ EXPORT_WORKERS = None
 # Examiner sheets needed before the chair's board shows a provisional deviation.
 LIVE_FEEDBACK_MIN_SHEETS = 8
 
-MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+# Request bodies: 2 MB for every route (a sheet with its signature is ~300 KB); routes marked
+# with ``views.util.upload_route`` (imports, rubric and PDF uploads) allow UPLOAD_MAX_BYTES.
+MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+UPLOAD_MAX_BYTES = 16 * 1024 * 1024
+# Imports read at most this many rows (the header included) and columns, whatever the file
+# claims; a larger file is refused with a message naming the limit.
+IMPORT_MAX_ROWS = 20_000
+IMPORT_MAX_COLUMNS = 50
 
 # Failed logins of one username from one address before it must wait (brute-force guard).
 LOGIN_MAX_FAILURES = 5

@@ -36,8 +36,8 @@ PARTICIPANT = Regexp(r"^[A-Za-z0-9][A-Za-z0-9./-]{0,63}$",
                      message=_l("Use letters, digits, dots, slashes or dashes."))
 USERNAME = Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$",
                   message=_l("2-64 letters, digits, dots, dashes or underscores."))
-NIK = Regexp(r"^\d{16}$", message=_l("A NIK has exactly 16 digits."))
-NIP = Regexp(r"^\d{18}$", message=_l("A NIP has exactly 18 digits."))
+NIK = Regexp(r"^[0-9]{16}$", message=_l("A NIK has exactly 16 digits."))
+NIP = Regexp(r"^[0-9]{18}$", message=_l("A NIP has exactly 18 digits."))
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Not an e-mail address."))
 NO_SPACE = {"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"}
 

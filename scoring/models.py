@@ -396,6 +396,10 @@ class Document(db.Model):
     # JSON: what the document says that matters (levels, totals, final scores), as sealed;
     # /verify shows it so a doctored printout bearing a genuine code is caught.
     facts: Mapped[str | None] = mapped_column(Text)
+    # The audit chain's head when the document was sealed (also in its text and seal): an
+    # anchor outside the database for `scoring audit verify --against`.
+    audit_event: Mapped[int | None] = mapped_column(Integer)
+    audit_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class ExportJob(db.Model):

@@ -20,7 +20,14 @@ from ..i18n import LANGUAGE_NAMES, ROLE_LABELS, SESSION_STATUS_LABELS, current_l
 from ..models import User
 from ..workflow import WorkflowError, load_login
 from . import security
-from .util import has_endpoint, request_info, safe_next, url_for_if, wants_json
+from .util import (
+    apply_upload_limit,
+    has_endpoint,
+    request_info,
+    safe_next,
+    url_for_if,
+    wants_json,
+)
 
 __all__ = ["BLUEPRINTS", "register", "request_info", "safe_next", "url_for_if", "wants_json"]
 
@@ -76,6 +83,8 @@ def register(app: Flask) -> None:
     _register_templating(app)
     app.after_request(_security_headers)
     security.install(app)
+    # URL value preprocessors run before every before_request handler (CSRF reads the body).
+    app.url_value_preprocessor(apply_upload_limit)
 
 
 def _configure_login(app: Flask) -> None:

@@ -21,7 +21,7 @@ from ..visible_results import visible_results
 from ..workflow import WorkflowError, session_rubric
 from ..workflow.finality import publications, session_has_levels
 from .manage_common import actor, admin_blueprint, get_or_404, list_args
-from .util import request_info
+from .util import request_info, upload_route
 
 bp = admin_blueprint("manage", __name__)
 
@@ -88,6 +88,7 @@ def _chosen_rubric(form: SessionForm, required: bool) -> tuple[bool, Rubric | No
 
 
 @bp.route("/sessions/new", methods=["GET", "POST"])
+@upload_route
 def session_new():
     """Create a session in draft with a validated rubric."""
     form = SessionForm()
@@ -129,6 +130,7 @@ def session(session_id: int):
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@upload_route
 def session_edit(session_id: int):
     """Edit a session's details; change its rubric while no sheet exists."""
     session = get_or_404(InterviewSession, session_id)

@@ -10,7 +10,6 @@ whose process died stays ``running``: start a new one.
 
 from __future__ import annotations
 
-import csv
 import functools
 import io
 import os
@@ -27,6 +26,7 @@ from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..exports import csv_writer
 from ..extensions import db
 from ..models import (
     Assignment,
@@ -38,6 +38,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..private_files import create_private, private_dir
 from ..reports.sealing import SealJob, seal, seal_in_worker, seal_pool
 from ..visibility import ADMIN, decisions, viewer_of
 from .audit import RequestInfo, record
@@ -89,7 +90,14 @@ def export_sheet_ids(session: InterviewSession, panel: Panel | None = None,
 
 
 def _safe(name: str) -> str:
-    return re.sub(r"[^\w.-]+", "_", name).strip("_") or "_"
+    """Return ``name`` as one safe archive path segment (never ``.``/``..``, no separators)."""
+    cleaned = re.sub(r"[^\w.-]+", "_", name, flags=re.ASCII).strip("._-")
+    return cleaned or "_"
+
+
+def member_name(name: str) -> str:
+    """Return ``name`` with every segment made safe, so no ZIP member escapes the folder."""
+    return "/".join(_safe(part) for part in re.split(r"[/\\]", name))
 
 
 def _label(sheet: ScoreSheet) -> str:
@@ -178,7 +186,7 @@ def write_sheets_zip(session: InterviewSession, panel: Panel | None, output: Pat
     output = Path(output)
     partial = output.with_name(output.name + ".part")
     manifest = io.StringIO()
-    writer = csv.writer(manifest)
+    writer = csv_writer(manifest)
     writer.writerow(["file", "panel", "participant_number", "examiner", "verification_code",
                      "sha256"])
     window: deque[_Pending] = deque()
@@ -190,6 +198,7 @@ def write_sheets_zip(session: InterviewSession, panel: Panel | None, output: Pat
             submit = functools.partial(pool.submit, seal_in_worker)
         else:
             submit = _seal_here
+        create_private(partial)  # documents with names: 0600 from the start
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED) as archive:
             done = 0
 
@@ -197,7 +206,7 @@ def write_sheets_zip(session: InterviewSession, panel: Panel | None, output: Pat
                 nonlocal done
                 item = window.popleft()
                 pdf, token, digest = _complete(item, actor, info)
-                archive.writestr(item.name, pdf)
+                archive.writestr(member_name(item.name), pdf)
                 writer.writerow(item.row + [short_code(token), digest])
                 done += 1
                 if progress is not None:
@@ -258,7 +267,7 @@ def run_export(job_id: int, base_url: str | None = None, lang: str = "id") -> Ex
     panel = db.session.get(Panel, job.panel_id) if job.panel_id else None
     actor = db.session.get(User, job.requested_by_id) if job.requested_by_id else None
     target = export_file(job)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
 
     def progress(done: int, total: int) -> None:
         db.session.execute(ExportJob.__table__.update().where(ExportJob.id == job_id)

@@ -27,6 +27,7 @@ from ..reports.sealing import KeySource, SealJob, seal
 from ..reports.signing import SigningError, SigningKey, Verdict
 from ..reports.signing import validate_pdf as validate_signature
 from ..visibility import can_see_assignment, can_see_sheet
+from .anchors import ChainHead, anchor_reason, chain_head
 from .audit import RequestInfo, canonical_json, record
 from .errors import WorkflowError
 
@@ -136,6 +137,7 @@ class PreparedDocument:
     participant_number: str | None
     links: dict
     job: SealJob
+    audit: ChainHead
     facts: str | None = None  # JSON of :func:`scoring.reports.facts.document_facts`
 
 
@@ -166,6 +168,9 @@ def _prepare(kind: str, data: dict, *, lang: str, base_url: str | None,
         if found.facts is None:  # issued before facts were kept: the same data made it
             found.facts = facts
         return found
+    # The chain head is added after the source hash: a newer head is no new content.
+    head = chain_head()
+    data = {**data, "audit": head.to_dict()}
     key = institution_key()
     token = new_token()
     url = _verify_url(base, token)
@@ -174,10 +179,11 @@ def _prepare(kind: str, data: dict, *, lang: str, base_url: str | None,
             doc=data, lang=lang, verify_url=url, short_code=short_code(token),
             qr=qr_data_uri(url), seal_subject=key.subject, verify_base=base,
             institution=current_app.config.get("INSTITUTION_NAME"))
-    job = SealJob(html, document_css(), reason=f"{kind} {data['session']['code']}",
+    job = SealJob(html, document_css(),
+                  reason=anchor_reason(f"{kind} {data['session']['code']}", head),
                   location=data["session"]["place"])
     return PreparedDocument(kind, token, digest, lang, data["session"]["id"],
-                            participant_number, links, job, facts)
+                            participant_number, links, job, head, facts)
 
 
 def store_document(prepared: PreparedDocument, pdf: bytes, *, actor: User | None,
@@ -187,7 +193,8 @@ def store_document(prepared: PreparedDocument, pdf: bytes, *, actor: User | None
         kind=prepared.kind, token=prepared.token, session_id=prepared.session_id,
         lang=prepared.lang, participant_number=prepared.participant_number,
         source_hash=prepared.source_hash, sha256=hashlib.sha256(pdf).hexdigest(), pdf=pdf,
-        signed=True, facts=prepared.facts, **prepared.links)
+        signed=True, facts=prepared.facts, audit_event=prepared.audit.event,
+        audit_hash=prepared.audit.hash, **prepared.links)
     db.session.add(document)
     db.session.flush()
     record("document.issue", actor, document,
