@@ -27,6 +27,7 @@ from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..database import read_only, write_transaction
 from ..extensions import db
 from ..models import (
     Assignment,
@@ -48,7 +49,7 @@ from .documents import (
     prepare_sheet_document,
     short_code,
     signing_source,
-    store_document,
+    store_issued,
 )
 from .errors import WorkflowError
 
@@ -139,10 +140,9 @@ def _complete(item: _Pending, actor: User | None,
     try:
         if isinstance(item.ready, Document):
             document = item.ready
-        else:
-            document = store_document(item.ready, item.pdf.result(), actor=actor, info=info)
+        else:  # sealed outside any transaction; stored in one short write
+            document = store_issued(item.ready, item.pdf.result(), actor=actor, info=info)
         pdf, token, digest = document.pdf, document.token, document.sha256
-        db.session.commit()
     except Exception as exc:
         db.session.rollback()
         raise ExportError(item.label, exc) from exc
@@ -162,6 +162,15 @@ def write_sheets_zip(session: InterviewSession, panel: Panel | None, output: Pat
     before it are kept, the partial file is removed and :class:`ExportError` names the
     document. Returns the number of sheets written.
     """
+    with read_only():
+        return _write_sheets_zip(session, panel, output, lang=lang, base_url=base_url,
+                                 actor=actor, info=info, progress=progress, workers=workers)
+
+
+def _write_sheets_zip(session: InterviewSession, panel: Panel | None, output: Path, *,
+                      lang: str, base_url: str | None, actor: User | None,
+                      info: RequestInfo | None, progress: Callable[[int, int], None] | None,
+                      workers: int | None) -> int:
     ids = export_sheet_ids(session, panel)
     workers = max(1, min(workers or export_workers(), len(ids)))
     output = Path(output)
@@ -239,38 +248,43 @@ def start_export(session: InterviewSession, panel: Panel | None, actor: User | N
 
 
 def run_export(job_id: int, base_url: str | None = None, lang: str = "id") -> ExportJob:
-    """Run a queued job to the end, recording progress in its row (call in an app context)."""
-    job = db.session.get(ExportJob, job_id)
-    job.status, job.done = "running", 0
-    db.session.commit()
-    session = db.session.get(InterviewSession, job.session_id)
-    panel = db.session.get(Panel, job.panel_id) if job.panel_id else None
-    actor = db.session.get(User, job.requested_by_id) if job.requested_by_id else None
-    target = export_file(job)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Run a queued job to the end, recording progress in its row (call in an app context).
 
-    def progress(done: int, total: int) -> None:
-        db.session.execute(ExportJob.__table__.update().where(ExportJob.id == job_id)
-                           .values(done=done, total=total))
-        db.session.commit()
+    Reads run in deferred transactions and each write (status, progress, a stored document)
+    in its own short write transaction, so examiners' saves never wait for a render.
+    """
+    with read_only():
+        with write_transaction():
+            job = db.session.get(ExportJob, job_id)
+            job.status, job.done = "running", 0
+        session = db.session.get(InterviewSession, job.session_id)
+        panel = db.session.get(Panel, job.panel_id) if job.panel_id else None
+        actor = db.session.get(User, job.requested_by_id) if job.requested_by_id else None
+        target = export_file(job)
+        target.parent.mkdir(parents=True, exist_ok=True)
 
-    try:
-        write_sheets_zip(session, panel, target, lang=lang, base_url=base_url, actor=actor,
-                         progress=progress)
-    except Exception as exc:
-        db.session.rollback()
-        message = str(exc.message) if isinstance(exc, WorkflowError) else repr(exc)
-        current_app.logger.error("export job %s failed: %s", job_id, message)
-        _finish(job_id, "failed", error=message[:2000])
-    else:
-        _finish(job_id, "done", path=str(target))
-    return db.session.get(ExportJob, job_id)
+        def progress(done: int, total: int) -> None:
+            with write_transaction():
+                db.session.execute(ExportJob.__table__.update().where(ExportJob.id == job_id)
+                                   .values(done=done, total=total))
+
+        try:
+            write_sheets_zip(session, panel, target, lang=lang, base_url=base_url,
+                             actor=actor, progress=progress)
+        except Exception as exc:
+            db.session.rollback()
+            message = str(exc.message) if isinstance(exc, WorkflowError) else repr(exc)
+            current_app.logger.error("export job %s failed: %s", job_id, message)
+            _finish(job_id, "failed", error=message[:2000])
+        else:
+            _finish(job_id, "done", path=str(target))
+        return db.session.get(ExportJob, job_id)
 
 
 def _finish(job_id: int, status: str, **values) -> None:
-    db.session.execute(ExportJob.__table__.update().where(ExportJob.id == job_id)
-                       .values(status=status, finished_at=utcnow(), **values))
-    db.session.commit()
+    with write_transaction():
+        db.session.execute(ExportJob.__table__.update().where(ExportJob.id == job_id)
+                           .values(status=status, finished_at=utcnow(), **values))
 
 
 def launch_export(app: Flask, job_id: int, base_url: str | None,
