@@ -40,6 +40,7 @@ BLUEPRINTS = [
     "documents",
     "chair",
     "discussion",
+    "health",
 ]
 
 CONTENT_SECURITY_POLICY = (
