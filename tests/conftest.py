@@ -95,6 +95,7 @@ def app(database_url, tmp_path):
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "localhost",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "HUEY_IMMEDIATE": True,  # background jobs run where they are queued
     })
     app.instance_path = str(instance)
     yield app
@@ -111,6 +112,7 @@ def csrf_app(database_url, tmp_path):
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "HUEY_IMMEDIATE": True,
     })
     app.instance_path = str(tmp_path)
     yield app

@@ -2,20 +2,21 @@
 
 The same loop serves the command line (``scoring export sheets``) and background jobs started
 from the web. It prepares and stores each sheet in this process, in order, and renders and
-seals in a pool of worker processes (``EXPORT_WORKERS``; 1: in this process). A job runs in
-a thread of the app server process that started it; its row in ``export_job`` carries the
-progress, so any app server can show it, and a reload of the page finds it again. A job
-whose process died stays ``running``: start a new one.
+seals in a pool of worker processes (``EXPORT_WORKERS``; 1: in this process). A web job runs
+in ``scoring worker`` (the task queue, :mod:`scoring.tasks`); its row in ``export_job``
+carries the progress and a heartbeat, so any app server can show it, a reload of the page
+finds it again, and :func:`sweep_exports` queues again (or fails, with the reason) a job
+whose worker died.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import functools
 import io
 import os
 import re
-import threading
 import zipfile
 from collections import deque
 from collections.abc import Callable
@@ -23,9 +24,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from ..database import read_only, write_transaction
 from ..extensions import db
@@ -53,8 +54,8 @@ from .documents import (
 )
 from .errors import WorkflowError
 
-__all__ = ["ExportError", "export_file", "export_sheet_ids", "export_workers", "launch_export",
-           "run_export", "start_export", "write_sheets_zip"]
+__all__ = ["ExportError", "export_file", "export_sheet_ids", "export_workers", "run_export",
+           "start_export", "sweep_exports", "beat", "write_sheets_zip"]
 
 
 class ExportError(WorkflowError):
@@ -230,7 +231,8 @@ def export_file(job: ExportJob) -> Path:
 
 
 def start_export(session: InterviewSession, panel: Panel | None, actor: User | None, *,
-                 info: RequestInfo | None = None) -> ExportJob:
+                 info: RequestInfo | None = None, lang: str = "id",
+                 base_url: str | None = None) -> ExportJob:
     """Create a queued export job for the session's (or panel's) submitted sheets."""
     if panel is not None and panel.session_id != session.id:
         raise WorkflowError("not_found", _l("No such panel in this session."), 404)
@@ -239,7 +241,8 @@ def start_export(session: InterviewSession, panel: Panel | None, actor: User | N
         raise WorkflowError("nothing_to_export", _l("No submitted sheet to export yet."))
     job = ExportJob(token=new_token(), session_id=session.id,
                     panel_id=panel.id if panel else None,
-                    requested_by_id=actor.id if actor else None, status="queued", total=total)
+                    requested_by_id=actor.id if actor else None, status="queued", total=total,
+                    lang=lang, base_url=base_url)
     db.session.add(job)
     db.session.flush()
     record("export.start", actor, job, {"panel": panel.name if panel else None, "total": total},
@@ -247,16 +250,24 @@ def start_export(session: InterviewSession, panel: Panel | None, actor: User | N
     return job
 
 
-def run_export(job_id: int, base_url: str | None = None, lang: str = "id") -> ExportJob:
+def run_export(job_id: int, base_url: str | None = None, lang: str | None = None) -> ExportJob:
     """Run a queued job to the end, recording progress in its row (call in an app context).
 
-    Reads run in deferred transactions and each write (status, progress, a stored document)
+    Only a job still ``queued`` is claimed (a duplicate delivery is a no-op). Reads run in
+    deferred transactions and each write (claim, progress and heartbeat, a stored document)
     in its own short write transaction, so examiners' saves never wait for a render.
     """
     with read_only():
         with write_transaction():
-            job = db.session.get(ExportJob, job_id)
-            job.status, job.done = "running", 0
+            claimed = db.session.execute(
+                update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "queued")
+                .values(status="running", done=0, attempts=ExportJob.attempts + 1,
+                        heartbeat_at=utcnow())).rowcount
+        job = db.session.get(ExportJob, job_id)
+        if not claimed:
+            return job
+        lang = lang or job.lang
+        base_url = base_url or job.base_url
         session = db.session.get(InterviewSession, job.session_id)
         panel = db.session.get(Panel, job.panel_id) if job.panel_id else None
         actor = db.session.get(User, job.requested_by_id) if job.requested_by_id else None
@@ -266,7 +277,7 @@ def run_export(job_id: int, base_url: str | None = None, lang: str = "id") -> Ex
         def progress(done: int, total: int) -> None:
             with write_transaction():
                 db.session.execute(ExportJob.__table__.update().where(ExportJob.id == job_id)
-                                   .values(done=done, total=total))
+                                   .values(done=done, total=total, heartbeat_at=utcnow()))
 
         try:
             write_sheets_zip(session, panel, target, lang=lang, base_url=base_url,
@@ -281,23 +292,46 @@ def run_export(job_id: int, base_url: str | None = None, lang: str = "id") -> Ex
         return db.session.get(ExportJob, job_id)
 
 
+def sweep_exports(lease_seconds: float, max_attempts: int) -> tuple[list[int], list[int]]:
+    """Queue again the jobs whose worker died (no heartbeat within the lease), or fail them.
+
+    A running job whose heartbeat is older than ``lease_seconds`` goes back to ``queued``
+    while it has been tried fewer than ``max_attempts`` times, else it fails with the reason.
+    (A queued job's message is kept by the queue's own storage across restarts.) Returns the
+    ids to enqueue and the ids failed.
+    """
+    stale = utcnow() - dt.timedelta(seconds=lease_seconds)
+    with write_transaction():
+        jobs = db.session.scalars(select(ExportJob).where(
+            ExportJob.status == "running",
+            or_(ExportJob.heartbeat_at.is_(None), ExportJob.heartbeat_at < stale))).all()
+        requeue, failed = [], []
+        for job in jobs:
+            if job.attempts >= max_attempts:
+                job.status, job.finished_at = "failed", utcnow()
+                job.error = str(_l(
+                    "The export stopped: its worker stopped answering (killed or crashed) "
+                    "%(n)d times. Start the export again; if it keeps failing, tell the "
+                    "administrator.", n=job.attempts))
+                record("export.fail", None, job, {"attempts": job.attempts,
+                                                  "reason": "worker lost"},
+                       session_id=job.session_id)
+                failed.append(job.id)
+            else:
+                job.status = "queued"
+                requeue.append(job.id)
+    return requeue, failed
+
+
+def beat(job_id: int) -> None:
+    """Renew a running job's lease (its worker is alive)."""
+    with write_transaction():
+        db.session.execute(update(ExportJob).where(ExportJob.id == job_id,
+                                                   ExportJob.status == "running")
+                           .values(heartbeat_at=utcnow()))
+
+
 def _finish(job_id: int, status: str, **values) -> None:
     with write_transaction():
         db.session.execute(ExportJob.__table__.update().where(ExportJob.id == job_id)
                            .values(status=status, finished_at=utcnow(), **values))
-
-
-def launch_export(app: Flask, job_id: int, base_url: str | None,
-                  lang: str = "id") -> threading.Thread:
-    """Run the job in a background thread of this process and return the thread."""
-
-    def work() -> None:
-        with app.app_context():
-            try:
-                run_export(job_id, base_url, lang)
-            finally:
-                db.session.remove()
-
-    thread = threading.Thread(target=work, name=f"export-{job_id}", daemon=True)
-    thread.start()
-    return thread
