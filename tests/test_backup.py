@@ -33,6 +33,8 @@ def _empty_database(database_url: str, tmp_path) -> str:
     app = _app(target, tmp_path / "restored-instance")
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
+    with app.app_context():
+        db.engine.dispose()
     return target
 
 

@@ -24,7 +24,7 @@ from scoring.tasks import sweep
 from scoring.workflow.document_export import export_file, start_export
 
 ROOT = Path(__file__).resolve().parents[1]
-LEASE = 3
+LEASE = 10  # seconds; generous, so a loaded machine's stalls do not look like a death
 
 
 def _job(app, job_id: int) -> ExportJob:
