@@ -49,10 +49,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         locale_selector=select_locale,
         default_translation_directories=str(data_dir("translations")),
     )
-    from .database import configure_sqlite
+    from .database import configure_sqlite, init_request_transactions
 
     with app.app_context():
         configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    init_request_transactions(app)
 
     from . import cli, views
 

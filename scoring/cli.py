@@ -115,21 +115,25 @@ def init_command() -> None:
 
 
 @click.command("demo")
+@click.option("--panels", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Panels of a chair and three examiners (3: the classic demo).")
+@click.option("--candidates-per-panel", type=click.IntRange(min=1), default=20,
+              show_default=True, help="Candidates per panel (the last ~30% not yet scored).")
 @with_appcontext
-def demo_command() -> None:
+def demo_command(panels: int, candidates_per_panel: int) -> None:
     """Load the demo session (reproducible) and print the logins."""
-    from .demo import demo_exists, load_demo
+    from .demo import demo_exists, demo_logins, demo_panel_count, load_demo
 
     if demo_exists():
         click.echo("The demo data is already loaded.")
-        logins = None
+        logins = demo_logins(demo_panel_count())
     else:
-        logins = _commit_or_abort(load_demo)
-        click.echo("Loaded the demo: 1 session, 3 panels of 4 examiners, 60 candidates.")
+        logins = _commit_or_abort(lambda: load_demo(
+            panels=panels, candidates_per_panel=candidates_per_panel))
+        click.echo(f"Loaded the demo: 1 session, {panels} panels of 4 examiners, "
+                   f"{panels * candidates_per_panel} candidates.")
     click.echo("\nLogins (username / password):")
-    from .demo import demo_logins
-
-    for login in logins or demo_logins():
+    for login in logins:
         click.echo(f"  {login.username:<10} {login.password:<18} {login.role:<9} {login.note}")
 
 
@@ -330,5 +334,9 @@ export_group.add_command(export_sheets_command)
 
 export_group.add_command(export_scores_command)
 
+from .cli_backup import backup_command, restore_command  # noqa: E402
+from .cli_worker import worker_command  # noqa: E402
+
 COMMANDS = (init_command, demo_command, rubric_group, import_command, user_group, export_group,
-            audit_group, stats_command, report_command)
+            audit_group, stats_command, report_command, backup_command, restore_command,
+            worker_command)

@@ -43,6 +43,15 @@ PUBLIC_BASE_URL = None
 # cores; 1 renders in the exporting process itself. Each worker holds ~100-150 MB.
 EXPORT_WORKERS = None
 
+# The task queue (huey): instance/huey.sqlite unless HUEY_REDIS_URL names a Redis server shared
+# by several machines; HUEY_IMMEDIATE runs tasks at once in the enqueuing process (tests).
+HUEY_REDIS_URL = None
+HUEY_IMMEDIATE = False
+# A running export whose heartbeat is older than this lost its worker: it is queued again, and
+# failed with the reason once it has been tried EXPORT_MAX_ATTEMPTS times.
+EXPORT_LEASE_SECONDS = 120
+EXPORT_MAX_ATTEMPTS = 2
+
 # Examiner sheets needed before the chair's board shows a provisional deviation.
 LIVE_FEEDBACK_MIN_SHEETS = 8
 
@@ -73,6 +82,7 @@ ENV_OVERRIDES = (
     "SIGNING_PKCS12_PASSPHRASE",
     "INSTITUTION_NAME",
     "PUBLIC_BASE_URL",
+    "HUEY_REDIS_URL",
 )
 
 

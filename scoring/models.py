@@ -420,6 +420,12 @@ class ExportJob(db.Model):
     path: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The task queue's lease: a running job whose heartbeat is older than the lease lost its
+    # worker; the sweep queues it again (or fails it, with the reason, after max attempts).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lang: Mapped[str] = mapped_column(String(8), default="id", server_default="id")
+    base_url: Mapped[str | None] = mapped_column(String(500))
 
 
 class PasswordReset(db.Model):

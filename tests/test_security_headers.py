@@ -25,6 +25,7 @@ NO_STORE = {
     "chair.session_report_pdf", "chair.session_results_export", "chair.session_scores",
     "chair_amend.decide", "chair_amend.index",
     "chair_finality.absent", "chair_finality.mark", "chair_finality.reopen",
+    "health.healthz",
     "chair_finality.substitute",
     "manage_finality.delete", "manage_finality.open_correction",
     "manage_finality.publish_correction",

@@ -50,6 +50,7 @@ BLUEPRINTS = [
     "chair",
     "chair_finality",
     "discussion",
+    "health",
 ]
 
 CONTENT_SECURITY_POLICY = (

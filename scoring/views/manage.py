@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 
 from .. import manage_queries as mq
 from .. import workflow
+from ..database import write_transaction
 from ..exports import results_table, table_bytes
 from ..extensions import db
 from ..forms_manage import ActionForm, SessionForm
@@ -206,9 +207,9 @@ def session_export(session_id: int, fmt: str):
     header, rows = results_table(visible_results(session, current_user),
                                  session_rubric(session).codes)
     data = table_bytes(header, rows, fmt)
-    workflow.record("results.export", actor(), session, {"format": fmt, "rows": len(rows)},
-                    session_id=session.id, info=request_info())
-    db.session.commit()
+    with write_transaction():  # a GET reads deferred; the record is one short write
+        workflow.record("results.export", actor(), session, {"format": fmt, "rows": len(rows)},
+                        session_id=session.id, info=request_info())
     mime = ("text/csv; charset=utf-8" if fmt == "csv" else
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     return Response(data, mimetype=mime, headers={

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.sansio.utils import host_is_trusted
 
+from ..database import write_transaction
 from ..extensions import db
 from ..models import Assignment, Document, InterviewSession, Panel, ScoreSheet, User
 from ..reports import context as contexts
@@ -35,7 +36,7 @@ __all__ = [
     "PreparedDocument", "UploadCheck", "can_download_minutes", "can_download_recap",
     "can_download_sheet", "check_upload", "document_by_code", "document_css", "institution_key",
     "issue_minutes_document", "issue_recap_document", "issue_sheet_document",
-    "prepare_sheet_document", "short_code", "signing_source", "store_document",
+    "prepare_sheet_document", "short_code", "signing_source", "store_document", "store_issued",
     "verify_base_url",
 ]
 
@@ -212,7 +213,20 @@ def _issue(kind: str, data: dict, *, lang: str, base_url: str | None, actor: Use
     if isinstance(prepared, Document):
         return prepared
     pdf = seal(prepared.job, institution_key())
-    return store_document(prepared, pdf, actor=actor, info=info)
+    return store_issued(prepared, pdf, actor=actor, info=info)
+
+
+def store_issued(prepared: PreparedDocument, pdf: bytes, *, actor: User | None,
+                 info: RequestInfo | None) -> Document:
+    """Store a sealed document in one short write transaction (after the slow work).
+
+    If another request stored the same document meanwhile, that one is returned.
+    """
+    with write_transaction():
+        found = _existing(prepared.kind, prepared.source_hash,
+                          {**prepared.links, "lang": prepared.lang})
+        document = found or store_document(prepared, pdf, actor=actor, info=info)
+    return document
 
 
 def _sheet_args(sheet: ScoreSheet, lang: str) -> tuple[dict, dict]:
