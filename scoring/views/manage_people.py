@@ -8,7 +8,7 @@ from flask_babel import gettext
 from .. import manage_queries as mq
 from .. import workflow
 from ..extensions import db
-from ..forms_manage import ActionForm, CandidateForm, UserEditForm, UserForm
+from ..forms_manage import ActionForm, CandidateForm, RoleForm, UserEditForm, UserForm
 from ..models import Candidate, User
 from ..workflow import WorkflowError
 from ..workflow.admin import active_reset_count, format_reset_code
@@ -35,6 +35,8 @@ def user_new():
                 form.username.data.strip(), form.full_name.data, form.role.data,
                 form.password.data or None, nip=form.nip.data or None,
                 email=form.email.data or None, actor=actor(), info=request_info())
+            workflow.set_role(user, form.role.data, may_chair=form.may_chair.data,
+                              actor=actor(), info=request_info())
         except WorkflowError as exc:
             db.session.rollback()
             form.username.errors = [exc.message]
@@ -68,8 +70,32 @@ def user(user_id: int):
         db.session.commit()
         flash(gettext("Account saved."), "success")
         return redirect(url_for("manage_people.user", user_id=user.id))
-    return render_template("manage/user.html", user=user, form=form, action_form=ActionForm(),
-                           pending_resets=active_reset_count(user))
+    return _render_user(user, form, RoleForm(obj=user))
+
+
+def _render_user(user: User, form: UserEditForm, role_form: RoleForm, status: int = 200):
+    return render_template("manage/user.html", user=user, form=form, role_form=role_form,
+                           action_form=ActionForm(),
+                           pending_resets=active_reset_count(user)), status
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+def user_role(user_id: int):
+    """Change a user's role and whether they may chair (audited as user.set_role)."""
+    user = get_or_404(User, user_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            workflow.set_role(user, form.role.data, may_chair=form.may_chair.data,
+                              actor=actor(), info=request_info())
+        except WorkflowError as exc:
+            db.session.rollback()
+            form.role.errors = [exc.message]
+        else:
+            db.session.commit()
+            flash(gettext("Role saved."), "success")
+            return redirect(url_for("manage_people.user", user_id=user.id))
+    return _render_user(user, UserEditForm(obj=user), form, 400)
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

@@ -31,6 +31,7 @@ from .people import (
     set_active,
     set_password,
 )
+from .roles import set_role
 from .sessions import (
     assign_candidate,
     change_session_rubric,
@@ -95,6 +96,7 @@ __all__ = [
     "session_rubric",
     "set_active",
     "set_password",
+    "set_role",
     "set_session_status",
     "sheet_state",
     "submit_sheet",
