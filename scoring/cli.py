@@ -119,17 +119,22 @@ def rubric_group() -> None:
 
 @rubric_group.command("check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-def rubric_check_command(paths) -> None:
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
+              help="Language of the error messages.")
+def rubric_check_command(paths, lang) -> None:
     """Validate rubric files; exit 1 if any is invalid."""
+    from .i18n import catalogue
     from .rubrics import check_rubrics
 
     results = check_rubrics(paths)
+    translate = catalogue(lang)
     failed = 0
     for source, rubric, errors in results:
         if errors:
             failed += 1
             for error in errors:
-                click.echo(str(error), err=True)
+                where = source if error.line is None else f"{source}:{error.line}"
+                click.echo(f"{where}: {error.localised(translate)}", err=True)
         else:
             click.echo(f"{source}: ok ({rubric.id} {rubric.version}, {len(rubric.criteria)} "
                        f"criteria, sha256 {rubric.content_hash[:12]})")

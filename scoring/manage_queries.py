@@ -30,6 +30,7 @@ from .paths import data_dir
 from .rubrics import Rubric, RubricError, check_rubrics
 
 PER_PAGE = 25
+RUBRIC_TEMPLATE = "TEMPLATE.yaml"
 
 
 @dataclass(frozen=True)
@@ -336,4 +337,5 @@ def rubric_choices() -> list[RubricChoice]:
     """Return every rubric file shipped in ``rubrics/``, validated."""
     folder = data_dir("rubrics")
     return [RubricChoice(os.path.basename(source), rubric, tuple(errors))
-            for source, rubric, errors in check_rubrics([folder])]
+            for source, rubric, errors in check_rubrics([folder])
+            if os.path.basename(source) != RUBRIC_TEMPLATE]  # a model to copy, not to use

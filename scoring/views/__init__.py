@@ -16,7 +16,14 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..extensions import db, login_manager
-from ..i18n import LANGUAGE_NAMES, ROLE_LABELS, SESSION_STATUS_LABELS, current_language, label
+from ..i18n import (
+    LANGUAGE_NAMES,
+    ROLE_LABELS,
+    SESSION_STATUS_LABELS,
+    current_language,
+    label,
+    page_catalogue,
+)
 from ..models import User
 from ..workflow import WorkflowError
 from .util import has_endpoint, request_info, safe_next, url_for_if, wants_json
@@ -34,6 +41,7 @@ BLUEPRINTS = [
     "manage_people",
     "manage_panels",
     "manage_imports",
+    "manage_rubrics",
     "public",
     "reset",
     "verify",
@@ -140,6 +148,7 @@ def _register_templating(app: Flask) -> None:
         number=lambda value, fmt=None: format_decimal(value, fmt) if value is not None else "",
         role_label=lambda code: label(ROLE_LABELS, code),
         status_label=lambda code: label(SESSION_STATUS_LABELS, code),
+        rubric_error=lambda error: error.localised(page_catalogue()),
     )
 
     @app.context_processor
