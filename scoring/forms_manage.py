@@ -147,6 +147,12 @@ class RoleForm(Form):
     may_chair = BooleanField(_l("May also chair a panel (examiners)"))
 
 
+class ResetCodesForm(Form):
+    """Print one-time reset codes for everyone of a role or a panel."""
+
+    who = SelectField(_l("For"), choices=[])
+
+
 class UserEditForm(Form):
     """Edit a user's name, NIP and e-mail."""
 

@@ -31,6 +31,7 @@ from .people import (
     set_active,
     set_password,
 )
+from .reset_batch import ResetSlip, issue_reset_codes, reset_targets
 from .roles import set_role
 from .sessions import (
     assign_candidate,
@@ -58,6 +59,7 @@ __all__ = [
     "ChainCheck",
     "ImportReport",
     "Receipt",
+    "ResetSlip",
     "RequestInfo",
     "Tally",
     "WorkflowError",
@@ -76,6 +78,7 @@ __all__ = [
     "discrepancies",
     "import_candidates",
     "import_examiners",
+    "issue_reset_codes",
     "login_throttled",
     "may_decide",
     "missing_items",
@@ -90,6 +93,7 @@ __all__ = [
     "reject_amendment",
     "remove_assignment",
     "reorder_assignments",
+    "reset_targets",
     "request_amendment",
     "revise_score",
     "save_draft",
