@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import rubrics as r
-from ._rubric_yaml import Path, key_part
 from ._rubric_messages import N_, Msg, msg, place
+from ._rubric_yaml import Path, key_part
 
 ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 CODE_RE = re.compile(r"[A-Z][A-Z0-9_]{0,31}")
