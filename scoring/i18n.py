@@ -1,5 +1,7 @@
 """Locale selection and the translated labels of stored codes (roles, statuses)."""
 
+import re
+
 from flask import current_app, has_request_context, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -60,3 +62,12 @@ def page_catalogue():
     from flask_babel import get_translations
 
     return None if current_language() == "en" else get_translations().gettext
+
+
+_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
+
+
+def one_full_stop(text) -> str:
+    """Return ``text`` with a doubled full stop made single (a name ending in a dot, such as
+    "Drs. Yusrizal, M.Si.", put before a sentence's own full stop); an ellipsis stays."""
+    return _DOUBLE_STOP.sub(".", str(text))

@@ -39,7 +39,7 @@ def test_panel_form_has_no_required_checkbox_and_a_plain_multiple_select(client,
     assert 'type="checkbox"' not in page
     assert page.count('<option value="') >= 60  # every examiner and chair is offered
     assert "js/member-chooser.js" in page and "<script>" not in page  # CSP: self only
-    assert 'data-label-search="Cari' in page  # the script's words come translated
+    assert 'data-label-search="Cari nama' in page  # the script's words come translated
 
 
 def test_panel_of_chosen_members_in_the_order_chosen_with_a_chair_among_them(app, client,

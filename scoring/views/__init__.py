@@ -22,6 +22,7 @@ from ..i18n import (
     SESSION_STATUS_LABELS,
     current_language,
     label,
+    one_full_stop,
     page_catalogue,
 )
 from ..models import User
@@ -149,6 +150,7 @@ def _register_templating(app: Flask) -> None:
         role_label=lambda code: label(ROLE_LABELS, code),
         status_label=lambda code: label(SESSION_STATUS_LABELS, code),
         rubric_error=lambda error: error.localised(page_catalogue()),
+        one_full_stop=one_full_stop,
     )
 
     @app.context_processor
