@@ -252,14 +252,10 @@ def test_the_officers_whole_day(app, database_url, tmp_path, playwright_chromium
                 admin.click("text=Cetak kode reset (PDF)")
             pdf = tmp_path / f"slips-{panel[-1]}.pdf"
             download.value.save_as(pdf)
+            # each slip names its owner, then shows the code
             text = _pdf_text(pdf)
-            for line in text.splitlines():
-                found = CODE.search(line)
-                if found:
-                    slips[owner] = found.group(0)
-                who = re.search(r"(?:Nama pengguna|Username): (\S+)", line)
-                if who:
-                    owner = who.group(1)
+            owners = re.findall(r"Nama pengguna: (\S+)", text)
+            slips.update(zip(owners, CODE.findall(text), strict=True))
         assert set(slips) == {"ketua1", "penguji1", "penguji2", "penguji3", "penguji4",
                               "penguji5"}
         subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf),
