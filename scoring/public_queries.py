@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from .extensions import db
 from .models import Assignment, AuditHead, InterviewSession, Panel, ScoreSheet
-from .results import effective_scores, session_results
+from .results import by_position, effective_scores, session_results
 from .rubrics import Rubric
 from .stats import icc, krippendorff_alpha
 from .workflow.sessions import panel_quorum, session_rubric
@@ -85,6 +85,8 @@ class PublicResult:
     panel: str
     final_score: float | None
     status: str
+    position: str = ""
+    position_rank: int | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,8 @@ def session_outcome(session: InterviewSession) -> tuple[list[PublicResult], list
         return _CACHE[key]
     names = session.publish_names
     rows = [PublicResult(r.rank, r.participant_number, r.name if names else None, r.panel,
-                         r.final_score, r.status) for r in session_results(session)]
+                         r.final_score, r.status, r.position_applied, r.position_rank)
+            for r in by_position(session_results(session))]
     value = (rows, panel_agreements(session))
     _CACHE[key] = value
     while len(_CACHE) > _CACHE_SIZE:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -32,6 +32,7 @@ class CandidateResult:
     overridden: bool
     override_reason: str | None
     rank: int | None = None
+    position_rank: int | None = None  # rank among the candidates for the same position
 
 
 def effective_scores(sheet: ScoreSheet) -> dict[str, int]:
@@ -109,6 +110,23 @@ def _ranked(rows: list[CandidateResult]) -> list[CandidateResult]:
 
 
 def _with_rank(row: CandidateResult, rank: int) -> CandidateResult:
-    from dataclasses import replace
-
     return replace(row, rank=rank)
+
+
+def by_position(results: list[CandidateResult]) -> list[CandidateResult]:
+    """Return ``results`` grouped by position applied for (formasi), ranked within each.
+
+    Appointments are made per position, so an office reads the ranking per position: the
+    groups in alphabetical order (no position last), each ranked by final score with ties
+    sharing a rank and unscored candidates after the scored ones.
+    """
+    groups: dict[str, list[CandidateResult]] = defaultdict(list)
+    for row in results:
+        groups[row.position_applied or ""].append(row)
+    out = []
+    for position in sorted(groups, key=lambda p: (p == "", p.casefold())):
+        for row in _ranked(groups[position]):
+            out.append(replace(row, position_rank=row.rank) if row.final_score is not None
+                       else row)
+    ranks = {r.participant_number: r.rank for r in results}
+    return [replace(r, rank=ranks[r.participant_number]) for r in out]
