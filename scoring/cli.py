@@ -144,17 +144,22 @@ def rubric_group() -> None:
 
 @rubric_group.command("check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-def rubric_check_command(paths) -> None:
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
+              help="Language of the error messages.")
+def rubric_check_command(paths, lang) -> None:
     """Validate rubric files; exit 1 if any is invalid."""
+    from .i18n import catalogue
     from .rubrics import check_rubrics
 
     results = check_rubrics(paths)
+    translate = catalogue(lang)
     failed = 0
     for source, rubric, errors in results:
         if errors:
             failed += 1
             for error in errors:
-                click.echo(str(error), err=True)
+                where = source if error.line is None else f"{source}:{error.line}"
+                click.echo(f"{where}: {error.localised(translate)}", err=True)
         else:
             click.echo(f"{source}: ok ({rubric.id} {rubric.version}, {len(rubric.criteria)} "
                        f"criteria, sha256 {rubric.content_hash[:12]})")
@@ -249,6 +254,45 @@ def user_set_password_command(username, password) -> None:
     secret = _password(password)
     _commit_or_abort(lambda: set_password(user, secret, info=CLI))
     click.echo(f"Password of {username} changed")
+
+
+@user_group.command("reset-codes")
+@click.option("--role", type=click.Choice(["examiner", "chair"]), help="Everyone of this role.")
+@click.option("--session", "session_ref", help="With --panel: the session (id or code).")
+@click.option("--panel", "panel_ref", help="Everyone on this panel (id or name).")
+@click.option("--output", type=click.Path(dir_okay=False), required=True, help="The PDF.")
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True)
+@with_appcontext
+def user_reset_codes_command(role, session_ref, panel_ref, output, lang) -> None:
+    """Print one-time password reset codes for a role or a panel as a PDF of slips."""
+    from flask_babel import force_locale, gettext
+
+    from .reports.reset_slips import reset_slips_pdf
+    from .workflow import CLI, issue_reset_codes, reset_targets
+    from .workflow.documents import verify_base_url
+
+    if bool(role) == bool(panel_ref):
+        raise click.UsageError("give either --role or --panel (with --session)")
+    panel = None
+    if panel_ref:
+        if not session_ref:
+            raise click.UsageError("--panel needs --session")
+        panel = find_panel(find_session(session_ref), panel_ref)
+    base = verify_base_url()
+    where = f"{panel.session.code} · {panel.name}" if panel else ""
+    with force_locale(lang):
+        who = {"examiner": gettext("Every examiner"), "chair": gettext("Every panel chair")
+               }.get(role) or gettext("Panel %(p)s", p=where)
+        title = gettext("Password reset codes: %(who)s", who=who)
+
+    def issue_and_print():
+        # The codes count only if the PDF was written: both in one transaction.
+        slips = issue_reset_codes(reset_targets(role=role, panel=panel), info=CLI)
+        Path(output).write_bytes(reset_slips_pdf(slips, base_url=base, title=title, lang=lang))
+        return slips
+
+    slips = _commit_or_abort(issue_and_print)
+    click.echo(f"Wrote {len(slips)} reset code(s) to {output}")
 
 
 @click.group("export")

@@ -42,6 +42,8 @@ class Parsed:
     records: list[tuple[int, dict]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     columns: tuple[str, ...] = ()
+    # canonical column -> the header as the file spells it ("nama"), in the file's order
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class ImportFileError(ValueError):
@@ -222,6 +224,7 @@ def _map_header(header: list[str], columns: dict, required: tuple, parsed: Parse
         if name not in index:
             parsed.problems.append(Problem(1, name, _l("Required column is missing.")))
     parsed.columns = tuple(index)
+    parsed.headers = {canon: header[position] for canon, position in index.items()}
     return index
 
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -85,6 +86,8 @@ class User(UserMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(256), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An examiner who may also chair a panel: one account for both (chairs always may).
+    may_chair: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Failed logins before this moment no longer count (a redeemed reset code, an unlock).
     lockout_cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -94,6 +97,16 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str | None:  # Flask-Login: the cookie names the login, not the user
         """Return this login's token, which the session and remember cookies carry."""
         return self.login_token
+
+    def has_role(self, role: str) -> bool:
+        """Return whether the user acts as ``role``; an examiner who may chair acts as chair."""
+        return self.role == role or (role == "chair" and self.role == "examiner"
+                                     and bool(self.may_chair))
+
+    @property
+    def can_chair(self) -> bool:
+        """Return whether the user may be chosen as a panel's chair."""
+        return self.has_role("chair")
 
     def set_password(self, password: str) -> None:
         """Store a salted scrypt hash of ``password``."""

@@ -26,6 +26,8 @@ NO_STORE = {
     "chair_amend.decide", "chair_amend.index",
     "chair_finality.absent", "chair_finality.mark", "chair_finality.reopen",
     "health.healthz",
+    "manage_people.reset_codes", "manage_people.user_role",
+    "manage_rubrics.guide", "manage_rubrics.template",
     "chair_finality.substitute",
     "manage_finality.delete", "manage_finality.open_correction",
     "manage_finality.publish_correction",

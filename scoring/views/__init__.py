@@ -16,7 +16,15 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from ..extensions import db, login_manager
-from ..i18n import LANGUAGE_NAMES, ROLE_LABELS, SESSION_STATUS_LABELS, current_language, label
+from ..i18n import (
+    LANGUAGE_NAMES,
+    ROLE_LABELS,
+    SESSION_STATUS_LABELS,
+    current_language,
+    label,
+    one_full_stop,
+    page_catalogue,
+)
 from ..models import User
 from ..workflow import WorkflowError, load_login
 from . import security
@@ -43,6 +51,7 @@ BLUEPRINTS = [
     "manage_panels",
     "manage_imports",
     "manage_finality",
+    "manage_rubrics",
     "public",
     "reset",
     "verify",
@@ -165,6 +174,8 @@ def _register_templating(app: Flask) -> None:
         number=lambda value, fmt=None: format_decimal(value, fmt) if value is not None else "",
         role_label=lambda code: label(ROLE_LABELS, code),
         status_label=lambda code: label(SESSION_STATUS_LABELS, code),
+        rubric_error=lambda error: error.localised(page_catalogue()),
+        one_full_stop=one_full_stop,
     )
 
     @app.context_processor

@@ -16,6 +16,7 @@ from ..database import write_transaction
 from ..exports import results_table, table_bytes
 from ..extensions import db
 from ..forms_manage import ActionForm, SessionForm
+from ..i18n import page_catalogue
 from ..models import InterviewSession
 from ..rubrics import Rubric, check_rubrics
 from ..visible_results import visible_results
@@ -61,9 +62,9 @@ def _uploaded_rubric(form: SessionForm) -> Rubric | None:
         path.write_bytes(data)
         [(_source, rubric, errors)] = check_rubrics([path])
     if errors:
+        translate = page_catalogue()
         form.rubric_upload.errors = [
-            (gettext("line %(n)s", n=e.line) + ": " if e.line else "")
-            + (f"{e.path}: " if e.path else "") + e.message
+            (gettext("line %(n)s", n=e.line) + ": " if e.line else "") + e.localised(translate)
             for e in errors
         ]
         return None

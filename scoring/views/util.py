@@ -65,7 +65,7 @@ def role_required(*roles: str):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
+            if not any(current_user.has_role(role) for role in roles):
                 abort(403)
             return view(*args, **kwargs)
 
