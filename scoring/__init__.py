@@ -49,10 +49,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         locale_selector=select_locale,
         default_translation_directories=str(data_dir("translations")),
     )
-    from .database import configure_sqlite
+    from .database import configure_sqlite, init_request_transactions
 
     with app.app_context():
         configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    init_request_transactions(app)
 
     from . import cli, views
 
@@ -80,6 +81,16 @@ def _load_config(app: Flask, test_config: dict | None) -> None:
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
-        # Usable for one process only; `scoring init` writes a persistent key.
-        log.warning("no SECRET_KEY configured: run `scoring init`; using a temporary key")
+        # Usable for one process only; `scoring init` writes a persistent key. Said when the
+        # app serves its first request, not at start-up: `scoring init` and `rubric check`
+        # need no key and should not be told to run `scoring init`.
         app.config["SECRET_KEY"] = secrets.token_hex(32)
+        app.config["SECRET_KEY_TEMPORARY"] = True
+        warned: list[bool] = []
+
+        @app.before_request
+        def _warn_temporary_key() -> None:
+            if not warned:
+                warned.append(True)
+                log.warning("no SECRET_KEY configured: run `scoring init`; using a temporary "
+                            "key (sessions end when the server restarts)")

@@ -8,10 +8,13 @@ and builds the plain data itself. Pure: stdlib and yaml only.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
+from ._rubric_messages import N_, Msg, msg
 
 Path = tuple[str | int, ...]
 
@@ -24,8 +27,8 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 class YamlSyntaxError(Exception):
     """The text is not one well-formed YAML document."""
 
-    def __init__(self, line: int | None, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, line: int | None, message: Msg) -> None:
+        super().__init__(str(message))
         self.line = line
         self.message = message
 
@@ -37,7 +40,8 @@ class Document:
     data: Any
     lines: dict[Path, int] = field(default_factory=dict)
     raw: dict[Path, str] = field(default_factory=dict)  # source text of numeric scalars
-    problems: list[tuple[Path, int, str]] = field(default_factory=list)
+    problems: list[tuple[Path, int, Msg]] = field(default_factory=list)
+    flow: set[Path] = field(default_factory=set)  # mappings written inline, {id: .., en: ..}
 
 
 def format_path(path: Path) -> str:
@@ -62,16 +66,38 @@ def key_part(key: Any) -> str:
     return key if isinstance(key, str) else str(key)
 
 
+class _Loader(yaml.SafeLoader):
+    """A SafeLoader whose (recursive) composer stops at ``MAX_DEPTH`` levels of nesting.
+
+    PyYAML composes nested lists and mappings by recursion, so ``[[[[...]]]]`` five thousand
+    deep would end in Python's RecursionError instead of a rubric error naming the line.
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise YamlSyntaxError(
+                    mark.line + 1, f"document is nested more than {MAX_DEPTH} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def read(text: str) -> Document:
     """Parse ``text`` as a single YAML document into a :class:`Document`."""
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         try:
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
-            raise YamlSyntaxError(_mark_line(exc), _syntax_message(exc)) from None
+            raise YamlSyntaxError(_mark_line(exc), _syntax_message(exc, text)) from None
         except yaml.YAMLError as exc:  # e.g. a control character the reader rejects
-            raise YamlSyntaxError(None, f"not valid YAML: {exc}") from None
+            raise YamlSyntaxError(None, msg(N_("not valid YAML: %(error)s"),
+                                            error=str(exc))) from None
         doc = Document(data=None)
         if node is not None:
             builder = _Builder(loader, doc)
@@ -86,11 +112,44 @@ def _mark_line(exc: yaml.MarkedYAMLError) -> int | None:
     return mark.line + 1 if mark is not None else None
 
 
-def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
+def _syntax_message(exc: yaml.MarkedYAMLError, text: str) -> Msg:
     context, start, end = exc.context, exc.context_mark, exc.problem_mark
+    if (context == "while parsing a flow mapping" and start is not None and end is not None
+            and start.line == end.line and "but got ':'" in (exc.problem or "")):
+        source_line = text.splitlines()[start.line] if start.line < len(text.splitlines()) else ""
+        fix = flow_fix(source_line)
+        if fix:
+            return msg(N_("YAML syntax error: a colon (:) or comma inside the text of an inline "
+                          "{ } mapping ends the text there. Put the text in double quotes: "
+                          "%(fix)s"), fix=fix.strip())
+        return msg(N_("YAML syntax error: a colon (:) or comma inside the text of an inline "
+                      "{ } mapping ends the text there. Put each text in double quotes, "
+                      "e.g. {id: \"Catatan: penting\", en: \"Note: important\"}"))
     if context and start is not None and end is not None and start.line != end.line:
         context = f"{context} (from line {start.line + 1})"  # where the unclosed thing began
-    return "YAML syntax error: " + ", ".join(p for p in (context, exc.problem) if p)
+    return msg(N_("YAML syntax error: %(detail)s"),
+               detail=", ".join(p for p in (context, exc.problem) if p))
+
+
+_FLOW_KEY = re.compile(r"(?:^|,\s*)(id|en)\s*:\s+")
+
+
+def flow_fix(line: str) -> str | None:
+    """Return ``line`` with the texts of its inline ``{id: .., en: ..}`` mapping quoted.
+
+    None when the line has no such mapping.
+    """
+    found = re.search(r"\{(.*)\}", line)
+    if not found:
+        return None
+    parts = _FLOW_KEY.split(found.group(1).strip())
+    if len(parts) < 3 or parts[0].strip():
+        return None
+    pairs = []
+    for i in range(1, len(parts) - 1, 2):
+        text = parts[i + 1].strip().strip('"')
+        pairs.append(f'{parts[i]}: "{text.replace(chr(34), chr(92) + chr(34))}"')
+    return line[:found.start()] + "{" + ", ".join(pairs) + "}" + line[found.end():]
 
 
 class _Builder:
@@ -101,7 +160,7 @@ class _Builder:
         self.doc = doc
         self.count = 0
 
-    def problem(self, path: Path, line: int, message: str) -> None:
+    def problem(self, path: Path, line: int, message: Msg) -> None:
         self.doc.problems.append((path, line, message))
 
     def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
@@ -109,9 +168,13 @@ class _Builder:
         line = node.start_mark.line + 1
         self.doc.lines.setdefault(path, line)
         if self.count > MAX_NODES or depth > MAX_DEPTH:
-            reason = "too many values" if self.count > MAX_NODES else "nested too deeply"
-            raise YamlSyntaxError(line, f"document is {reason} (recursive or runaway aliases?)")
+            reason = (N_("the document has too many values (recursive or runaway aliases?)")
+                      if self.count > MAX_NODES else
+                      N_("the document is nested too deeply (recursive or runaway aliases?)"))
+            raise YamlSyntaxError(line, msg(reason))
         if isinstance(node, yaml.MappingNode):
+            if node.flow_style:
+                self.doc.flow.add(path)
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self._child(item, path + (i,), depth) for i, item in enumerate(node.value)]
@@ -129,16 +192,19 @@ class _Builder:
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
             if key_node.tag == _MERGE_TAG:
-                self.problem(path, line, "YAML merge keys (<<) are not supported; repeat the keys")
+                self.problem(path, line, msg(N_("YAML merge keys (<<) are not supported; repeat "
+                                                "the keys")))
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
-                self.problem(path, line, "a key must be a plain value, not a list or mapping")
+                self.problem(path, line, msg(N_("a key must be a plain value, not a list or "
+                                                "mapping")))
                 continue
             key = self.loader.construct_object(key_node)
             sub = path + (key_part(key),)
             if key in out:
                 first = self.doc.lines.get(sub)
-                self.problem(sub, line, f"duplicate key {key!r} (first at line {first})")
+                self.problem(sub, line, msg(N_("duplicate key %(key)s (first at line %(line)s)"),
+                                            key=repr(key), line=first))
                 continue
             self.doc.lines[sub] = line
             out[key] = self.build(value_node, sub, depth + 1)

@@ -56,7 +56,7 @@ def _commit_or_abort(action):
 def find_session(ref: str) -> InterviewSession:
     """Return the session with id or code ``ref`` or exit with a clear message."""
     session = None
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit():
         session = db.session.get(InterviewSession, int(ref))
     if session is None:
         session = db.session.scalar(select(InterviewSession).where(InterviewSession.code == ref))
@@ -97,9 +97,9 @@ def init_command() -> None:
     from flask_migrate import upgrade
 
     from .keys import ensure_secret_key, ensure_signing_key
+    from .private_files import private_dir
 
-    instance = Path(current_app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    instance = private_dir(current_app.instance_path)
     if ensure_secret_key(instance):
         click.echo(f"Created {instance / 'secret_key'}")
     from .instance_config import ensure_instance_config
@@ -115,21 +115,25 @@ def init_command() -> None:
 
 
 @click.command("demo")
+@click.option("--panels", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Panels of a chair and three examiners (3: the classic demo).")
+@click.option("--candidates-per-panel", type=click.IntRange(min=1), default=20,
+              show_default=True, help="Candidates per panel (the last ~30% not yet scored).")
 @with_appcontext
-def demo_command() -> None:
+def demo_command(panels: int, candidates_per_panel: int) -> None:
     """Load the demo session (reproducible) and print the logins."""
-    from .demo import demo_exists, load_demo
+    from .demo import demo_exists, demo_logins, demo_panel_count, load_demo
 
     if demo_exists():
         click.echo("The demo data is already loaded.")
-        logins = None
+        logins = demo_logins(demo_panel_count())
     else:
-        logins = _commit_or_abort(load_demo)
-        click.echo("Loaded the demo: 1 session, 3 panels of 4 examiners, 60 candidates.")
+        logins = _commit_or_abort(lambda: load_demo(
+            panels=panels, candidates_per_panel=candidates_per_panel))
+        click.echo(f"Loaded the demo: 1 session, {panels} panels of 4 examiners, "
+                   f"{panels * candidates_per_panel} candidates.")
     click.echo("\nLogins (username / password):")
-    from .demo import demo_logins
-
-    for login in logins or demo_logins():
+    for login in logins:
         click.echo(f"  {login.username:<10} {login.password:<18} {login.role:<9} {login.note}")
 
 
@@ -140,17 +144,22 @@ def rubric_group() -> None:
 
 @rubric_group.command("check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-def rubric_check_command(paths) -> None:
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
+              help="Language of the error messages.")
+def rubric_check_command(paths, lang) -> None:
     """Validate rubric files; exit 1 if any is invalid."""
+    from .i18n import catalogue
     from .rubrics import check_rubrics
 
     results = check_rubrics(paths)
+    translate = catalogue(lang)
     failed = 0
     for source, rubric, errors in results:
         if errors:
             failed += 1
             for error in errors:
-                click.echo(str(error), err=True)
+                where = source if error.line is None else f"{source}:{error.line}"
+                click.echo(f"{where}: {error.localised(translate)}", err=True)
         else:
             click.echo(f"{source}: ok ({rubric.id} {rubric.version}, {len(rubric.criteria)} "
                        f"criteria, sha256 {rubric.content_hash[:12]})")
@@ -167,12 +176,13 @@ def rubric_check_command(paths) -> None:
 @with_appcontext
 def import_command(kind, file, dry_run, session_ref) -> None:
     """Import candidates or examiners from CSV or XLSX: every row valid, or nothing written."""
-    from .imports import ImportFileError, parse_candidates, parse_examiners
+    from .imports import ImportFileError, limits_from_config, parse_candidates, parse_examiners
     from .workflow import CLI, import_candidates, import_examiners
 
     data = Path(file).read_bytes()
+    parse = parse_candidates if kind == "candidates" else parse_examiners
     try:
-        parsed = (parse_candidates if kind == "candidates" else parse_examiners)(data, file)
+        parsed = parse(data, file, limits_from_config(current_app.config))
     except ImportFileError as exc:
         raise click.ClickException(f"{file}: {exc}") from exc
     if kind == "candidates":
@@ -246,6 +256,45 @@ def user_set_password_command(username, password) -> None:
     click.echo(f"Password of {username} changed")
 
 
+@user_group.command("reset-codes")
+@click.option("--role", type=click.Choice(["examiner", "chair"]), help="Everyone of this role.")
+@click.option("--session", "session_ref", help="With --panel: the session (id or code).")
+@click.option("--panel", "panel_ref", help="Everyone on this panel (id or name).")
+@click.option("--output", type=click.Path(dir_okay=False), required=True, help="The PDF.")
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True)
+@with_appcontext
+def user_reset_codes_command(role, session_ref, panel_ref, output, lang) -> None:
+    """Print one-time password reset codes for a role or a panel as a PDF of slips."""
+    from flask_babel import force_locale, gettext
+
+    from .reports.reset_slips import reset_slips_pdf
+    from .workflow import CLI, issue_reset_codes, reset_targets
+    from .workflow.documents import verify_base_url
+
+    if bool(role) == bool(panel_ref):
+        raise click.UsageError("give either --role or --panel (with --session)")
+    panel = None
+    if panel_ref:
+        if not session_ref:
+            raise click.UsageError("--panel needs --session")
+        panel = find_panel(find_session(session_ref), panel_ref)
+    base = verify_base_url()
+    where = f"{panel.session.code} · {panel.name}" if panel else ""
+    with force_locale(lang):
+        who = {"examiner": gettext("Every examiner"), "chair": gettext("Every panel chair")
+               }.get(role) or gettext("Panel %(p)s", p=where)
+        title = gettext("Password reset codes: %(who)s", who=who)
+
+    def issue_and_print():
+        # The codes count only if the PDF was written: both in one transaction.
+        slips = issue_reset_codes(reset_targets(role=role, panel=panel), info=CLI)
+        Path(output).write_bytes(reset_slips_pdf(slips, base_url=base, title=title, lang=lang))
+        return slips
+
+    slips = _commit_or_abort(issue_and_print)
+    click.echo(f"Wrote {len(slips)} reset code(s) to {output}")
+
+
 @click.group("export")
 def export_group() -> None:
     """Exports."""
@@ -291,11 +340,23 @@ def audit_group() -> None:
 
 @audit_group.command("verify")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--against", "against", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A sealed document or checkpoint to check the chain against (repeatable).")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
-def audit_verify_command(as_json) -> None:
-    """Recompute the audit hash chain; name the first edited, deleted or inserted event."""
+def audit_verify_command(as_json, against, files) -> None:
+    """Recompute the audit hash chain; name the first edited, deleted or inserted event.
+
+    With ``--against FILE...`` also compare it with sealed documents and checkpoints, which
+    hold the chain's head when they were made, and name the first contradiction.
+    """
     from .workflow import verify_chain
 
+    if against or files:
+        from .cli_audit import verify_against_files
+
+        verify_against_files([*against, *files], as_json)
+        return
     check = verify_chain()
     if as_json:
         click.echo(json.dumps({"ok": check.ok, "events": check.events,
@@ -308,11 +369,18 @@ def audit_verify_command(as_json) -> None:
         sys.exit(1)
 
 
+from .cli_audit import audit_checkpoint_command  # noqa: E402
 from .cli_documents import export_sheets_command  # noqa: E402  (needs export_group)
+
+audit_group.add_command(audit_checkpoint_command)
 
 export_group.add_command(export_sheets_command)
 
 export_group.add_command(export_scores_command)
 
+from .cli_backup import backup_command, restore_command  # noqa: E402
+from .cli_worker import worker_command  # noqa: E402
+
 COMMANDS = (init_command, demo_command, rubric_group, import_command, user_group, export_group,
-            audit_group, stats_command, report_command)
+            audit_group, stats_command, report_command, backup_command, restore_command,
+            worker_command)

@@ -43,10 +43,26 @@ PUBLIC_BASE_URL = None
 # cores; 1 renders in the exporting process itself. Each worker holds ~100-150 MB.
 EXPORT_WORKERS = None
 
+# The task queue (huey): instance/huey.sqlite unless HUEY_REDIS_URL names a Redis server shared
+# by several machines; HUEY_IMMEDIATE runs tasks at once in the enqueuing process (tests).
+HUEY_REDIS_URL = None
+HUEY_IMMEDIATE = False
+# A running export whose heartbeat is older than this lost its worker: it is queued again, and
+# failed with the reason once it has been tried EXPORT_MAX_ATTEMPTS times.
+EXPORT_LEASE_SECONDS = 120
+EXPORT_MAX_ATTEMPTS = 2
+
 # Examiner sheets needed before the chair's board shows a provisional deviation.
 LIVE_FEEDBACK_MIN_SHEETS = 8
 
-MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+# Request bodies: 2 MB for every route (a sheet with its signature is ~300 KB); routes marked
+# with ``views.util.upload_route`` (imports, rubric and PDF uploads) allow UPLOAD_MAX_BYTES.
+MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+UPLOAD_MAX_BYTES = 16 * 1024 * 1024
+# Imports read at most this many rows (the header included) and columns, whatever the file
+# claims; a larger file is refused with a message naming the limit.
+IMPORT_MAX_ROWS = 20_000
+IMPORT_MAX_COLUMNS = 50
 
 # Failed logins of one username from one address before it must wait (brute-force guard).
 LOGIN_MAX_FAILURES = 5
@@ -66,6 +82,7 @@ ENV_OVERRIDES = (
     "SIGNING_PKCS12_PASSPHRASE",
     "INSTITUTION_NAME",
     "PUBLIC_BASE_URL",
+    "HUEY_REDIS_URL",
 )
 
 

@@ -1,21 +1,60 @@
-"""Engine set-up: SQLite in WAL mode with BEGIN IMMEDIATE; PostgreSQL as it comes."""
+"""Engine set-up: SQLite in WAL mode, deferred reads and ``BEGIN IMMEDIATE`` writes.
+
+Readers never wait for a writer: a read-only request (GET, HEAD, OPTIONS) opens a deferred
+transaction, which in WAL mode reads a snapshot beside a running writer. A request or command
+that writes opens ``BEGIN IMMEDIATE`` at its first statement, so read-then-write takes the write
+lock before it reads and no concurrent update is lost. Slow work that ends in a write (render,
+seal, parse) runs in a read transaction first and writes at the end in
+:func:`write_transaction`, which holds the lock only for the write itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from .private_files import create_private, narrow
+
+# Whether the next transaction of this thread (or task) takes the write lock at BEGIN. True
+# outside requests (CLI commands and jobs write); a read-only request sets it False.
+_write_lock: ContextVar[bool] = ContextVar("scoring_write_lock", default=True)
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
-    """Make every SQLite transaction take the write lock up front (BEGIN IMMEDIATE).
+    """Set SQLite's PRAGMAs and open each transaction deferred or ``BEGIN IMMEDIATE``.
 
     pysqlite's own transaction handling starts transactions lazily and, under concurrent
     read-then-write, silently loses updates; this follows SQLAlchemy's documented recipe
-    ("Serializable isolation / Savepoints / Transactional DDL" in the SQLite dialect docs).
+    ("Serializable isolation / Savepoints / Transactional DDL" in the SQLite dialect docs),
+    choosing the BEGIN from :data:`_write_lock`.
     """
     if engine.dialect.name != "sqlite":
         return
 
+    database = engine.url.database
+    on_disk = database not in (None, "", ":memory:") and not database.startswith("file:")
+
+    @event.listens_for(engine, "do_connect")
+    def _before_connect(_dialect, _record, _cargs, _cparams):
+        # Create the database file 0600 before SQLite does (with the umask's 0644); SQLite
+        # gives its -wal and -shm files the database file's mode.
+        if on_disk and not os.path.exists(database):
+            with contextlib.suppress(OSError):  # a missing folder: let SQLite report it
+                create_private(database)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
+        if on_disk:
+            for suffix in ("", "-wal", "-shm"):
+                narrow(database + suffix)
         dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
@@ -27,4 +66,66 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_lock.get() else "BEGIN")
+
+
+def writes_locked() -> bool:
+    """Return whether transactions begun now take the write lock at once."""
+    return _write_lock.get()
+
+
+@contextmanager
+def read_only() -> Iterator[None]:
+    """Open the transactions begun inside the block deferred (reads beside a writer)."""
+    token = _write_lock.set(False)
+    try:
+        yield
+    finally:
+        _write_lock.reset(token)
+
+
+def init_request_transactions(app) -> None:
+    """Make read-only HTTP methods read deferred, and every other request a writer."""
+    from flask import g, request
+
+    @app.before_request
+    def _choose_begin():
+        g._write_lock_token = _write_lock.set(request.method not in READ_METHODS)
+
+    @app.teardown_request
+    def _restore_begin(_exc):
+        token = g.pop("_write_lock_token", None)
+        if token is not None:
+            _write_lock.reset(token)
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """Run the block in one short write transaction and commit it at the end.
+
+    Inside a transaction that already holds the write lock (a POST request, a CLI command)
+    the block joins it and the caller commits. Otherwise the read transaction is ended first
+    (it must hold no unsaved change), ``BEGIN IMMEDIATE`` is taken, and the block is committed,
+    or rolled back on an exception. Objects read before are expired and reload under the lock,
+    so the block's own reads are current.
+    """
+    from .extensions import db
+
+    session = db.session()  # the Session itself (the scoped proxy lacks in_transaction)
+    if _write_lock.get() and session.in_transaction():
+        yield
+        return
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("write_transaction() entered with unsaved changes in a read "
+                           "transaction: make every change inside the block")
+    session.commit()  # end the read snapshot: a deferred one cannot be upgraded safely
+    token = _write_lock.set(True)
+    try:
+        session.connection()  # BEGIN IMMEDIATE: wait for the lock here, before any read
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _write_lock.reset(token)

@@ -1,5 +1,9 @@
 """Reproducible demo data: one session, three panels of four, 60 candidates, two thirds scored.
 
+``panels`` and ``candidates_per_panel`` make a load-sized demo of the same shape (a chair and
+three examiners per panel, the last ~30% of each panel's candidates not yet interviewed); the
+defaults give exactly the classic demo, from the same seed.
+
 Everything goes through the workflow verbs, exactly as a real session would, so the audit
 trail, receipts and constraints of the demo are real. Two examiners are planted so the
 agreement reports have something to show: one lenient (about +0.8 points) and one erratic
@@ -12,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .extensions import db
 from .models import InterviewSession
@@ -65,10 +69,23 @@ def demo_exists() -> bool:
     ) is not None
 
 
-def demo_logins() -> list[Login]:
-    """Return the demo accounts: an administrator, three chairs and nine examiners."""
+DEFAULT_PANELS = 3
+DEFAULT_CANDIDATES_PER_PANEL = 20
+
+
+def demo_panel_count() -> int:
+    """Return how many panels the loaded demo session has (0 if it is not loaded)."""
+    from .models import Panel
+
+    return db.session.scalar(
+        select(func.count(Panel.id)).join(InterviewSession, InterviewSession.id == Panel.session_id)
+        .where(InterviewSession.code == DEMO_CODE)) or 0
+
+
+def demo_logins(panels: int = DEFAULT_PANELS) -> list[Login]:
+    """Return the demo accounts: an administrator, a chair and three examiners per panel."""
     logins = [Login("admin", "admin-demo-2025", "admin", "administrator")]
-    for p in range(1, 4):
+    for p in range(1, panels + 1):
         logins.append(Login(f"ketua{p}", f"ketua{p}-demo", "chair", f"chair of Panel {p}"))
         for e in range(1, 4):
             n = (p - 1) * 3 + e
@@ -80,11 +97,14 @@ def demo_logins() -> list[Login]:
 PLANTED = {2: " (planted: lenient)", 6: " (planted: erratic)"}
 
 
-def load_demo(today: dt.date | None = None) -> list[Login]:
+def load_demo(today: dt.date | None = None, *, panels: int = DEFAULT_PANELS,
+              candidates_per_panel: int = DEFAULT_CANDIDATES_PER_PANEL) -> list[Login]:
     """Load the demo into an empty database and return the logins (caller commits)."""
+    if panels < 1 or candidates_per_panel < 1:
+        raise ValueError("panels and candidates_per_panel must be at least 1")
     rng = np.random.default_rng(SEED)
     rubric = load_rubric(data_dir("rubrics") / RUBRIC_FILE)
-    logins = demo_logins()
+    logins = demo_logins(panels)
     users = {}
     for login in logins:
         number = "".join(ch for ch in login.username if ch.isdigit())
@@ -96,25 +116,26 @@ def load_demo(today: dt.date | None = None) -> list[Login]:
         DEMO_CODE, "Wawancara CPNS Kota Pariaman 2025", today or _jakarta_today(), rubric,
         place="Aula Balai Kota Pariaman", info=CLI,
     )
-    panels = []
-    for p in range(1, 4):
+    panel_rows = []
+    for p in range(1, panels + 1):
         chair = users[f"ketua{p}"]
         members = [chair] + [users[f"penguji{(p - 1) * 3 + e}"] for e in range(1, 4)]
-        panels.append(create_panel(session, f"Panel {p}", members, chair=chair,
-                                   room=f"Ruang {p}", info=CLI))
+        panel_rows.append(create_panel(session, f"Panel {p}", members, chair=chair,
+                                       room=f"Ruang {p}", info=CLI))
     set_session_status(session, "open", info=CLI)
-    _candidates_and_scores(session, panels, rubric, rng)
+    _candidates_and_scores(session, panel_rows, rubric, rng, candidates_per_panel)
     return logins
 
 
-def _candidates_and_scores(session, panels, rubric, rng) -> None:
+def _candidates_and_scores(session, panels, rubric, rng, per_panel: int) -> None:
     codes = rubric.codes
     lo, hi = rubric.scale.min, rubric.scale.max
     # One drawn signature per examiner, from its own seed: the scores' random stream is untouched.
     signatures = {m.user.username: _signature(SEED + m.user.id)
                   for panel in panels for m in panel.members}
-    for i in range(60):
-        panel = panels[i // 20]
+    interviewed = per_panel - max(1, round(per_panel * 0.3))  # 14 of 20
+    for i in range(len(panels) * per_panel):
+        panel = panels[i // per_panel]
         nik = "1377" + f"{rng.integers(10**11, 10**12):012d}"
         candidate = create_candidate(
             f"PRM25-{i + 1:04d}",
@@ -124,13 +145,13 @@ def _candidates_and_scores(session, panels, rubric, rng) -> None:
             info=CLI,
         )
         assignment = assign_candidate(panel, candidate, info=CLI)
-        order = i % 20
-        if order >= 14:  # the last six of each panel have not been interviewed yet
+        order = i % per_panel
+        if order >= interviewed:  # the last six (of 20) of each panel are still to come
             continue
         ability = rng.normal(2.6, 0.55) + rng.normal(0, 0.35, len(codes))
         for member in panel.members:
             user = member.user
-            if order == 13 and member.position == 3:
+            if order == interviewed - 1 and member.position == 3:
                 continue  # one examiner is still writing: a draft below, no sheet here
             declare_conflict(assignment, user, "none", info=CLI)
             levels = ability + rng.normal(0, 0.45, len(codes))
@@ -144,7 +165,7 @@ def _candidates_and_scores(session, panels, rubric, rng) -> None:
                 code: {"level": int(level), "note": _note(rubric, int(level))}
                 for code, level in zip(codes, levels, strict=True)
             }
-            if order == 12 and member.position == 2:
+            if order == interviewed - 2 and member.position == 2:
                 half = dict(list(state.items())[: len(codes) // 2])
                 save_draft(assignment, user, half, client_id="demo", seq=1, info=CLI)
                 continue

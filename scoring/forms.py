@@ -8,6 +8,7 @@ looks them up in ``translations/``. A validator may still take an explicit ``mes
 
 from __future__ import annotations
 
+from flask import request
 from flask_babel import get_translations, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -77,6 +78,14 @@ class Form(FlaskForm):
     class Meta(FlaskForm.Meta):
         def get_translations(self, form):
             return _TRANSLATIONS
+
+        def wrap_formdata(self, form, formdata):
+            # These are HTML forms. Flask-WTF would read a JSON body as form data, and a body
+            # such as `false` or {"name": 1} then crashes inside the fields (a 500): a JSON
+            # body is no form data at all, so the form fails validation like an empty one.
+            if formdata is not None and not hasattr(formdata, "getlist") and request.is_json:
+                return None
+            return super().wrap_formdata(form, formdata)
 
     def validate(self, extra_validators=None) -> bool:
         """Validate; replace Flask-WTF's English CSRF reasons with one translated message."""

@@ -23,6 +23,7 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    StopValidation,
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -36,8 +37,8 @@ PARTICIPANT = Regexp(r"^[A-Za-z0-9][A-Za-z0-9./-]{0,63}$",
                      message=_l("Use letters, digits, dots, slashes or dashes."))
 USERNAME = Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$",
                   message=_l("2-64 letters, digits, dots, dashes or underscores."))
-NIK = Regexp(r"^\d{16}$", message=_l("A NIK has exactly 16 digits."))
-NIP = Regexp(r"^\d{18}$", message=_l("A NIP has exactly 18 digits."))
+NIK = Regexp(r"^[0-9]{16}$", message=_l("A NIK has exactly 16 digits."))
+NIP = Regexp(r"^[0-9]{18}$", message=_l("A NIP has exactly 18 digits."))
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Not an e-mail address."))
 NO_SPACE = {"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"}
 
@@ -47,6 +48,27 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class Chosen:
+    """Require at least one chosen option, without marking each option ``required``.
+
+    WTForms' ``DataRequired`` sets the ``required`` flag, which a checkbox list renders on every
+    box: the browser then refuses the form until every box is ticked.
+    """
+
+    field_flags: dict = {}
+
+    def __init__(self, message) -> None:
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        if not field.data:
+            raise StopValidation(self.message)
+
+
+class MemberSelectField(SelectMultipleField):
+    """The panel members: a plain multiple select that static/js/member-chooser.js enhances."""
 
 
 class ActionForm(Form):
@@ -72,9 +94,11 @@ class PanelForm(Form):
 
     name = StringField(_l("Panel name"), validators=[DataRequired(), Length(max=100)])
     room = StringField(_l("Room"), validators=[Optional(), Length(max=100)])
-    members = MultiCheckboxField(_l("Members"), coerce=int, choices=[],
-                                 validators=[DataRequired(_l("Choose at least one member."))])
+    members = MemberSelectField(_l("Members"), coerce=int, choices=[],
+                                validators=[Chosen(_l("Choose at least one member."))])
     chair = SelectField(_l("Chair"), coerce=int, choices=[])
+    # Ids of the people who may chair; set by the view with the choices.
+    chair_allowed: frozenset = frozenset()
     quorum = IntegerField(_l("Quorum (sheets needed for a final score)"),
                           validators=[Optional(), NumberRange(min=1)],
                           render_kw={"inputmode": "numeric", "min": 1})
@@ -83,6 +107,16 @@ class PanelForm(Form):
         """Refuse a quorum larger than the panel."""
         if field.data is not None and self.members.data and field.data > len(self.members.data):
             raise ValidationError(_l("The quorum cannot exceed the number of members."))
+
+    def validate_chair(self, field) -> None:
+        """Refuse a chair who is not among the chosen members or may not chair."""
+        if not field.data:
+            return
+        if field.data not in (self.members.data or []):
+            raise ValidationError(_l("The chair must be one of the chosen members."))
+        if field.data not in self.chair_allowed:
+            raise ValidationError(_l("This person may not chair a panel: change their role "
+                                     "first (Examiners and staff)."))
 
 
 class UserForm(Form):
@@ -94,11 +128,29 @@ class UserForm(Form):
     role = SelectField(_l("Role"), choices=[
         SelectChoice("examiner", _l("Examiner")), SelectChoice("chair", _l("Panel chair")),
         SelectChoice("admin", _l("Administrator"))])
+    may_chair = BooleanField(_l("May also chair a panel (examiners)"))
     nip = StringField(_l("NIP"), validators=[Optional(), NIP], render_kw={"inputmode": "numeric"})
     email = StringField(_l("E-mail"), validators=[Optional(), EMAIL, Length(max=200)])
     password = PasswordField(
         _l("Password"), validators=[Optional(), Length(min=MIN_PASSWORD, max=256)],
         render_kw={"autocomplete": "new-password"})
+
+
+ROLE_CHOICES = [SelectChoice("examiner", _l("Examiner")), SelectChoice("chair", _l("Panel chair")),
+                SelectChoice("admin", _l("Administrator"))]
+
+
+class RoleForm(Form):
+    """Change a user's role and whether an examiner may also chair a panel."""
+
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    may_chair = BooleanField(_l("May also chair a panel (examiners)"))
+
+
+class ResetCodesForm(Form):
+    """Print one-time reset codes for everyone of a role or a panel."""
+
+    who = SelectField(_l("For"), choices=[])
 
 
 class UserEditForm(Form):

@@ -1,5 +1,7 @@
 """Locale selection and the translated labels of stored codes (roles, statuses)."""
 
+import re
+
 from flask import current_app, has_request_context, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -47,3 +49,33 @@ def current_language() -> str:
 def label(labels: dict, code: str):
     """Return the translated label of ``code``, or the code itself when it has none."""
     return labels.get(code, code)
+
+
+def catalogue(lang: str):
+    """Return a gettext function for ``lang`` without a request (the CLI); None for English.
+
+    Messages from the pure core (rubric checks) are msgids; English needs no catalogue.
+    """
+    if lang == "en":
+        return None
+    from babel.support import Translations
+
+    from .paths import data_dir
+
+    return Translations.load(str(data_dir("translations")), [lang]).gettext
+
+
+def page_catalogue():
+    """Return a gettext function for the current page's language (None for English)."""
+    from flask_babel import get_translations
+
+    return None if current_language() == "en" else get_translations().gettext
+
+
+_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
+
+
+def one_full_stop(text) -> str:
+    """Return ``text`` with a doubled full stop made single (a name ending in a dot, such as
+    "Drs. Yusrizal, M.Si.", put before a sentence's own full stop); an ellipsis stays."""
+    return _DOUBLE_STOP.sub(".", str(text))

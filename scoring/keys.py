@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
 from pathlib import Path
+
+from .private_files import private_dir, write_private
 
 
 def ensure_secret_key(instance: Path) -> bool:
@@ -13,8 +14,7 @@ def ensure_secret_key(instance: Path) -> bool:
     path = instance / "secret_key"
     if path.exists():
         return False
-    path.write_text(secrets.token_hex(32) + "\n")
-    os.chmod(path, 0o600)
+    write_private(path, secrets.token_hex(32) + "\n")
     return True
 
 
@@ -32,7 +32,7 @@ def ensure_signing_key(folder: Path, organisation: str = "Demo Institution (self
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "ID"),
@@ -60,10 +60,9 @@ def ensure_signing_key(folder: Path, organisation: str = "Demo Institution (self
         )
         .sign(key, hashes.SHA256())
     )
-    key_path.write_bytes(key.private_bytes(
+    write_private(key_path, key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ))
-    os.chmod(key_path, 0o600)
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     return True

@@ -30,6 +30,7 @@ from .paths import data_dir
 from .rubrics import Rubric, RubricError, check_rubrics
 
 PER_PAGE = 25
+RUBRIC_TEMPLATE = "TEMPLATE.yaml"
 
 
 @dataclass(frozen=True)
@@ -336,4 +337,16 @@ def rubric_choices() -> list[RubricChoice]:
     """Return every rubric file shipped in ``rubrics/``, validated."""
     folder = data_dir("rubrics")
     return [RubricChoice(os.path.basename(source), rubric, tuple(errors))
-            for source, rubric, errors in check_rubrics([folder])]
+            for source, rubric, errors in check_rubrics([folder])
+            if os.path.basename(source) != RUBRIC_TEMPLATE]  # a model to copy, not to use
+
+
+def reset_code_groups() -> list[tuple[str, str]]:
+    """Return (value, label) choices of who gets reset codes: a role, or a panel of a session
+    not yet closed (newest session first)."""
+    rows = db.session.execute(
+        select(Panel.id, Panel.name, InterviewSession.code)
+        .join(InterviewSession, InterviewSession.id == Panel.session_id)
+        .where(InterviewSession.status != "closed")
+        .order_by(InterviewSession.held_on.desc(), InterviewSession.code, Panel.name)).all()
+    return [(f"panel:{pid}", f"{code} · {name}") for pid, name, code in rows]

@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -85,6 +86,8 @@ class User(UserMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(256), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An examiner who may also chair a panel: one account for both (chairs always may).
+    may_chair: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Failed logins before this moment no longer count (a redeemed reset code, an unlock).
     lockout_cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -94,6 +97,16 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str | None:  # Flask-Login: the cookie names the login, not the user
         """Return this login's token, which the session and remember cookies carry."""
         return self.login_token
+
+    def has_role(self, role: str) -> bool:
+        """Return whether the user acts as ``role``; an examiner who may chair acts as chair."""
+        return self.role == role or (role == "chair" and self.role == "examiner"
+                                     and bool(self.may_chair))
+
+    @property
+    def can_chair(self) -> bool:
+        """Return whether the user may be chosen as a panel's chair."""
+        return self.has_role("chair")
 
     def set_password(self, password: str) -> None:
         """Store a salted scrypt hash of ``password``."""
@@ -396,6 +409,10 @@ class Document(db.Model):
     # JSON: what the document says that matters (levels, totals, final scores), as sealed;
     # /verify shows it so a doctored printout bearing a genuine code is caught.
     facts: Mapped[str | None] = mapped_column(Text)
+    # The audit chain's head when the document was sealed (also in its text and seal): an
+    # anchor outside the database for `scoring audit verify --against`.
+    audit_event: Mapped[int | None] = mapped_column(Integer)
+    audit_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class ExportJob(db.Model):
@@ -416,6 +433,12 @@ class ExportJob(db.Model):
     path: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The task queue's lease: a running job whose heartbeat is older than the lease lost its
+    # worker; the sweep queues it again (or fails it, with the reason, after max attempts).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lang: Mapped[str] = mapped_column(String(8), default="id", server_default="id")
+    base_url: Mapped[str | None] = mapped_column(String(500))
 
 
 class PasswordReset(db.Model):

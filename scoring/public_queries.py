@@ -86,6 +86,8 @@ class PublicResult:
     status: str
     quorum: int | None = None
     scored: int | None = None
+    position: str = ""
+    position_rank: int | None = None
 
 
 @dataclass(frozen=True)

@@ -155,8 +155,8 @@ def _panel_rows(panel_filter, examiner_id: int | None = None) -> list[PanelRow]:
 
 
 def chaired_panels(user: User) -> list[PanelRow]:
-    """Return the panels ``user`` chairs, with the whole panel's sheet progress."""
-    return _panel_rows(Panel.chair_id == user.id)
+    """Return the panels ``user`` chairs in sessions under way or done (not drafts)."""
+    return _panel_rows((Panel.chair_id == user.id) & (InterviewSession.status != "draft"))
 
 
 def examiner_panels(user: User) -> list[PanelRow]:

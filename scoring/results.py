@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -35,6 +35,7 @@ class CandidateResult:
     override_reason: str | None
     rank: int | None = None
     absent: int = 0
+    position_rank: int | None = None  # rank among the candidates for the same position
 
 
 def effective_scores(sheet: ScoreSheet) -> dict[str, int]:
@@ -125,8 +126,9 @@ def public_rows(session: InterviewSession) -> list[dict]:
     return [{"rank": r.rank, "participant_number": r.participant_number,
              "name": r.name, "panel": r.panel,
              "final_score": r.final_score, "status": r.status, "quorum": r.quorum,
-             "scored": r.submitted}
-            for r in session_results(session)]
+             "scored": r.submitted, "position": r.position_applied,
+             "position_rank": r.position_rank}
+            for r in by_position(session_results(session))]
 
 
 def _ranked(rows: list[CandidateResult]) -> list[CandidateResult]:
@@ -142,6 +144,23 @@ def _ranked(rows: list[CandidateResult]) -> list[CandidateResult]:
 
 
 def _with_rank(row: CandidateResult, rank: int) -> CandidateResult:
-    from dataclasses import replace
-
     return replace(row, rank=rank)
+
+
+def by_position(results: list[CandidateResult]) -> list[CandidateResult]:
+    """Return ``results`` grouped by position applied for (formasi), ranked within each.
+
+    Appointments are made per position, so an office reads the ranking per position: the
+    groups in alphabetical order (no position last), each ranked by final score with ties
+    sharing a rank and unscored candidates after the scored ones.
+    """
+    groups: dict[str, list[CandidateResult]] = defaultdict(list)
+    for row in results:
+        groups[row.position_applied or ""].append(row)
+    out = []
+    for position in sorted(groups, key=lambda p: (p == "", p.casefold())):
+        for row in _ranked(groups[position]):
+            out.append(replace(row, position_rank=row.rank) if row.final_score is not None
+                       else row)
+    ranks = {r.participant_number: r.rank for r in results}
+    return [replace(r, rank=ranks[r.participant_number]) for r in out]

@@ -18,6 +18,7 @@ from numbers import Real
 from typing import Any
 
 from . import _rubric_check, _rubric_yaml
+from ._rubric_messages import N_, Msg, Translate, msg, place, render
 
 __all__ = [
     "COMBINATION_METHODS",
@@ -43,14 +44,27 @@ COMBINATION_METHODS = ("weighted_mean_of_panel_means", "weighted_sum_of_panel_me
 
 
 class RubricError(ValueError):
-    """A rubric is malformed; names the file, the line, the field path and what was expected."""
+    """A rubric is malformed; names the file, the line, the field path and what was expected.
 
-    def __init__(self, source: str, line: int | None, path: str, message: str) -> None:
+    ``path`` and ``message`` are English text; when the checker made them, ``place`` and
+    ``msg`` keep them as messages that :meth:`localised` renders in another language.
+    """
+
+    def __init__(self, source: str, line: int | None, path: str | Msg | None,
+                 message: str | Msg) -> None:
         super().__init__(source, line, path, message)
         self.source = source
         self.line = line
-        self.path = path
-        self.message = message
+        self.place = path
+        self.msg = message
+        self.path = str(render(path) or "")
+        self.message = str(render(message))
+
+    def localised(self, translate: Translate | None = None) -> str:
+        """Return "place: message" (without file and line) in ``translate``'s language."""
+        where = render(self.place, translate) or ""
+        what = render(self.msg, translate)
+        return f"{where}: {what}" if where else str(what)
 
     def __str__(self) -> str:
         where = self.source if self.line is None else f"{self.source}:{self.line}"
@@ -365,7 +379,8 @@ def rubric_from_json(text: str, source: str = "<snapshot>") -> Rubric:
         data = json.loads(text)
     except ValueError as exc:
         line = getattr(exc, "lineno", None)
-        raise RubricError(source, line, "", f"not valid JSON: {exc}") from None
+        raise RubricError(source, line, "", msg(N_("not valid JSON: %(error)s"),
+                                                error=str(exc))) from None
     rubric, errors = _rubric_check.check(data, _rubric_check.Context(source, json_keys=True))
     if errors:
         raise errors[0]
@@ -387,7 +402,9 @@ def check_rubrics(
         try:
             rubric, errors = _analyse(_read(source), source)
         except (OSError, RubricError) as exc:
-            error = exc if isinstance(exc, RubricError) else RubricError(source, None, "", str(exc))
+            error = exc if isinstance(exc, RubricError) else RubricError(
+                source, None, "", msg(N_("cannot read the file: %(error)s"),
+                                      error=exc.strerror or str(exc)))
             results.append((source, None, [error]))
             continue
         if rubric is not None:
@@ -399,8 +416,9 @@ def check_rubrics(
                         source,
                         None,
                         "version",
-                        f"{other[0]} has id {rubric.id!r} and version {rubric.version!r} "
-                        "with different content; give a changed rubric a new version",
+                        msg(N_("%(other)s has id %(id)s and version %(version)s with different "
+                               "content; give a changed rubric a new version"),
+                            other=other[0], id=repr(rubric.id), version=repr(rubric.version)),
                     )
                 )
                 rubric = None
@@ -423,7 +441,8 @@ def _read(source: str) -> str:
     try:
         return raw.decode("utf-8-sig")  # tolerate the BOM some Windows editors write
     except UnicodeDecodeError as exc:
-        raise RubricError(source, None, "", f"file is not UTF-8 text ({exc.reason})") from None
+        raise RubricError(source, None, "", msg(N_("file is not UTF-8 text (%(reason)s)"),
+                                                reason=exc.reason)) from None
 
 
 def _analyse(text: str, source: str) -> tuple[Rubric | None, list[RubricError]]:
@@ -431,9 +450,11 @@ def _analyse(text: str, source: str) -> tuple[Rubric | None, list[RubricError]]:
         doc = _rubric_yaml.read(text)
     except _rubric_yaml.YamlSyntaxError as exc:
         return None, [RubricError(source, exc.line, "", exc.message)]
-    context = _rubric_check.Context(source, lines=doc.lines, raw=doc.raw)
+    context = _rubric_check.Context(source, lines=doc.lines, raw=doc.raw, flow=doc.flow)
+    codes = _rubric_check.criteria_codes(doc.data)
     for path, line, message in doc.problems:
-        context.errors.append(RubricError(source, line, _rubric_yaml.format_path(path), message))
+        context.errors.append(RubricError(source, line, place(path, codes), message))
     if doc.data is None and not doc.problems:
-        return None, [RubricError(source, None, "", "the file is empty; expected a rubric mapping")]
+        return None, [RubricError(source, None, "", msg(
+            N_("the file is empty; expected a rubric mapping")))]
     return _rubric_check.check(doc.data, context)

@@ -96,6 +96,7 @@ def app(database_url, tmp_path):
         "SERVER_NAME": "localhost",
         "PUBLIC_BASE_URL": "http://localhost",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "HUEY_IMMEDIATE": True,  # background jobs run where they are queued
     })
     app.instance_path = str(instance)
     yield app
@@ -113,6 +114,7 @@ def csrf_app(database_url, tmp_path):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PUBLIC_BASE_URL": "http://localhost",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "HUEY_IMMEDIATE": True,
     })
     app.instance_path = str(tmp_path)
     yield app

@@ -132,7 +132,7 @@ def test_there_are_enough_malformed_rubrics():
 @pytest.mark.parametrize("path", BAD_RUBRICS, ids=lambda p: p.name)
 def test_rubric_check_names_file_line_and_field(runner, path):
     field, line = _expectation(path)
-    result = runner.invoke(args=["rubric", "check", str(path)])
+    result = runner.invoke(args=["rubric", "check", "--lang", "en", str(path)])
     assert result.exit_code == 1
     where = f"{path}:" if line == "none" else f"{path}:{line}:"
     message = next(m for m in result.output.splitlines() if m.startswith(where))

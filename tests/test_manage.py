@@ -290,18 +290,19 @@ def test_panel_create_edit_assign_order_and_remove(app, client, world_admin):
         for i in range(3):
             workflow.create_candidate(f"NEW-{i}", f"New {i}")
         db.session.commit()
+    members = [people["ex11"], people["ex12"], people["chair1"]]
     response = client.post(f"/manage/sessions/{sid}/panels/new", data={
-        "name": "Panel 3", "room": "R3", "members": [people["ex11"], people["ex12"]],
-        "chair": people["chair1"], "quorum": "3"})
+        "name": "Panel 3", "room": "R3", "members": members,
+        "chair": people["chair1"], "quorum": "4"})
     assert 'id="quorum-error"' in _text(response)  # more than the members
     response = client.post(f"/manage/sessions/{sid}/panels/new", data={
-        "name": "Panel 3", "room": "R3", "members": [people["ex11"], people["ex12"]],
+        "name": "Panel 3", "room": "R3", "members": members,
         "chair": people["chair1"], "quorum": "2"})
     assert response.status_code == 302
     with app.app_context():
         panel = db.session.scalar(select(Panel).where(Panel.name == "Panel 3"))
         pid = panel.id
-        assert [m.user.username for m in panel.members] == ["ex11", "ex12"]
+        assert [m.user.username for m in panel.members] == ["ex11", "ex12", "chair1"]
     response = client.post(f"/manage/panels/{pid}/edit", data={
         "name": "Panel 3", "room": "R3b", "members": [people["ex12"], people["ex21"]],
         "chair": "0", "quorum": ""})

@@ -15,7 +15,7 @@ from scoring.extensions import db
 from scoring.models import Candidate, User
 from scoring.workflow import set_session_status
 
-MANAGE = ("manage", "manage_people", "manage_panels", "manage_imports")
+MANAGE = ("manage", "manage_people", "manage_panels", "manage_imports", "manage_rubrics")
 PUBLIC = ("public", "reset")
 ROLES = {"anonymous": None, "examiner": ("ex11", PASSWORD), "chair": ("chair1", PASSWORD),
          "admin": ("admin", "admin-password")}
@@ -35,6 +35,10 @@ MANAGE_ROUTES = {
     "manage_people.user_active": ("POST", "/manage/users/{user}/active"),
     "manage_people.user_reset": ("POST", "/manage/users/{user}/reset"),
     "manage_people.user_unlock": ("POST", "/manage/users/{user}/unlock"),
+    "manage_people.user_role": ("POST", "/manage/users/{user}/role"),
+    "manage_people.reset_codes": ("POST", "/manage/users/reset-codes"),
+    "manage_rubrics.guide": ("GET", "/manage/rubrics/format"),
+    "manage_rubrics.template": ("GET", "/manage/rubrics/TEMPLATE.yaml"),
     "manage_people.candidates": ("GET", "/manage/candidates"),
     "manage_people.candidate_new": ("GET", "/manage/candidates/new"),
     "manage_people.candidate": ("GET", "/manage/candidates/{candidate}"),

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from scoring import workflow
 from scoring.extensions import db
-from scoring.models import AuditEvent, Candidate
+from scoring.models import AuditEvent, Candidate, InterviewSession
 from scoring.paths import data_dir
 from scoring.views.util import is_safe_path
 
@@ -254,6 +254,10 @@ def _seed_session(app):
 
 def test_home_differs_by_role(app, client, auth):
     _seed_session(app)
+    with app.app_context():  # a chair's home lists sessions under way, not drafts (issue 13)
+        session = db.session.scalar(db.select(InterviewSession))
+        workflow.set_session_status(session, "open")
+        db.session.commit()
     pages = {}
     for username in ("boss", "ketua", "e1", "e3"):
         auth.login(username, PASSWORD)

@@ -16,11 +16,26 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from ..extensions import db, login_manager
-from ..i18n import LANGUAGE_NAMES, ROLE_LABELS, SESSION_STATUS_LABELS, current_language, label
+from ..i18n import (
+    LANGUAGE_NAMES,
+    ROLE_LABELS,
+    SESSION_STATUS_LABELS,
+    current_language,
+    label,
+    one_full_stop,
+    page_catalogue,
+)
 from ..models import User
 from ..workflow import WorkflowError, load_login
 from . import security
-from .util import has_endpoint, request_info, safe_next, url_for_if, wants_json
+from .util import (
+    apply_upload_limit,
+    has_endpoint,
+    request_info,
+    safe_next,
+    url_for_if,
+    wants_json,
+)
 
 __all__ = ["BLUEPRINTS", "register", "request_info", "safe_next", "url_for_if", "wants_json"]
 
@@ -36,6 +51,7 @@ BLUEPRINTS = [
     "manage_panels",
     "manage_imports",
     "manage_finality",
+    "manage_rubrics",
     "public",
     "reset",
     "verify",
@@ -43,6 +59,7 @@ BLUEPRINTS = [
     "chair",
     "chair_finality",
     "discussion",
+    "health",
 ]
 
 CONTENT_SECURITY_POLICY = (
@@ -76,6 +93,8 @@ def register(app: Flask) -> None:
     _register_templating(app)
     app.after_request(_security_headers)
     security.install(app)
+    # URL value preprocessors run before every before_request handler (CSRF reads the body).
+    app.url_value_preprocessor(apply_upload_limit)
 
 
 def _configure_login(app: Flask) -> None:
@@ -155,6 +174,8 @@ def _register_templating(app: Flask) -> None:
         number=lambda value, fmt=None: format_decimal(value, fmt) if value is not None else "",
         role_label=lambda code: label(ROLE_LABELS, code),
         status_label=lambda code: label(SESSION_STATUS_LABELS, code),
+        rubric_error=lambda error: error.localised(page_catalogue()),
+        one_full_stop=one_full_stop,
     )
 
     @app.context_processor

@@ -23,7 +23,8 @@ from wtforms import SelectField
 from ..extensions import db
 from ..forms import Form
 from ..models import Assignment, Document, ExportJob, InterviewSession, Panel, ScoreSheet
-from ..workflow.document_export import export_file, launch_export, start_export
+from ..tasks import enqueue_export
+from ..workflow.document_export import export_file, start_export
 from ..workflow.documents import (
     LANGS,
     can_download_minutes,
@@ -128,10 +129,12 @@ def session(session_id: int):
     form.panel.choices = choices + [(p.id, p.name) for p in panels]
     if form.validate_on_submit():
         panel = next((p for p in panels if p.id == form.panel.data), None)
-        job = start_export(session, panel, current_user, info=request_info())
-        db.session.commit()
-        launch_export(current_app._get_current_object(), job.id, verify_base_url())
-        return redirect(url_for(".export", token=job.token))
+        job = start_export(session, panel, current_user, info=request_info(),
+                           base_url=verify_base_url())
+        job_id, token = job.id, job.token
+        db.session.commit()  # and no more reads here: the worker may use the lock at once
+        enqueue_export(current_app._get_current_object(), job_id)  # `scoring worker` runs it
+        return redirect(url_for(".export", token=token))
     counts = dict(db.session.execute(
         select(Assignment.panel_id, func.count(ScoreSheet.id))
         .join(ScoreSheet, ScoreSheet.assignment_id == Assignment.id)

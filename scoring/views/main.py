@@ -19,7 +19,7 @@ def index():
     context = {"sessions": [], "chaired": [], "panels": []}
     if user.role == "admin":
         context["sessions"] = queries.admin_sessions()
-    if user.role == "chair":
+    if user.has_role("chair"):
         context["chaired"] = queries.chaired_panels(user)
     if user.role in ("chair", "examiner"):
         context["panels"] = queries.examiner_panels(user)

@@ -12,16 +12,18 @@ from wtforms import SelectChoice
 
 from .. import manage_queries as mq
 from .. import workflow
+from ..database import write_transaction
 from ..exports import results_table, table_bytes
 from ..extensions import db
 from ..forms_manage import ActionForm, SessionForm
+from ..i18n import page_catalogue
 from ..models import InterviewSession
 from ..rubrics import Rubric, check_rubrics
 from ..visible_results import visible_results
 from ..workflow import WorkflowError, session_rubric
 from ..workflow.finality import publications, session_has_levels
 from .manage_common import actor, admin_blueprint, get_or_404, list_args
-from .util import request_info
+from .util import request_info, upload_route
 
 bp = admin_blueprint("manage", __name__)
 
@@ -60,9 +62,9 @@ def _uploaded_rubric(form: SessionForm) -> Rubric | None:
         path.write_bytes(data)
         [(_source, rubric, errors)] = check_rubrics([path])
     if errors:
+        translate = page_catalogue()
         form.rubric_upload.errors = [
-            (gettext("line %(n)s", n=e.line) + ": " if e.line else "")
-            + (f"{e.path}: " if e.path else "") + e.message
+            (gettext("line %(n)s", n=e.line) + ": " if e.line else "") + e.localised(translate)
             for e in errors
         ]
         return None
@@ -88,6 +90,7 @@ def _chosen_rubric(form: SessionForm, required: bool) -> tuple[bool, Rubric | No
 
 
 @bp.route("/sessions/new", methods=["GET", "POST"])
+@upload_route
 def session_new():
     """Create a session in draft with a validated rubric."""
     form = SessionForm()
@@ -129,6 +132,7 @@ def session(session_id: int):
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@upload_route
 def session_edit(session_id: int):
     """Edit a session's details; change its rubric while no sheet exists."""
     session = get_or_404(InterviewSession, session_id)
@@ -204,9 +208,9 @@ def session_export(session_id: int, fmt: str):
     header, rows = results_table(visible_results(session, current_user),
                                  session_rubric(session).codes)
     data = table_bytes(header, rows, fmt)
-    workflow.record("results.export", actor(), session, {"format": fmt, "rows": len(rows)},
-                    session_id=session.id, info=request_info())
-    db.session.commit()
+    with write_transaction():  # a GET reads deferred; the record is one short write
+        workflow.record("results.export", actor(), session, {"format": fmt, "rows": len(rows)},
+                        session_id=session.id, info=request_info())
     mime = ("text/csv; charset=utf-8" if fmt == "csv" else
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     return Response(data, mimetype=mime, headers={

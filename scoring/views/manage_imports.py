@@ -22,10 +22,11 @@ from wtforms import SelectChoice
 from .. import workflow
 from ..extensions import db
 from ..forms_manage import ActionForm, ImportForm
-from ..imports import ImportFileError, parse_candidates, parse_examiners
+from ..imports import ImportFileError, limits_from_config, parse_candidates, parse_examiners
 from ..models import InterviewSession
+from ..private_files import private_dir, write_private
 from .manage_common import actor, admin_blueprint
-from .util import request_info
+from .util import request_info, upload_route
 
 bp = admin_blueprint("manage_imports", __name__)
 
@@ -36,9 +37,7 @@ SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
 
 
 def _folder() -> Path:
-    folder = Path(current_app.instance_path) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return private_dir(Path(current_app.instance_path) / "imports")
 
 
 def _sweep(folder: Path) -> None:
@@ -49,20 +48,34 @@ def _sweep(folder: Path) -> None:
             path.unlink(missing_ok=True)
 
 
-def _analyse(kind: str, data: bytes, filename: str, session: InterviewSession | None,
-             dry_run: bool):
-    """Parse and (dry-)run the import; return (report or None, file error or None)."""
+def _parse(kind: str, data: bytes, filename: str):
+    """Parse an upload outside any transaction; return (parsed or None, file error or None).
+
+    The transaction this request opened (loading the user, the form's choices) ends first: on
+    SQLite every transaction holds the write lock, and examiners' saves must not wait for a
+    large file to be read.
+    """
+    db.session.rollback()
+    parse = parse_candidates if kind == "candidates" else parse_examiners
     try:
-        parsed = (parse_candidates if kind == "candidates" else parse_examiners)(data, filename)
+        return parse(data, filename, limits_from_config(current_app.config)), None
     except ImportFileError as exc:
         return None, str(exc)
+
+
+def _analyse(kind: str, data: bytes, filename: str, session_id: int | None, dry_run: bool):
+    """Parse, then (dry-)run the import; return (report or None, file error, session)."""
+    parsed, file_error = _parse(kind, data, filename)
+    session = db.session.get(InterviewSession, session_id) if session_id else None
+    if parsed is None:
+        return None, file_error, session
     if kind == "candidates":
         report = workflow.import_candidates(parsed, session=session, dry_run=dry_run,
                                             actor=actor(), info=request_info())
     else:
         report = workflow.import_examiners(parsed, dry_run=dry_run, actor=actor(),
                                            info=request_info())
-    return report, None
+    return report, None, session
 
 
 def _form(kind: str) -> ImportForm:
@@ -79,6 +92,7 @@ def _form(kind: str) -> ImportForm:
 
 
 @bp.route("/import/<kind>", methods=["GET", "POST"])
+@upload_route
 def upload(kind: str):
     """Upload a file and show the preview: every problem, or what would change."""
     if kind not in KINDS:
@@ -91,10 +105,8 @@ def upload(kind: str):
     upload = form.file.data
     filename = Path(upload.filename or "upload.csv").name
     data = upload.read()
-    session = None
-    if kind == "candidates" and form.session.data:
-        session = db.session.get(InterviewSession, form.session.data)
-    report, file_error = _analyse(kind, data, filename, session, dry_run=True)
+    session_id = form.session.data if kind == "candidates" and form.session.data else None
+    report, file_error, session = _analyse(kind, data, filename, session_id, dry_run=True)
     db.session.rollback()  # a dry run writes nothing; make sure of it
     token = None
     if report is not None and report.ok:
@@ -102,8 +114,8 @@ def upload(kind: str):
         token = secrets.token_hex(16)
         folder = _folder()
         _sweep(folder)
-        (folder / f"{token}.data").write_bytes(data)
-        (folder / f"{token}.json").write_text(json.dumps({
+        write_private(folder / f"{token}.data", data)
+        write_private(folder / f"{token}.json", json.dumps({
             "kind": kind, "filename": filename if suffix in SUFFIXES else filename + ".csv",
             "session_id": session.id if session else None, "user_id": actor().id}))
     return render_template("manage/import_preview.html", kind=kind, filename=filename,
@@ -125,9 +137,8 @@ def confirm(kind: str):
     meta = json.loads(meta_path.read_text())
     if meta["kind"] != kind or meta["user_id"] != actor().id:
         abort(400)
-    session = db.session.get(InterviewSession, meta["session_id"]) if meta["session_id"] else None
-    report, file_error = _analyse(kind, data_path.read_bytes(), meta["filename"], session,
-                                  dry_run=False)
+    report, file_error, session = _analyse(kind, data_path.read_bytes(), meta["filename"],
+                                           meta["session_id"], dry_run=False)
     if report is None or not report.ok:
         # The database changed since the preview (e.g. a panel was renamed): nothing written.
         db.session.rollback()

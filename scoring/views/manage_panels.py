@@ -22,21 +22,37 @@ bp = admin_blueprint("manage_panels", __name__)
 def _panel_form(panel: Panel | None = None) -> PanelForm:
     form = PanelForm(obj=panel)
     people = mq.scorers()
-    if panel is not None:  # keep current members listed even if since deactivated
-        known = {u.id for u in people}
-        people += [m.user for m in panel.members if m.user_id not in known]
-    form.members.choices = [SelectChoice(u.id, f"{u.full_name} ({u.username})") for u in people]
+    if panel is not None:  # current members first, in panel order, even if since deactivated
+        current = [m.user for m in panel.members]
+        known = {u.id for u in current}
+        people = current + [u for u in people if u.id not in known]
+    form.members.choices = [SelectChoice(u.id, _person(u)) for u in people]
+    form.members.render_kw = {
+        "size": min(12, max(4, len(people))), "data-member-chooser": "",
+        "data-label-search": gettext("Search by name or username"),
+        "data-label-chosen": gettext("Chosen members, in scoring order"),
+        "data-label-none": gettext("Nobody chosen yet."),
+        "data-label-nomatch": gettext("Nobody matches."),
+        "data-label-add": gettext("Add"), "data-label-remove": gettext("Remove"),
+        "data-label-count": gettext("%(n)s of %(total)s shown", n="{n}", total="{total}")}
+    chairs = [u for u in people if u.can_chair]
+    form.chair_allowed = frozenset(u.id for u in chairs)
     form.chair.choices = [SelectChoice(0, gettext("No chair"))] + [
-        SelectChoice(u.id, f"{u.full_name} ({u.username})") for u in people if u.role == "chair"]
+        SelectChoice(u.id, _person(u)) for u in chairs]
+    form.chair.render_kw = {"data-chair-of": form.members.id}
     if panel is not None and request.method == "GET":
         form.members.data = [m.user_id for m in panel.members]
         form.chair.data = panel.chair_id or 0
     return form
 
 
+def _person(user: User) -> str:
+    return f"{user.full_name} ({user.username})"
+
+
 def _members(form: PanelForm) -> tuple[list[User], User | None]:
-    chosen = set(form.members.data or [])
-    order = [choice.value for choice in form.members.choices if choice.value in chosen]
+    """Return the chosen members in the order they were chosen, and the chair."""
+    order = list(dict.fromkeys(form.members.data or []))
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(order)))}
     return [users[i] for i in order], db.session.get(User, form.chair.data or 0)
 

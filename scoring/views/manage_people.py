@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+import io
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
+from wtforms import SelectChoice
 
 from .. import manage_queries as mq
 from .. import workflow
 from ..extensions import db
-from ..forms_manage import ActionForm, CandidateForm, UserEditForm, UserForm
-from ..models import Candidate, User
+from ..forms_manage import (
+    ActionForm,
+    CandidateForm,
+    ResetCodesForm,
+    RoleForm,
+    UserEditForm,
+    UserForm,
+)
+from ..i18n import current_language
+from ..models import Candidate, Panel, User
+from ..reports.reset_slips import reset_slips_pdf
 from ..workflow import WorkflowError
 from ..workflow.admin import active_reset_count, format_reset_code
+from ..workflow.documents import verify_base_url
 from .manage_common import actor, admin_blueprint, get_or_404, list_args
 from .util import request_info
 
@@ -22,7 +35,41 @@ bp = admin_blueprint("manage_people", __name__)
 def users():
     """List users: search by username, name or NIP; filter by role; sort; paginate."""
     args = list_args(mq.USER_SORTS, "username", filters=("role",))
-    return render_template("manage/users.html", page=mq.users_page(args), args=args)
+    return render_template("manage/users.html", page=mq.users_page(args), args=args,
+                           reset_form=_reset_form())
+
+
+def _reset_form() -> ResetCodesForm:
+    form = ResetCodesForm()
+    form.who.choices = [SelectChoice("role:examiner", gettext("Every examiner")),
+                        SelectChoice("role:chair", gettext("Every panel chair"))] + [
+        SelectChoice(value, gettext("Panel %(p)s", p=label))
+        for value, label in mq.reset_code_groups()]
+    return form
+
+
+@bp.route("/users/reset-codes", methods=["POST"])
+def reset_codes():
+    """Issue one-time reset codes to a role or a panel; answer with the slips as a PDF."""
+    form = _reset_form()
+    if not form.validate_on_submit():
+        flash(gettext("Choose who gets reset codes."), "error")
+        return redirect(url_for("manage_people.users"))
+    kind, _sep, ref = form.who.data.partition(":")
+    panel = get_or_404(Panel, int(ref)) if kind == "panel" else None
+    try:
+        users = workflow.reset_targets(role=ref if kind == "role" else None, panel=panel)
+        slips = workflow.issue_reset_codes(users, actor=actor(), info=request_info())
+    except WorkflowError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("manage_people.users"))
+    label = next(c.label for c in form.who.choices if c.value == form.who.data)
+    pdf = reset_slips_pdf(slips, base_url=verify_base_url(), lang=current_language(),
+                          title=gettext("Password reset codes: %(who)s", who=label))
+    db.session.commit()  # the codes are valid only once the slips exist
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"reset-codes-{kind}-{ref}.pdf")
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -35,6 +82,8 @@ def user_new():
                 form.username.data.strip(), form.full_name.data, form.role.data,
                 form.password.data or None, nip=form.nip.data or None,
                 email=form.email.data or None, actor=actor(), info=request_info())
+            workflow.set_role(user, form.role.data, may_chair=form.may_chair.data,
+                              actor=actor(), info=request_info())
         except WorkflowError as exc:
             db.session.rollback()
             form.username.errors = [exc.message]
@@ -68,9 +117,33 @@ def user(user_id: int):
         db.session.commit()
         flash(gettext("Account saved."), "success")
         return redirect(url_for("manage_people.user", user_id=user.id))
-    return render_template("manage/user.html", user=user, form=form, action_form=ActionForm(),
+    return _render_user(user, form, RoleForm(obj=user))
+
+
+def _render_user(user: User, form: UserEditForm, role_form: RoleForm, status: int = 200):
+    return render_template("manage/user.html", user=user, form=form, role_form=role_form,
+                           action_form=ActionForm(),
                            pending_resets=active_reset_count(user),
-                           lock=workflow.lock_state(user))
+                           lock=workflow.lock_state(user)), status
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+def user_role(user_id: int):
+    """Change a user's role and whether they may chair (audited as user.set_role)."""
+    user = get_or_404(User, user_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            workflow.set_role(user, form.role.data, may_chair=form.may_chair.data,
+                              actor=actor(), info=request_info())
+        except WorkflowError as exc:
+            db.session.rollback()
+            form.role.errors = [exc.message]
+        else:
+            db.session.commit()
+            flash(gettext("Role saved."), "success")
+            return redirect(url_for("manage_people.user", user_id=user.id))
+    return _render_user(user, UserEditForm(obj=user), form, 400)
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

@@ -65,10 +65,27 @@ def role_required(*roles: str):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
+            if not any(current_user.has_role(role) for role in roles):
                 abort(403)
             return view(*args, **kwargs)
 
         return login_required(wrapped)
 
     return decorator
+
+
+def upload_route(view):
+    """Mark ``view`` as taking file uploads: its body may be ``UPLOAD_MAX_BYTES`` long.
+
+    Every other route keeps ``MAX_CONTENT_LENGTH``. The limit is applied by
+    :func:`apply_upload_limit` before any ``before_request`` handler (CSRF) reads the body.
+    """
+    view.upload_route = True
+    return view
+
+
+def apply_upload_limit(endpoint: str | None, _values) -> None:
+    """Raise this request's body limit when its endpoint is an :func:`upload_route`."""
+    view = current_app.view_functions.get(endpoint) if endpoint else None
+    if getattr(view, "upload_route", False):
+        request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"]

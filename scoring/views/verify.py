@@ -20,6 +20,7 @@ from ..extensions import db
 from ..forms import Form
 from ..models import Document, InterviewSession
 from ..workflow.documents import check_upload, document_by_code, short_code
+from .util import upload_route
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
 
@@ -106,6 +107,7 @@ def document_kind(kind: str) -> str:
 
 
 @bp.route("/upload", methods=["POST"])
+@upload_route
 def upload():
     """Check an uploaded PDF: valid, invalid (tampered) or not issued by this system."""
     if request.content_length and request.content_length > MAX_UPLOAD + 4096:

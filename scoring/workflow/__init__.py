@@ -35,6 +35,8 @@ from .logins import (
     unlock_user,
 )
 from .people import create_user, record_failed_login, set_active, set_password
+from .reset_batch import ResetSlip, issue_reset_codes, reset_targets
+from .roles import set_role
 from .sessions import (
     assign_candidate,
     change_session_rubric,
@@ -61,6 +63,7 @@ __all__ = [
     "ChainCheck",
     "ImportReport",
     "Receipt",
+    "ResetSlip",
     "RequestInfo",
     "Tally",
     "WorkflowError",
@@ -89,6 +92,7 @@ __all__ = [
     "login_refusal",
     "start_login",
     "unlock_user",
+    "issue_reset_codes",
     "may_decide",
     "missing_items",
     "open_discussion",
@@ -100,12 +104,14 @@ __all__ = [
     "reject_amendment",
     "remove_assignment",
     "reorder_assignments",
+    "reset_targets",
     "request_amendment",
     "revise_score",
     "save_draft",
     "session_rubric",
     "set_active",
     "set_password",
+    "set_role",
     "set_session_status",
     "sheet_state",
     "submit_sheet",

@@ -2,20 +2,20 @@
 
 The same loop serves the command line (``scoring export sheets``) and background jobs started
 from the web. It prepares and stores each sheet in this process, in order, and renders and
-seals in a pool of worker processes (``EXPORT_WORKERS``; 1: in this process). A job runs in
-a thread of the app server process that started it; its row in ``export_job`` carries the
-progress, so any app server can show it, and a reload of the page finds it again. A job
-whose process died stays ``running``: start a new one.
+seals in a pool of worker processes (``EXPORT_WORKERS``; 1: in this process). A web job runs
+in ``scoring worker`` (the task queue, :mod:`scoring.tasks`); its row in ``export_job``
+carries the progress and a heartbeat, so any app server can show it, a reload of the page
+finds it again, and :func:`sweep_exports` queues again (or fails, with the reason) a job
+whose worker died.
 """
 
 from __future__ import annotations
 
-import csv
+import datetime as dt
 import functools
 import io
 import os
 import re
-import threading
 import zipfile
 from collections import deque
 from collections.abc import Callable
@@ -23,10 +23,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
+from ..database import read_only, write_transaction
+from ..exports import csv_writer
 from ..extensions import db
 from ..models import (
     Assignment,
@@ -38,6 +40,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..private_files import create_private, private_dir
 from ..reports.sealing import SealJob, seal, seal_in_worker, seal_pool
 from ..visibility import ADMIN, decisions, viewer_of
 from .audit import RequestInfo, record
@@ -49,12 +52,12 @@ from .documents import (
     prepare_sheet_document,
     short_code,
     signing_source,
-    store_document,
+    store_issued,
 )
 from .errors import WorkflowError
 
-__all__ = ["ExportError", "export_file", "export_sheet_ids", "export_workers", "launch_export",
-           "run_export", "start_export", "write_sheets_zip"]
+__all__ = ["ExportError", "export_file", "export_sheet_ids", "export_workers", "run_export",
+           "start_export", "sweep_exports", "beat", "write_sheets_zip"]
 
 
 class ExportError(WorkflowError):
@@ -89,7 +92,14 @@ def export_sheet_ids(session: InterviewSession, panel: Panel | None = None,
 
 
 def _safe(name: str) -> str:
-    return re.sub(r"[^\w.-]+", "_", name).strip("_") or "_"
+    """Return ``name`` as one safe archive path segment (never ``.``/``..``, no separators)."""
+    cleaned = re.sub(r"[^\w.-]+", "_", name, flags=re.ASCII).strip("._-")
+    return cleaned or "_"
+
+
+def member_name(name: str) -> str:
+    """Return ``name`` with every segment made safe, so no ZIP member escapes the folder."""
+    return "/".join(_safe(part) for part in re.split(r"[/\\]", name))
 
 
 def _label(sheet: ScoreSheet) -> str:
@@ -149,10 +159,9 @@ def _complete(item: _Pending, actor: User | None,
     try:
         if isinstance(item.ready, Document):
             document = item.ready
-        else:
-            document = store_document(item.ready, item.pdf.result(), actor=actor, info=info)
+        else:  # sealed outside any transaction; stored in one short write
+            document = store_issued(item.ready, item.pdf.result(), actor=actor, info=info)
         pdf, token, digest = document.pdf, document.token, document.sha256
-        db.session.commit()
     except Exception as exc:
         db.session.rollback()
         raise ExportError(item.label, exc) from exc
@@ -173,12 +182,22 @@ def write_sheets_zip(session: InterviewSession, panel: Panel | None, output: Pat
     document. Returns the number of sheets written. Only sheets ``viewer`` may see are
     written (default: ``actor``'s view, else the administrator's context).
     """
+    with read_only():
+        return _write_sheets_zip(session, panel, output, lang=lang, base_url=base_url,
+                                 actor=actor, info=info, progress=progress, workers=workers,
+                                 viewer=viewer)
+
+
+def _write_sheets_zip(session: InterviewSession, panel: Panel | None, output: Path, *,
+                      lang: str, base_url: str | None, actor: User | None,
+                      info: RequestInfo | None, progress: Callable[[int, int], None] | None,
+                      workers: int | None, viewer=None) -> int:
     ids = export_sheet_ids(session, panel, viewer or actor or ADMIN)
     workers = max(1, min(workers or export_workers(), len(ids)))
     output = Path(output)
     partial = output.with_name(output.name + ".part")
     manifest = io.StringIO()
-    writer = csv.writer(manifest)
+    writer = csv_writer(manifest)
     writer.writerow(["file", "panel", "participant_number", "examiner", "verification_code",
                      "sha256"])
     window: deque[_Pending] = deque()
@@ -190,6 +209,7 @@ def write_sheets_zip(session: InterviewSession, panel: Panel | None, output: Pat
             submit = functools.partial(pool.submit, seal_in_worker)
         else:
             submit = _seal_here
+        create_private(partial)  # documents with names: 0600 from the start
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED) as archive:
             done = 0
 
@@ -197,7 +217,7 @@ def write_sheets_zip(session: InterviewSession, panel: Panel | None, output: Pat
                 nonlocal done
                 item = window.popleft()
                 pdf, token, digest = _complete(item, actor, info)
-                archive.writestr(item.name, pdf)
+                archive.writestr(member_name(item.name), pdf)
                 writer.writerow(item.row + [short_code(token), digest])
                 done += 1
                 if progress is not None:
@@ -232,7 +252,8 @@ def export_file(job: ExportJob) -> Path:
 
 
 def start_export(session: InterviewSession, panel: Panel | None, actor: User | None, *,
-                 info: RequestInfo | None = None) -> ExportJob:
+                 info: RequestInfo | None = None, lang: str = "id",
+                 base_url: str | None = None) -> ExportJob:
     """Create a queued export job for the session's (or panel's) submitted sheets."""
     if panel is not None and panel.session_id != session.id:
         raise WorkflowError("not_found", _l("No such panel in this session."), 404)
@@ -241,7 +262,8 @@ def start_export(session: InterviewSession, panel: Panel | None, actor: User | N
         raise WorkflowError("nothing_to_export", _l("No submitted sheet to export yet."))
     job = ExportJob(token=new_token(), session_id=session.id,
                     panel_id=panel.id if panel else None,
-                    requested_by_id=actor.id if actor else None, status="queued", total=total)
+                    requested_by_id=actor.id if actor else None, status="queued", total=total,
+                    lang=lang, base_url=base_url)
     db.session.add(job)
     db.session.flush()
     record("export.start", actor, job, {"panel": panel.name if panel else None, "total": total},
@@ -249,52 +271,88 @@ def start_export(session: InterviewSession, panel: Panel | None, actor: User | N
     return job
 
 
-def run_export(job_id: int, base_url: str | None = None, lang: str = "id") -> ExportJob:
-    """Run a queued job to the end, recording progress in its row (call in an app context)."""
-    job = db.session.get(ExportJob, job_id)
-    job.status, job.done = "running", 0
-    db.session.commit()
-    session = db.session.get(InterviewSession, job.session_id)
-    panel = db.session.get(Panel, job.panel_id) if job.panel_id else None
-    actor = db.session.get(User, job.requested_by_id) if job.requested_by_id else None
-    target = export_file(job)
-    target.parent.mkdir(parents=True, exist_ok=True)
+def run_export(job_id: int, base_url: str | None = None, lang: str | None = None) -> ExportJob:
+    """Run a queued job to the end, recording progress in its row (call in an app context).
 
-    def progress(done: int, total: int) -> None:
-        db.session.execute(ExportJob.__table__.update().where(ExportJob.id == job_id)
-                           .values(done=done, total=total))
-        db.session.commit()
+    Only a job still ``queued`` is claimed (a duplicate delivery is a no-op). Reads run in
+    deferred transactions and each write (claim, progress and heartbeat, a stored document)
+    in its own short write transaction, so examiners' saves never wait for a render.
+    """
+    with read_only():
+        with write_transaction():
+            claimed = db.session.execute(
+                update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "queued")
+                .values(status="running", done=0, attempts=ExportJob.attempts + 1,
+                        heartbeat_at=utcnow())).rowcount
+        job = db.session.get(ExportJob, job_id)
+        if not claimed:
+            return job
+        lang = lang or job.lang
+        base_url = base_url or job.base_url
+        session = db.session.get(InterviewSession, job.session_id)
+        panel = db.session.get(Panel, job.panel_id) if job.panel_id else None
+        actor = db.session.get(User, job.requested_by_id) if job.requested_by_id else None
+        target = export_file(job)
+        private_dir(target.parent)
 
-    try:
-        write_sheets_zip(session, panel, target, lang=lang, base_url=base_url, actor=actor,
-                         progress=progress)
-    except Exception as exc:
-        db.session.rollback()
-        message = str(exc.message) if isinstance(exc, WorkflowError) else repr(exc)
-        current_app.logger.error("export job %s failed: %s", job_id, message)
-        _finish(job_id, "failed", error=message[:2000])
-    else:
-        _finish(job_id, "done", path=str(target))
-    return db.session.get(ExportJob, job_id)
+        def progress(done: int, total: int) -> None:
+            with write_transaction():
+                db.session.execute(ExportJob.__table__.update().where(ExportJob.id == job_id)
+                                   .values(done=done, total=total, heartbeat_at=utcnow()))
+
+        try:
+            write_sheets_zip(session, panel, target, lang=lang, base_url=base_url,
+                             actor=actor, progress=progress)
+        except Exception as exc:
+            db.session.rollback()
+            message = str(exc.message) if isinstance(exc, WorkflowError) else repr(exc)
+            current_app.logger.error("export job %s failed: %s", job_id, message)
+            _finish(job_id, "failed", error=message[:2000])
+        else:
+            _finish(job_id, "done", path=str(target))
+        return db.session.get(ExportJob, job_id)
+
+
+def sweep_exports(lease_seconds: float, max_attempts: int) -> tuple[list[int], list[int]]:
+    """Queue again the jobs whose worker died (no heartbeat within the lease), or fail them.
+
+    A running job whose heartbeat is older than ``lease_seconds`` goes back to ``queued``
+    while it has been tried fewer than ``max_attempts`` times, else it fails with the reason.
+    (A queued job's message is kept by the queue's own storage across restarts.) Returns the
+    ids to enqueue and the ids failed.
+    """
+    stale = utcnow() - dt.timedelta(seconds=lease_seconds)
+    with write_transaction():
+        jobs = db.session.scalars(select(ExportJob).where(
+            ExportJob.status == "running",
+            or_(ExportJob.heartbeat_at.is_(None), ExportJob.heartbeat_at < stale))).all()
+        requeue, failed = [], []
+        for job in jobs:
+            if job.attempts >= max_attempts:
+                job.status, job.finished_at = "failed", utcnow()
+                job.error = str(_l(
+                    "The export stopped: its worker stopped answering (killed or crashed) "
+                    "%(n)d times. Start the export again; if it keeps failing, tell the "
+                    "administrator.", n=job.attempts))
+                record("export.fail", None, job, {"attempts": job.attempts,
+                                                  "reason": "worker lost"},
+                       session_id=job.session_id)
+                failed.append(job.id)
+            else:
+                job.status = "queued"
+                requeue.append(job.id)
+    return requeue, failed
+
+
+def beat(job_id: int) -> None:
+    """Renew a running job's lease (its worker is alive)."""
+    with write_transaction():
+        db.session.execute(update(ExportJob).where(ExportJob.id == job_id,
+                                                   ExportJob.status == "running")
+                           .values(heartbeat_at=utcnow()))
 
 
 def _finish(job_id: int, status: str, **values) -> None:
-    db.session.execute(ExportJob.__table__.update().where(ExportJob.id == job_id)
-                       .values(status=status, finished_at=utcnow(), **values))
-    db.session.commit()
-
-
-def launch_export(app: Flask, job_id: int, base_url: str | None,
-                  lang: str = "id") -> threading.Thread:
-    """Run the job in a background thread of this process and return the thread."""
-
-    def work() -> None:
-        with app.app_context():
-            try:
-                run_export(job_id, base_url, lang)
-            finally:
-                db.session.remove()
-
-    thread = threading.Thread(target=work, name=f"export-{job_id}", daemon=True)
-    thread.start()
-    return thread
+    with write_transaction():
+        db.session.execute(ExportJob.__table__.update().where(ExportJob.id == job_id)
+                           .values(status=status, finished_at=utcnow(), **values))

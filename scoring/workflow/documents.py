@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.sansio.utils import host_is_trusted
 
+from ..database import write_transaction
 from ..extensions import db
 from ..models import Assignment, Document, InterviewSession, Panel, ScoreSheet, User
 from ..reports import context as contexts
@@ -27,6 +28,7 @@ from ..reports.sealing import KeySource, SealJob, seal
 from ..reports.signing import SigningError, SigningKey, Verdict
 from ..reports.signing import validate_pdf as validate_signature
 from ..visibility import can_see_assignment, can_see_sheet
+from .anchors import ChainHead, anchor_reason, chain_head
 from .audit import RequestInfo, canonical_json, record
 from .errors import WorkflowError
 
@@ -34,7 +36,7 @@ __all__ = [
     "PreparedDocument", "UploadCheck", "can_download_minutes", "can_download_recap",
     "can_download_sheet", "check_upload", "document_by_code", "document_css", "institution_key",
     "issue_minutes_document", "issue_recap_document", "issue_sheet_document",
-    "prepare_sheet_document", "short_code", "signing_source", "store_document",
+    "prepare_sheet_document", "short_code", "signing_source", "store_document", "store_issued",
     "verify_base_url",
 ]
 
@@ -136,6 +138,7 @@ class PreparedDocument:
     participant_number: str | None
     links: dict
     job: SealJob
+    audit: ChainHead
     facts: str | None = None  # JSON of :func:`scoring.reports.facts.document_facts`
 
 
@@ -166,6 +169,9 @@ def _prepare(kind: str, data: dict, *, lang: str, base_url: str | None,
         if found.facts is None:  # issued before facts were kept: the same data made it
             found.facts = facts
         return found
+    # The chain head is added after the source hash: a newer head is no new content.
+    head = chain_head()
+    data = {**data, "audit": head.to_dict()}
     key = institution_key()
     token = new_token()
     url = _verify_url(base, token)
@@ -174,10 +180,11 @@ def _prepare(kind: str, data: dict, *, lang: str, base_url: str | None,
             doc=data, lang=lang, verify_url=url, short_code=short_code(token),
             qr=qr_data_uri(url), seal_subject=key.subject, verify_base=base,
             institution=current_app.config.get("INSTITUTION_NAME"))
-    job = SealJob(html, document_css(), reason=f"{kind} {data['session']['code']}",
+    job = SealJob(html, document_css(),
+                  reason=anchor_reason(f"{kind} {data['session']['code']}", head),
                   location=data["session"]["place"])
     return PreparedDocument(kind, token, digest, lang, data["session"]["id"],
-                            participant_number, links, job, facts)
+                            participant_number, links, job, head, facts)
 
 
 def store_document(prepared: PreparedDocument, pdf: bytes, *, actor: User | None,
@@ -187,7 +194,8 @@ def store_document(prepared: PreparedDocument, pdf: bytes, *, actor: User | None
         kind=prepared.kind, token=prepared.token, session_id=prepared.session_id,
         lang=prepared.lang, participant_number=prepared.participant_number,
         source_hash=prepared.source_hash, sha256=hashlib.sha256(pdf).hexdigest(), pdf=pdf,
-        signed=True, facts=prepared.facts, **prepared.links)
+        signed=True, facts=prepared.facts, audit_event=prepared.audit.event,
+        audit_hash=prepared.audit.hash, **prepared.links)
     db.session.add(document)
     db.session.flush()
     record("document.issue", actor, document,
@@ -205,7 +213,20 @@ def _issue(kind: str, data: dict, *, lang: str, base_url: str | None, actor: Use
     if isinstance(prepared, Document):
         return prepared
     pdf = seal(prepared.job, institution_key())
-    return store_document(prepared, pdf, actor=actor, info=info)
+    return store_issued(prepared, pdf, actor=actor, info=info)
+
+
+def store_issued(prepared: PreparedDocument, pdf: bytes, *, actor: User | None,
+                 info: RequestInfo | None) -> Document:
+    """Store a sealed document in one short write transaction (after the slow work).
+
+    If another request stored the same document meanwhile, that one is returned.
+    """
+    with write_transaction():
+        found = _existing(prepared.kind, prepared.source_hash,
+                          {**prepared.links, "lang": prepared.lang})
+        document = found or store_document(prepared, pdf, actor=actor, info=info)
+    return document
 
 
 def _sheet_args(sheet: ScoreSheet, lang: str) -> tuple[dict, dict]:

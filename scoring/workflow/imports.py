@@ -13,6 +13,18 @@ from ..models import Assignment, Candidate, InterviewSession, Panel, User
 from .audit import RequestInfo, record
 from .sessions import assign_candidate
 
+PREVIEW_ROWS = 500  # rows listed on the preview page; the counts cover every row
+
+
+@dataclass
+class PreviewRow:
+    """One row of the file as it would be imported: new, changed (what, from what) or same."""
+
+    row: int
+    status: str  # "new", "changed" or "unchanged"
+    values: dict  # canonical column -> value from the file
+    before: dict = field(default_factory=dict)  # changed canonical column -> stored value
+
 
 @dataclass
 class ImportReport:
@@ -25,6 +37,17 @@ class ImportReport:
     unchanged: int = 0
     assigned: int = 0
     problems: list[Problem] = field(default_factory=list)
+    headers: dict = field(default_factory=dict)  # canonical column -> header as in the file
+    rows: list[PreviewRow] = field(default_factory=list)
+
+    def preview(self, row: int, status: str, values: dict, before: dict | None = None) -> None:
+        """Remember a row for the preview (the first PREVIEW_ROWS only)."""
+        if len(self.rows) < PREVIEW_ROWS:
+            self.rows.append(PreviewRow(row, status, dict(values), before or {}))
+
+    def column(self, name: str | None) -> str | None:
+        """Return a canonical column name as the file spelled it."""
+        return self.headers.get(name, name) if name else name
 
     @property
     def ok(self) -> bool:
@@ -54,7 +77,8 @@ def import_candidates(
 
     Writes nothing when any row has a problem or when ``dry_run`` is set (the caller commits).
     """
-    report = ImportReport("candidates", dry_run, problems=list(parsed.problems))
+    report = ImportReport("candidates", dry_run, problems=list(parsed.problems),
+                          headers=dict(parsed.headers))
     panels = {}
     if session is not None:
         panels = {p.name: p for p in db.session.scalars(
@@ -92,9 +116,16 @@ def _has_sheets_elsewhere(candidate, session, panel) -> bool:
 
 def _count_candidates(report, parsed, existing, panels, session, *, write, actor=None,
                       info=None):
-    for _row, rec in parsed.records:
+    for row, rec in parsed.records:
         fields = {"name": rec["name"], "position_applied": rec["position"], "nik": rec["nik"]}
         candidate = existing.get(rec["participant_number"])
+        before = {}
+        if candidate is not None:  # a column the file lacks keeps what is stored
+            fields = {k: v for k, v in fields.items()
+                      if _CANDIDATE_COLUMN.get(k, k) in parsed.columns}
+            before = {_CANDIDATE_COLUMN.get(k, k): getattr(candidate, k) or ""
+                      for k, v in fields.items() if getattr(candidate, k) != v}
+        status = "new" if candidate is None else ("changed" if before else "unchanged")
         if candidate is None:
             report.created += 1
             if write:
@@ -127,9 +158,16 @@ def _count_candidates(report, parsed, existing, panels, session, *, write, actor
             wanted_pos = rec["order"]
             if current is None or current.panel_id != panel.id or (
                     wanted_pos is not None and current.position != wanted_pos):
+                if current is not None and current.panel_id != panel.id:
+                    before["panel"] = current.panel.name
+                    status = "changed" if status == "unchanged" else status
                 report.assigned += 1
                 if write:
                     assign_candidate(panel, candidate, wanted_pos, actor=actor, info=info)
+        report.preview(row, status, rec, before)
+
+
+_CANDIDATE_COLUMN = {"position_applied": "position"}  # stored field -> import column
 
 
 def import_examiners(
@@ -140,7 +178,8 @@ def import_examiners(
     info: RequestInfo | None = None,
 ) -> ImportReport:
     """Create or update examiners and chairs keyed on username; admins are never touched."""
-    report = ImportReport("examiners", dry_run, problems=list(parsed.problems))
+    report = ImportReport("examiners", dry_run, problems=list(parsed.problems),
+                          headers=dict(parsed.headers))
     names = [r["username"] for _, r in parsed.records]
     existing = {u.username: u for u in db.session.scalars(
         select(User).where(User.username.in_(names)))} if names else {}
@@ -150,9 +189,15 @@ def import_examiners(
             report.problems.append(Problem(row, "username", _l(
                 "%(u)s is an administrator and cannot be changed by an import.", u=user.username)))
     write = report.ok and not dry_run
-    for _row, rec in parsed.records:
+    for row, rec in parsed.records:
         fields = {k: rec[k] for k in ("full_name", "role", "nip", "email")}
         user = existing.get(rec["username"])
+        if user is not None:  # a column the file lacks keeps what is stored
+            fields = {k: v for k, v in fields.items() if k in parsed.columns}
+        before = {k: getattr(user, k) or "" for k, v in fields.items()
+                  if user is not None and getattr(user, k) != v}
+        report.preview(row, "new" if user is None else ("changed" if before else "unchanged"),
+                       rec, before)
         if user is None:
             report.created += 1
             if write:

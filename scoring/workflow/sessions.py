@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import lru_cache
 
@@ -204,7 +205,7 @@ def panel_quorum(panel: Panel) -> int:
 
 def check_nik(nik: str | None) -> None:
     """Refuse a NIK that is not exactly 16 digits (None: no NIK recorded)."""
-    if nik is not None and not (len(nik) == 16 and nik.isdigit()):
+    if nik is not None and not re.fullmatch(r"[0-9]{16}", nik):
         raise WorkflowError("bad_nik", _l("A NIK has exactly 16 digits."), 400)
 
 

@@ -305,7 +305,8 @@ def upgrade():
         ),
     )
     # ### end Alembic commands ###
-    op.execute("INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, '" + "0" * 64 + "')")
+    op.execute("INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, "
+               "'0000000000000000000000000000000000000000000000000000000000000000')")
     _protect_audit_trail()
 
 

@@ -1,0 +1,296 @@
+"""Choose gunicorn's worker class, threads and counts: tablets saving drafts beside PDF downloads.
+
+    .venv/bin/python benchmarks/bench_server.py [--tablets 40] [--seconds 20] [--runs 3]
+        [--pdf-clients 2] [--configs sync:2:1,gthread:2:4,...]
+
+Builds one SQLite demo (``scoring demo``-style data, ``--panels`` panels of a chair and three
+examiners, every unscored candidate declared), then for each gunicorn configuration serves a
+fresh copy of it with the flags of the README's production command (``--preload``, the given
+``--worker-class``, ``--workers``, ``--threads``) and runs, for ``--seconds``:
+
+- ``--tablets`` simulated tablets, each logged in as one panel member and saving a full draft
+  of its candidates about once a second (random 0.5-1.5 s), with increasing sequence numbers;
+- ``--pdf-clients`` administrators downloading the session's agreement report PDF and the panel
+  reports' PDFs in a loop (slow, CPU-bound requests: ~0.5-2 s each).
+
+It prints, per configuration, the median over ``--runs`` runs of each run's p50/p95/p99 draft
+save latency, the draft saves per second, the PDF downloads and the 5xx/failed requests.
+Server and clients share the machine; read the figures relative to each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import random
+import re
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from contextlib import closing
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DEFAULT_CONFIGS = "sync:2:1,gthread:2:4,gthread:4:4"
+
+
+def build_demo(folder: Path, panels: int, per_panel: int) -> tuple[Path, dict]:
+    """Create the demo database in ``folder``; return its path and what the clients need."""
+    os.environ["SCORING_INSTANCE_PATH"] = str(folder)
+    import logging
+
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    from scoring import create_app
+    from scoring.demo import load_demo
+    from scoring.extensions import db
+    from scoring.keys import ensure_signing_key
+    from scoring.models import Assignment, InterviewSession, PanelMember, ScoreSheet
+    from scoring.workflow import declare_conflict, session_rubric
+
+    path = folder / "scoring.sqlite"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench"})
+    ensure_signing_key(folder / "signing")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    with app.app_context():
+        upgrade()
+        logins = load_demo(panels=panels, candidates_per_panel=per_panel)
+        db.session.commit()
+        session = db.session.scalar(select(InterviewSession))
+        rubric = session_rubric(session)
+        passwords = {login.username: login.password for login in logins}
+        tablets = []
+        for assignment in db.session.scalars(select(Assignment)):
+            done = {s.examiner_id for s in assignment.sheets if s.status == "submitted"}
+            for member in db.session.scalars(select(PanelMember).where(
+                    PanelMember.panel_id == assignment.panel_id)):
+                if member.user_id in done:
+                    continue
+                has_sheet = db.session.scalar(select(ScoreSheet.id).where(
+                    ScoreSheet.assignment_id == assignment.id,
+                    ScoreSheet.examiner_id == member.user_id))
+                if has_sheet is None:
+                    declare_conflict(assignment, member.user, "none")
+                tablets.append((member.user.username, assignment.id))
+        db.session.commit()
+        facts = {"session_id": session.id, "codes": list(rubric.codes),
+                 "levels": [rubric.scale.min, rubric.scale.max],
+                 "passwords": passwords, "tablets": tablets,
+                 "panel_ids": [p.id for p in session.panels],
+                 "evidence": {lv: rubric.requires_evidence(lv)
+                              for lv in range(rubric.scale.min, rubric.scale.max + 1)}}
+        db.session.remove()
+        db.engine.dispose()
+    return path, facts
+
+
+def free_port() -> int:
+    """Return a free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Client:
+    """One logged-in user with a cookie jar and the page's CSRF token."""
+
+    def __init__(self, base: str, username: str, password: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        page = self.opener.open(base + "/auth/login", timeout=60).read().decode()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        form = urllib.parse.urlencode({"username": username, "password": password,
+                                       "csrf_token": token}).encode()
+        home = self.opener.open(base + "/auth/login", form, timeout=60).read().decode()
+        found = re.search(r'name="csrf-token" content="([^"]+)"', home) or re.search(
+            r'name="csrf_token"[^>]*value="([^"]+)"', home)
+        self.csrf = found.group(1) if found else token
+
+    def request(self, path: str, body: dict | None = None) -> tuple[int, float, int]:
+        """Send a GET (or a JSON POST); return status, seconds and response size."""
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data, method="POST" if data else "GET",
+                                     headers={"Content-Type": "application/json",
+                                              "Accept": "application/json",
+                                              "X-CSRFToken": self.csrf})
+        started = time.perf_counter()
+        try:
+            with self.opener.open(req, timeout=30) as response:
+                size = len(response.read())
+                return response.status, time.perf_counter() - started, size
+        except urllib.error.HTTPError as exc:
+            exc.read()
+            return exc.code, time.perf_counter() - started, 0
+        except OSError:
+            return 0, time.perf_counter() - started, 0  # refused, reset or timed out
+
+
+def serve(db_path: Path, folder: Path, worker_class: str, workers: int, threads: int):
+    """Start gunicorn as the README's production command would; return (process, base URL)."""
+    port = free_port()
+    env = {**os.environ, "SCORING_DATABASE_URL": f"sqlite:///{db_path}",
+           "SCORING_INSTANCE_PATH": str(folder), "SECRET_KEY": "bench-secret"}
+    cmd = [sys.executable, "-m", "gunicorn", "--preload", "--worker-class", worker_class,
+           "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--timeout", "120",
+           "--graceful-timeout", "3", "scoring:create_app()"]
+    if worker_class == "gthread":
+        cmd[cmd.index("--bind"):cmd.index("--bind")] = ["--threads", str(threads)]
+    log = open(folder / f"gunicorn-{worker_class}-{workers}-{threads}.log", "ab")  # noqa: SIM115
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 240  # a busy machine can take minutes to boot the workers
+    answer = ""
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2):
+                return proc, base
+        except urllib.error.HTTPError as exc:
+            answer = exc.read().decode(errors="replace")
+            time.sleep(0.2)
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    log.close()
+    tail = Path(log.name).read_text(errors="replace")[-2000:]
+    raise RuntimeError(f"gunicorn did not start: {answer}\n{tail}")
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Return the q-th percentile (nearest rank) of ``values`` in milliseconds."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return 1000 * ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def one_run(base: str, facts: dict, tablets: int, pdf_clients: int, seconds: float,
+            seed: int) -> dict:
+    """Run the tablets and the PDF downloaders against ``base``; return the figures."""
+    rng = random.Random(seed)
+    chosen = rng.sample(facts["tablets"], min(tablets, len(facts["tablets"])))
+    by_user: dict[str, list[int]] = {}
+    for username, aid in chosen:
+        by_user.setdefault(username, []).append(aid)
+    clients = {u: Client(base, u, facts["passwords"][u]) for u in by_user}
+    admin = Client(base, "admin", facts["passwords"]["admin"])
+    pdf_paths = [f"/chair/sessions/{facts['session_id']}/report.pdf"] + [
+        f"/chair/panels/{p}/report.pdf" for p in facts["panel_ids"]]
+    saves: list[tuple[int, float]] = []
+    pdfs: list[tuple[int, float]] = []
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+    lo, hi = facts["levels"]
+
+    def tablet(username: str, aid: int, n: int) -> None:
+        r = random.Random(seed * 1000 + n)
+        client = clients[username]
+        seq = 0
+        time.sleep(r.uniform(0, 1))
+        while time.monotonic() < stop:
+            seq += 1
+            scores = {}
+            for code in facts["codes"]:
+                level = r.randint(lo, hi)
+                note = "Contoh perilaku konkret." if facts["evidence"][level] else ""
+                scores[code] = {"level": level, "note": note}
+            status, took, _ = client.request(f"/api/examine/{aid}/draft", {
+                "client_id": f"bench-{username}-{aid}", "seq": seq, "scores": scores})
+            with lock:
+                saves.append((status, took))
+            time.sleep(max(0.0, r.uniform(0.5, 1.5) - took))
+
+    def downloader(n: int) -> None:
+        i = n
+        while time.monotonic() < stop:
+            status, took, _ = admin.request(pdf_paths[i % len(pdf_paths)] + f"?r={i}")
+            with lock:
+                pdfs.append((status, took))
+            i += 1
+
+    threads = [threading.Thread(target=tablet, args=(u, a, n))
+               for n, (u, a) in enumerate(chosen)]
+    threads += [threading.Thread(target=downloader, args=(n,)) for n in range(pdf_clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ok = [took for status, took in saves if status == 200]
+    return {"p50": percentile(ok, 50), "p95": percentile(ok, 95), "p99": percentile(ok, 99),
+            "saves_s": len(ok) / seconds, "pdfs": sum(1 for s, _ in pdfs if s == 200),
+            "pdf_p50": percentile([t for s, t in pdfs if s == 200], 50),
+            "bad": sum(1 for s, _ in saves + pdfs if s >= 500 or s == 0),
+            "non200": sum(1 for s, _ in saves + pdfs if s != 200)}
+
+
+def main() -> None:
+    """Parse the options, build the demo once, measure every configuration."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tablets", type=int, default=40)
+    parser.add_argument("--pdf-clients", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--panels", type=int, default=10)
+    parser.add_argument("--candidates-per-panel", type=int, default=6)
+    parser.add_argument("--configs", default=DEFAULT_CONFIGS,
+                        help="comma-separated worker_class:workers:threads")
+    args = parser.parse_args()
+    configs = [(c.split(":")[0], int(c.split(":")[1]), int(c.split(":")[2]))
+               for c in args.configs.split(",")]
+    with tempfile.TemporaryDirectory(prefix="bench-server-") as tmp:
+        folder = Path(tmp)
+        source, facts = build_demo(folder, args.panels, args.candidates_per_panel)
+        print(f"{len(facts['tablets'])} open sheets; {args.tablets} tablets, "
+              f"{args.pdf_clients} PDF clients, {args.seconds:.0f} s x {args.runs} runs, "
+              f"{os.cpu_count()} CPUs", flush=True)
+        rows = []
+        for worker_class, workers, threads in configs:
+            runs = []
+            for run in range(args.runs):
+                db_path = folder / "run.sqlite"
+                for suffix in ("", "-wal", "-shm"):
+                    Path(str(db_path) + suffix).unlink(missing_ok=True)
+                with closing(sqlite3.connect(source)) as src, \
+                        closing(sqlite3.connect(db_path)) as dst:
+                    src.backup(dst)  # a fresh copy of the demo for every run
+                proc, base = serve(db_path, folder, worker_class, workers, threads)
+                try:
+                    runs.append(one_run(base, facts, args.tablets, args.pdf_clients,
+                                        args.seconds, seed=run + 1))
+                finally:
+                    proc.terminate()
+                    try:
+                        proc.wait(30)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+                        proc.wait()
+            med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+            label = (f"{worker_class} {workers}w" if worker_class == "sync"
+                     else f"{worker_class} {workers}w x {threads}t")
+            rows.append((label, med, [r["bad"] for r in runs]))
+            print(f"  {label}: p95 {med['p95']:.0f} ms, {med['saves_s']:.1f} saves/s, "
+                  f"{med['pdfs']:.0f} PDFs, 5xx+failed {[r['bad'] for r in runs]}", flush=True)
+    print()
+    print("| gunicorn | draft p50 ms | p95 ms | p99 ms | saves/s | PDFs | PDF p50 ms "
+          "| 5xx+failed per run |")
+    print("|---|---|---|---|---|---|---|---|")
+    for label, med, bad in rows:
+        print(f"| {label} | {med['p50']:.0f} | {med['p95']:.0f} | {med['p99']:.0f} | "
+              f"{med['saves_s']:.1f} | {med['pdfs']:.0f} | {med['pdf_p50']:.0f} | "
+              f"{', '.join(map(str, bad))} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,381 @@
+"""The officer's whole day, from an empty database, in Indonesian (issue 13's acceptance).
+
+A laptop profile for the administrator, a tablet profile for the examiners and the chair,
+Debian's Chromium driven by Playwright against a real gunicorn process: create a session,
+upload a rubric with one mistake and then the fixed one, import people (a bad file first) and
+candidates, create two panels by choosing members, change one user's role, print reset codes,
+score with three examiners (one recusal), discuss, close, read the report, export the signed
+sheets, publish and check the public page. No step needs a workaround. Screenshots of every
+step, on both sizes where both are used, go to test-artifacts/day-*.png.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+from live_server import ARTIFACTS, jakarta_today, live_server
+from sqlalchemy import func, select
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # pragma: no cover - playwright is a test dependency
+    expect = None
+
+from scoring.extensions import db
+from scoring.keys import ensure_signing_key
+from scoring.models import Assignment, AuditEvent, InterviewSession, Panel, ScoreSheet, User
+from scoring.paths import data_dir
+from scoring.workflow import create_user
+
+pytestmark = pytest.mark.browser
+
+LAPTOP = {"viewport": {"width": 1366, "height": 768}}
+CODE = re.compile(r"\b[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}\b")
+EXAMINERS_BAD = ("username;nama;peran\n"
+                 "penguji1;Penguji Satu;penguji\n"
+                 "p;Penguji Dua;dosen\n")                       # row 3: username and role
+EXAMINERS = ("username;nama;peran;nip\n"
+             "ketua1;Drs. Yusrizal, M.Si.;ketua;\n"
+             "penguji1;Penguji Satu;penguji;198001012005011001\n"
+             "penguji2;Penguji Dua;penguji;\n"
+             "penguji3;Penguji Tiga;penguji;\n"
+             "penguji4;Penguji Empat;penguji;\n"
+             "penguji5;Penguji Lima;penguji;\n")
+CANDIDATES = ("nomor_peserta;nama;formasi;panel;urutan\n"
+              "PRM-001;Siti Rahma;Guru Ahli Pertama;Panel 1;1\n"
+              "PRM-002;Andi Koto;Perawat Terampil;Panel 1;2\n"
+              "PRM-003;Nurul Tanjung;Guru Ahli Pertama;Panel 2;1\n")
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"day-{name}.png"), full_page=True)
+
+
+def _context(p, browser, kind: str, errors: list[str]):
+    if kind == "tablet":
+        profile = dict(p.devices["Galaxy Tab S4"])
+        profile.pop("default_browser_type", None)
+    else:
+        profile = LAPTOP
+    context = browser.new_context(**profile, locale="id-ID", timezone_id="Asia/Jakarta",
+                                  accept_downloads=True)
+    context.set_default_timeout(30000)
+    context.on("page", lambda page: page.on("pageerror", lambda e: errors.append(str(e))))
+    return context
+
+
+def _login(page, base: str, username: str, password: str) -> None:
+    page.goto(base + "/auth/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.locator("form.form button[type=submit]").click()
+    page.wait_for_url(base + "/**")
+
+
+def _no_sideways_scroll(page) -> bool:
+    return page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+
+
+def _choose(page, *names: str) -> None:
+    """Choose panel members with the search box, as an officer would with 50 people."""
+    for name in names:
+        page.fill("#members-search", name)
+        matches = page.locator(".chooser__matches .chooser__button")
+        expect(matches).to_have_count(1)
+        matches.first.click()
+    page.fill("#members-search", "")
+
+
+def _redeem(page, base: str, code: str, password: str) -> None:
+    page.goto(f"{base}/auth/reset/{code}")
+    page.fill("#password", password)
+    page.fill("#confirm", password)
+    page.locator("form.form button[type=submit]").click()
+    page.wait_for_url(base + "/auth/login**")
+
+
+def _score(page, base: str, participant: str, levels: dict[str, int], *, recuse=False,
+           name: str = "") -> None:
+    """Open a candidate from the queue, declare, score by tapping, sign and submit."""
+    page.goto(base + "/examine/")
+    page.locator(".queue__item", has_text=participant).locator(".queue__link").tap()
+    page.wait_for_url(re.compile(r".*/examine/\d+/declare$"))
+    if recuse:
+        page.locator('input[value="family"]').tap()
+        page.locator("form.form button[type=submit]").tap()
+        page.wait_for_url(re.compile(r".*/examine/\d+$"))
+        return
+    page.locator('input[value="none"]').tap()
+    page.locator("form.form button[type=submit]").tap()
+    page.wait_for_url(re.compile(r".*/examine/\d+$"))
+    for code, level in levels.items():
+        page.locator(f'#crit-{code} input[value="{level}"]').locator("xpath=..").tap()
+        if level in (1, 4):
+            page.fill(f"#note-{code}", "Memberi contoh nyata dari pekerjaannya.")
+    expect(page.locator("#sync-status")).to_have_attribute("data-state", "saved")
+    page.locator("#review").tap()
+    page.locator("#confirm").wait_for(state="visible")
+    page.fill("#sig-typed", name)
+    page.locator("#sig-type").tap()
+    page.locator("#submit").tap()
+    page.locator("#receipt").wait_for(state="visible")
+
+
+def _pdf_text(path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          check=True, text=True).stdout
+
+
+def test_the_officers_whole_day(app, database_url, tmp_path, playwright_chromium):
+    p, chromium = playwright_chromium
+    with app.app_context():
+        create_user("admin", "Admin BKPSDM", "admin", "admin-password-1")
+        db.session.commit()
+    files = tmp_path / "files"
+    files.mkdir()
+    template = (data_dir("rubrics") / "TEMPLATE.yaml").read_text(encoding="utf-8")
+    good = template.replace("id: templat-rubrik", "id: wawancara-pariaman").replace(
+        "quorum: 3 ", "quorum: 2 ")
+    bad = good.replace("name: {id: Komunikasi, en: Communication}",
+                       "name: {id: Komunikasi: lisan, en: Communication}")
+    assert bad != good
+    (files / "rubrik-salah.yaml").write_text(bad, encoding="utf-8")
+    (files / "rubrik.yaml").write_text(good, encoding="utf-8")
+    (files / "penguji-salah.csv").write_text(EXAMINERS_BAD)
+    (files / "penguji.csv").write_text(EXAMINERS)
+    (files / "peserta.csv").write_text(CANDIDATES)
+    today = jakarta_today().isoformat()
+    errors: list[str] = []
+    # `scoring init` made the signing key on the officer's server (README, "Install").
+    ensure_signing_key(tmp_path / "live-instance" / app.config["SIGNING_DIR"])
+
+    with live_server(database_url, tmp_path, workers=1) as base:
+        laptop = _context(p, chromium, "laptop", errors)
+        admin = laptop.new_page()
+        _login(admin, base, "admin", "admin-password-1")
+
+        # 1. A session with the officer's own rubric: one mistake first, then the fix.
+        admin.goto(base + "/manage/sessions/new")
+        admin.fill("#code", "CPNS-PRM-2026")
+        admin.fill("#name", "Wawancara CPNS Kota Pariaman 2026")
+        admin.fill("#held_on", today)
+        admin.fill("#place", "Aula Balai Kota Pariaman")
+        admin.set_input_files("#rubric_upload", str(files / "rubrik-salah.yaml"))
+        admin.click("text=Buat sesi")
+        problems = admin.locator("#rubric_upload-error li")
+        expect(problems).to_have_count(1)
+        problem = problems.first.inner_text()
+        assert "Kesalahan sintaks YAML" in problem and "titik dua" in problem, problem
+        assert '{id: "Komunikasi: lisan", en: "Communication"}' in problem, problem
+        _shot(admin, "01-rubric-mistake-laptop")
+        admin.click("text=Cara menulis berkas rubrik")
+        expect(admin.locator("h1")).to_have_text("Menulis rubrik")
+        _shot(admin, "02-rubric-guide-laptop")
+        admin.go_back()
+        admin.fill("#held_on", today)
+        admin.set_input_files("#rubric_upload", str(files / "rubrik.yaml"))
+        admin.click("text=Buat sesi")
+        admin.wait_for_selector("h1 >> text=Wawancara CPNS Kota Pariaman 2026")
+        session_url = admin.url
+
+        # 2. People: a bad file first (every problem, nothing written), then the good one.
+        admin.goto(base + "/manage/import/examiners")
+        admin.set_input_files("#file", str(files / "penguji-salah.csv"))
+        admin.click("text=Periksa berkas")
+        expect(admin.locator(".problems-table tbody tr")).to_have_count(2)
+        assert "peran" in admin.locator(".problems-table").inner_text()  # the file's own name
+        _shot(admin, "03-import-problems-laptop")
+        admin.click("text=Unggah berkas yang sudah diperbaiki")
+        admin.set_input_files("#file", str(files / "penguji.csv"))
+        admin.click("text=Periksa berkas")
+        expect(admin.locator(".import-rows tbody tr")).to_have_count(6)
+        headers = admin.locator(".import-rows thead th .code").all_inner_texts()
+        assert headers == ["username", "nama", "peran", "nip"]
+        _shot(admin, "04-import-preview-laptop")
+        admin.click("text=Impor sekarang")
+        admin.wait_for_url("**/manage/users")
+
+        # 3. One person's role changes: Penguji Empat may also chair (same account).
+        admin.click("a.code >> text=penguji4")
+        admin.check("#may_chair")
+        admin.click("text=Simpan peran")
+        admin.wait_for_selector("text=Peran disimpan.")
+        expect(admin.locator(".facts")).to_contain_text("boleh menjadi ketua")
+        _shot(admin, "05-role-laptop")
+
+        # 4. Two panels, members chosen with the search box; the chair among them.
+        for name, members, chair, quorum in (
+                ("Panel 1", ("Yusrizal", "Penguji Satu", "Penguji Dua"), "ketua1", "2"),
+                ("Panel 2", ("Penguji Empat", "Penguji Tiga", "Penguji Lima"), "penguji4",
+                 "")):
+            admin.goto(session_url)
+            admin.click("text=Panel baru")
+            admin.fill("#name", name)
+            _choose(admin, *members)
+            chosen = admin.locator(".chooser__chosen .chooser__name").all_inner_texts()
+            assert len(chosen) == 3
+            options = [o for o in admin.locator("#chair option:not([disabled])")
+                       .all_inner_texts()]
+            assert len(options) == 2  # "no chair" and the one chosen member who may chair
+            admin.select_option("#chair", label=next(o for o in options if chair in o))
+            if quorum:
+                admin.fill("#quorum", quorum)
+            if name == "Panel 1":
+                _shot(admin, "06-panel-chooser-laptop")
+            admin.click("text=Buat panel")
+            admin.wait_for_selector(f"text=Panel {name} dibuat.")
+            if name == "Panel 1":
+                panel_page = admin.locator("main").inner_text()
+                assert "Drs. Yusrizal, M.Si." in panel_page and "M.Si.." not in panel_page
+                _shot(admin, "06b-panel-laptop")
+
+        # 5. Candidates onto the panels.
+        admin.goto(session_url)
+        admin.click("text=Impor peserta")
+        admin.set_input_files("#file", str(files / "peserta.csv"))
+        admin.click("text=Periksa berkas")
+        admin.wait_for_selector("text=Semua baris valid.")
+        admin.click("text=Impor sekarang")
+        admin.wait_for_url(session_url)
+
+        # 6. Reset codes for Panel 1 and Panel 2 at once, as printable slips.
+        slips = {}
+        for panel in ("Panel 1", "Panel 2"):
+            admin.goto(base + "/manage/users")
+            admin.click("text=Cetak kode reset kata sandi untuk satu panel atau peran sekaligus")
+            admin.select_option("#who", label=f"Panel CPNS-PRM-2026 · {panel}")
+            _shot(admin, "07-reset-codes-laptop")
+            with admin.expect_download() as download:
+                admin.click("text=Cetak kode reset (PDF)")
+            pdf = tmp_path / f"slips-{panel[-1]}.pdf"
+            download.value.save_as(pdf)
+            # each slip names its owner, then shows the code
+            text = _pdf_text(pdf)
+            owners = re.findall(r"Nama pengguna: (\S+)", text)
+            slips.update(zip(owners, CODE.findall(text), strict=True))
+        assert set(slips) == {"ketua1", "penguji1", "penguji2", "penguji3", "penguji4",
+                              "penguji5"}
+        subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf),
+                        str(ARTIFACTS / "day-08-reset-slips")], check=True)
+
+        # 7. Open the session.
+        admin.goto(session_url)
+        admin.get_by_role("button", name="Buka sesi").click()
+        admin.wait_for_selector(".badge--open")
+        _shot(admin, "09-session-open-laptop")
+
+        # 8. Examiners on tablets: a password from the slip, then score (one recusal).
+        levels = {"ketua1": ({"INT": 3, "KOM": 1}, {"INT": 3, "KOM": 3}),
+                  "penguji1": ({"INT": 3, "KOM": 3}, {"INT": 2, "KOM": 3}),
+                  "penguji2": ({"INT": 2, "KOM": 3}, None)}
+        for username, (first, second) in levels.items():
+            own = _context(p, chromium, "tablet", errors)  # each examiner has a tablet
+            page = own.new_page()
+            _redeem(page, base, slips[username], f"{username}-sandi-baru")
+            _login(page, base, username, f"{username}-sandi-baru")
+            _score(page, base, "PRM-001", first, name=username)
+            if username == "ketua1":
+                _shot(page, "10-receipt-tablet")
+            if second is None:
+                page.goto(base + "/examine/")
+                page.locator(".queue__item", has_text="PRM-002").locator(".queue__link").tap()
+                page.wait_for_url(re.compile(r".*/declare$"))
+                heights = page.eval_on_selector_all(
+                    ".declare .choice", "els => els.map(e => e.getBoundingClientRect().height)")
+                widths = page.eval_on_selector_all(
+                    ".declare .choice label",
+                    "els => els.map(e => e.getBoundingClientRect().width)")
+                assert min(heights) >= 48 and min(widths) >= 400, (heights, widths)
+                _shot(page, "11-declare-tablet")
+                _score(page, base, "PRM-002", {}, recuse=True)
+            else:
+                _score(page, base, "PRM-002", second, name=username)
+            own.close()
+
+        # 9. The chair (same tablet size): discuss PRM-001, close both, read the report.
+        tablet = _context(p, chromium, "tablet", errors)
+        chair = tablet.new_page()
+        _login(chair, base, "ketua1", "ketua1-sandi-baru")
+        home = chair.locator("main").inner_text()
+        assert "Panel 1" in home
+        chair.get_by_role("link", name="Panel 1").first.click()
+        chair.wait_for_url(re.compile(r".*/chair/panels/\d+$"))
+        assert _no_sideways_scroll(chair)
+        _shot(chair, "12-board-tablet")
+        chair.locator("#board tbody tr", has_text="PRM-001").locator("a").first.click()
+        chair.get_by_role("button", name="Buka diskusi").click()
+        chair.goto(base + "/discussion/")
+        chair.locator("a", has_text="PRM-001").first.click()
+        chair.select_option("#criterion", "KOM")
+        chair.check('input[name="level"][value="2"]')
+        chair.fill("#reason", "Setelah pembahasan: contoh yang diberikan menunjukkan penjelasan "
+                              "yang runtut kepada warga, tetapi belum memastikan pemahaman.")
+        chair.click("text=Simpan nilai revisi")
+        assert _no_sideways_scroll(chair)
+        _shot(chair, "13-discussion-tablet")
+        for number in ("PRM-001", "PRM-002"):
+            chair.goto(base + "/")
+            chair.get_by_role("link", name="Panel 1").first.click()
+            chair.locator("#board tbody tr", has_text=number).locator("a").first.click()
+            chair.get_by_role("button", name="Tutup dengan nilai rumus").click()
+            chair.wait_for_selector("text=Nilai akhir")
+        _shot(chair, "14-closed-tablet")
+        chair.goto(base + "/")
+        chair.get_by_role("link", name="Panel 1").first.click()
+        chair.get_by_role("link", name="Laporan kesepakatan").first.click()
+        chair.wait_for_selector("h1")
+        _shot(chair, "15-report-tablet")
+
+        # 10. The chair exports the panel's signed sheets.
+        chair.goto(base + "/")
+        chair.get_by_role("link", name="Panel 1").first.click()
+        chair.get_by_role("link", name="Dokumen bertanda tangan").first.click()
+        chair.click("text=Mulai ekspor")
+        link = chair.get_by_role("link", name="Unduh berkas ZIP")
+        expect(link).not_to_have_attribute("href", "#", timeout=120000)
+        with chair.expect_download() as download:
+            link.click()
+        archive = tmp_path / "sheets.zip"
+        download.value.save_as(archive)
+        _shot(chair, "16-export-tablet")
+
+        # 11. Publish, and the public page by position (on a laptop and a tablet).
+        admin.goto(session_url)
+        admin.get_by_role("button", name="Tutup sesi dan umumkan hasil").click()
+        admin.wait_for_selector(".badge--closed")
+        public = laptop.new_page()
+        public.goto(base + "/public/CPNS-PRM-2026/results")
+        _shot(public, "17-public-laptop")
+        public_tablet = tablet.new_page()
+        public_tablet.goto(base + "/public/CPNS-PRM-2026/results")
+        assert _no_sideways_scroll(public_tablet)
+        _shot(public_tablet, "17-public-tablet")
+        text = public.locator("main").inner_text()
+        assert "PRM-001" in text and "PRM-002" in text
+        laptop.close()
+        tablet.close()
+
+    assert errors == [], errors
+    import zipfile
+
+    with zipfile.ZipFile(archive) as z:
+        assert sum(name.endswith(".pdf") for name in z.namelist()) >= 5
+    with app.app_context():
+        session = db.session.scalar(select(InterviewSession))
+        assert session.status == "closed"
+        panels = {p.name: p for p in db.session.scalars(select(Panel))}
+        assert panels["Panel 2"].chair.username == "penguji4"
+        assert db.session.scalar(select(User).where(User.username == "penguji4")).role == \
+            "examiner"
+        statuses = db.session.execute(select(ScoreSheet.status, func.count()).group_by(
+            ScoreSheet.status)).all()
+        assert dict(statuses) == {"submitted": 5, "recused": 1}
+        closed = db.session.scalar(select(func.count()).select_from(Assignment).where(
+            Assignment.status == "closed"))
+        assert closed == 2
+        actions = {e.action for e in db.session.scalars(select(AuditEvent))}
+        assert {"user.set_role", "user.reset_issued", "user.reset_redeemed", "panel.create",
+                "sheet.submit", "session.status"} <= actions

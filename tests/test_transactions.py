@@ -1,0 +1,147 @@
+"""SQLite lets readers read: deferred reads beside a writer, short write transactions.
+
+A read-only request (GET) opens a deferred transaction and reads a WAL snapshot while another
+connection holds the write lock; a writing request still takes the lock at BEGIN
+(``BEGIN IMMEDIATE``), and a document issued on a GET is rendered and sealed before its one
+short write transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+
+import pytest
+from doc_helpers import signed_world
+from factories import PASSWORD, full_state, make_world
+from sqlalchemy import func, select
+
+from scoring.database import read_only, write_transaction
+from scoring.extensions import db
+from scoring.models import Assignment, AuditEvent, Document
+from scoring.workflow import declare_conflict, record
+
+
+def _sqlite_path(app) -> str:
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("SQLite's write lock; PostgreSQL readers never wait for writers")
+    return url.database
+
+
+def _hold_write_lock(path: str) -> sqlite3.Connection:
+    """Open another connection that holds SQLite's write lock until it is rolled back."""
+    other = sqlite3.connect(path, isolation_level=None, timeout=0, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+def _login(client, username: str) -> None:
+    client.post("/auth/login", data={"username": username, "password": PASSWORD})
+
+
+def test_a_read_proceeds_while_another_connection_holds_the_write_lock(app, client):
+    with app.app_context():
+        world = make_world()
+        panel_id = world.panels[0].id
+        path = _sqlite_path(app)
+    _login(client, "chair1")
+    other = _hold_write_lock(path)
+    try:
+        started = time.monotonic()
+        board = client.get(f"/chair/panels/{panel_id}/state")
+        page = client.get(f"/chair/panels/{panel_id}")
+        health = client.get("/healthz")
+        elapsed = time.monotonic() - started
+    finally:
+        other.rollback()
+        other.close()
+    assert (board.status_code, page.status_code, health.status_code) == (200, 200, 200)
+    assert board.is_json
+    assert elapsed < 2.0  # before: each waited the 5 s busy_timeout, then "database is locked"
+
+
+def test_a_writing_request_takes_the_write_lock_before_it_reads(app, client):
+    with app.app_context():
+        world = make_world()
+        assignment = world.assignments[0][0]
+        declare_conflict(assignment, world.examiners[0][1], "none")
+        db.session.commit()
+        aid, rubric = assignment.id, world.rubric
+        path = _sqlite_path(app)
+    _login(client, "ex11")
+    other = _hold_write_lock(path)
+    release = threading.Timer(0.6, other.rollback)
+    release.start()
+    started = time.monotonic()
+    response = client.post(f"/api/examine/{aid}/draft", json={
+        "client_id": "t", "seq": 1, "scores": full_state(rubric, 3)})
+    waited = time.monotonic() - started
+    release.join()
+    other.close()
+    assert response.status_code == 200, response.get_json()
+    assert waited >= 0.5  # it waited for the lock, at BEGIN, instead of reading a stale snapshot
+
+
+def test_write_transaction_holds_the_lock_for_the_block_only(app):
+    with app.app_context():
+        make_world()
+        path = _sqlite_path(app)
+        probe = sqlite3.connect(path, isolation_level=None, timeout=0)
+        with read_only():
+            before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+            probe.execute("BEGIN IMMEDIATE")  # a read transaction leaves the lock free
+            probe.execute("ROLLBACK")
+            with write_transaction():
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    probe.execute("BEGIN IMMEDIATE")
+                record("test.write", None, None, {"n": 1})
+            probe.execute("BEGIN IMMEDIATE")  # committed and released at the end
+            probe.execute("ROLLBACK")
+            after = db.session.scalar(select(func.count()).select_from(AuditEvent))
+        probe.close()
+        assert after == before + 1
+
+
+def test_write_transaction_refuses_changes_made_before_it(app):
+    with app.app_context():
+        world = make_world()
+        with read_only():
+            assignment = db.session.get(Assignment, world.assignments[0][0].id)
+            assignment.position = 77
+            with pytest.raises(RuntimeError, match="unsaved changes"), write_transaction():
+                pass
+            db.session.rollback()
+
+
+def test_a_document_issued_on_a_get_is_stored_in_one_short_write(app, client, monkeypatch):
+    """The render and seal run without the write lock; the store holds it briefly."""
+    with app.app_context():
+        world = signed_world(app, candidates=1)
+        sheet_id = world.assignments[0][0].sheets[0].id
+        path = _sqlite_path(app)
+    import scoring.workflow.documents as documents
+
+    real_seal = documents.seal
+    locked_while_sealing = []
+
+    def spying_seal(job, key):
+        probe = sqlite3.connect(path, isolation_level=None, timeout=0)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            locked_while_sealing.append(False)
+        except sqlite3.OperationalError:
+            locked_while_sealing.append(True)
+        finally:
+            probe.close()
+        return real_seal(job, key)
+
+    monkeypatch.setattr(documents, "seal", spying_seal)
+    _login(client, "chair1")
+    response = client.get(f"/documents/sheet/{sheet_id}.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+    assert locked_while_sealing == [False]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Document)) == 1

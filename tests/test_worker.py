@@ -1,0 +1,122 @@
+"""Exports on the task queue (huey): a real `scoring worker`, SIGKILLed mid-job, and the sweep.
+
+No job stays "running" forever: its heartbeat (``export_job.heartbeat_at``) stops with its
+worker; after the lease the sweep queues it again, or fails it with the reason once it has
+been tried ``EXPORT_MAX_ATTEMPTS`` times.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from doc_helpers import signed_world
+from sqlalchemy import select
+
+from scoring.extensions import db
+from scoring.models import AuditEvent, ExportJob, utcnow
+from scoring.tasks import sweep
+from scoring.workflow.document_export import export_file, start_export
+
+ROOT = Path(__file__).resolve().parents[1]
+LEASE = 10  # seconds; generous, so a loaded machine's stalls do not look like a death
+
+
+def _job(app, job_id: int) -> ExportJob:
+    with app.app_context():
+        job = db.session.get(ExportJob, job_id)
+        db.session.expunge(job)
+        db.session.remove()
+        return job
+
+
+def _start_worker(app, log: Path) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(SCORING_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+               SCORING_INSTANCE_PATH=app.instance_path, SECRET_KEY="worker-secret")
+    with log.open("ab") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen([sys.executable, "-c", "from scoring.cli import main; main()",
+                                 "worker"], cwd=ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+
+
+def _wait(app, job_id: int, until, timeout: float = 120) -> ExportJob:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = _job(app, job_id)
+        if until(job) or time.monotonic() > deadline:
+            return job
+        time.sleep(0.1)
+
+
+def test_a_killed_worker_s_job_is_retried_by_the_next_worker(app, tmp_path):
+    instance = Path(app.instance_path)
+    (instance / "config.py").write_text(
+        f"EXPORT_LEASE_SECONDS = {LEASE}\nEXPORT_WORKERS = 1\n")
+    app.config.update(HUEY_IMMEDIATE=False, EXPORT_LEASE_SECONDS=LEASE)
+    with app.app_context():
+        world = signed_world(app, candidates=6)  # 18 submitted sheets
+        job = start_export(world.session, world.panels[0], world.admin,
+                           base_url="https://nilai.example.go.id")
+        job_id = job.id
+        db.session.commit()
+    from scoring.tasks import enqueue_export
+
+    enqueue_export(app, job_id)
+    log = tmp_path / "worker.log"
+    first = _start_worker(app, log)
+    try:
+        running = _wait(app, job_id, lambda j: j.status == "running" and j.done >= 1)
+        assert running.status == "running" and running.done < running.total, log.read_text()
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        stuck = _job(app, job_id)
+        assert stuck.status == "running" and stuck.attempts == 1
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    second = _start_worker(app, log)
+    try:
+        finished = _wait(app, job_id, lambda j: j.status in ("done", "failed"), timeout=180)
+    finally:
+        second.send_signal(signal.SIGINT)
+        try:
+            second.wait(20)
+        except subprocess.TimeoutExpired:
+            second.kill()
+            second.wait()
+    assert finished.status == "done", (finished.error, log.read_text()[-3000:])
+    assert finished.attempts == 2 and finished.done == finished.total == 18
+    with app.app_context():
+        assert export_file(finished).is_file()
+
+
+def test_the_sweep_fails_a_job_out_of_attempts_with_its_reason(app):
+    app.config.update(EXPORT_LEASE_SECONDS=LEASE, EXPORT_MAX_ATTEMPTS=2)
+    with app.app_context():
+        world = signed_world(app, candidates=1)
+        jobs = []
+        for attempts in (1, 2):
+            job = start_export(world.session, world.panels[0], world.admin)
+            job.status, job.attempts = "running", attempts
+            job.heartbeat_at = utcnow() - dt.timedelta(seconds=LEASE + 1)
+            jobs.append(job)
+        fresh = start_export(world.session, world.panels[0], world.admin)
+        fresh.status, fresh.attempts, fresh.heartbeat_at = "running", 1, utcnow()
+        db.session.commit()
+        retry_id, dead_id, fresh_id = jobs[0].id, jobs[1].id, fresh.id
+    requeued, failed = sweep(app)  # immediate mode: the retry runs at once
+    assert (requeued, failed) == ([retry_id], [dead_id])
+    retry, dead, alive = _job(app, retry_id), _job(app, dead_id), _job(app, fresh_id)
+    assert retry.status == "done" and retry.attempts == 2
+    assert dead.status == "failed" and "2" in dead.error and dead.finished_at is not None
+    assert alive.status == "running"  # its worker is alive (fresh heartbeat): left alone
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent.action).where(
+            AuditEvent.action == "export.fail")) == "export.fail"
