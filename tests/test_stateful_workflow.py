@@ -478,7 +478,7 @@ def test_state_machine_finds_a_leak(app, monkeypatch, module, name, leak, caught
     monkeypatch.setattr(target, name, leak(getattr(target, name)))
     with app.app_context(), pytest.raises(AssertionError, match=f"'{caught_by}"):
         run_state_machine_as_test(Workflow, settings=settings(
-            max_examples=40, stateful_step_count=30, deadline=None, derandomize=True,
+            max_examples=40, stateful_step_count=15, deadline=None, derandomize=True,
             phases=[Phase.generate], report_multiple_bugs=False,
             suppress_health_check=list(HealthCheck)))
 
