@@ -32,11 +32,13 @@ def jakarta_today() -> dt.date:
 
 @contextmanager
 def live_server(database_url: str, tmp_path: Path, *, workers: int = 2, threads: int = 4,
-                app: str = "scoring:create_app()", env: dict | None = None):
+                app: str = "scoring:create_app()", env: dict | None = None,
+                worker: bool = False):
     """Serve the app with gunicorn on a free port; yield its base URL; stop it afterwards.
 
     ``app`` is gunicorn's application spec (modules in tests/ can be named: it is on the path);
-    ``env`` adds environment variables.
+    ``env`` adds environment variables; ``worker`` also runs `scoring worker` beside it (the
+    task queue that bulk exports go to), as the README's deployment does.
     """
     extra_env = env or {}
     port = free_port()
@@ -55,6 +57,11 @@ def live_server(database_url: str, tmp_path: Path, *, workers: int = 2, threads:
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
+    consumer = None
+    if worker:
+        consumer = subprocess.Popen(
+            [sys.executable, "-c", "from scoring.cli import main; main()", "worker"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60  # a loaded 2-core machine can take a while
         while True:
@@ -71,10 +78,13 @@ def live_server(database_url: str, tmp_path: Path, *, workers: int = 2, threads:
             time.sleep(0.1)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        for running in (proc, consumer):
+            if running is None:
+                continue
+            running.terminate()
+            try:
+                running.wait(10)
+            except subprocess.TimeoutExpired:
+                running.kill()
+                running.wait()
         log.close()

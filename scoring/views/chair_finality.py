@@ -112,6 +112,13 @@ def forms_for(assignment: Assignment) -> dict:
     absent = AbsentForm(formdata=None)
     absent.examiner.choices = [SelectChoice(m.user_id, m.user.username)
                               for m in assignment.panel.members]
-    return {"absent": absent, "mark": MarkForm(formdata=None),
-            "reopen": ReasonConfirmForm(formdata=None),
-            "substitute": SubstituteForm(formdata=None), "close": ConfirmForm(formdata=None)}
+    forms = {"absent": absent, "mark": MarkForm(formdata=None),
+             "reopen": ReasonConfirmForm(formdata=None),
+             "substitute": SubstituteForm(formdata=None), "close": ConfirmForm(formdata=None)}
+    # One page holds several of these forms: give each field a page-unique id (the posted
+    # names stay), so a tapped label never ticks another form's confirmation box.
+    for key, form in forms.items():
+        for field in form:
+            if field.type not in ("HiddenField", "CSRFTokenField"):
+                field.id = field.label.field_id = f"{key}-{field.id}"
+    return forms

@@ -105,6 +105,7 @@ def _score(page, base: str, participant: str, levels: dict[str, int], *, recuse=
     page.wait_for_url(re.compile(r".*/examine/\d+/declare$"))
     if recuse:
         page.locator('input[value="family"]').tap()
+        page.locator("#confirm_recusal").check()  # a recusal cannot be undone: confirm it
         page.locator("form.form button[type=submit]").tap()
         page.wait_for_url(re.compile(r".*/examine/\d+$"))
         return
@@ -152,7 +153,7 @@ def test_the_officers_whole_day(app, database_url, tmp_path, playwright_chromium
     # `scoring init` made the signing key on the officer's server (README, "Install").
     ensure_signing_key(tmp_path / "live-instance" / app.config["SIGNING_DIR"])
 
-    with live_server(database_url, tmp_path, workers=1) as base:
+    with live_server(database_url, tmp_path, workers=1, worker=True) as base:
         laptop = _context(p, chromium, "laptop", errors)
         admin = laptop.new_page()
         _login(admin, base, "admin", "admin-password-1")
@@ -171,10 +172,13 @@ def test_the_officers_whole_day(app, database_url, tmp_path, playwright_chromium
         assert "Kesalahan sintaks YAML" in problem and "titik dua" in problem, problem
         assert '{id: "Komunikasi: lisan", en: "Communication"}' in problem, problem
         _shot(admin, "01-rubric-mistake-laptop")
-        admin.click("text=Cara menulis berkas rubrik")
-        expect(admin.locator("h1")).to_have_text("Menulis rubrik")
-        _shot(admin, "02-rubric-guide-laptop")
-        admin.go_back()
+        # The guide opens beside the form (pages with personal data are never cached, so
+        # Back to a refused POST would ask to resend it).
+        guide = laptop.new_page()
+        guide.goto(base + admin.get_attribute("text=Cara menulis berkas rubrik", "href"))
+        expect(guide.locator("h1")).to_have_text("Menulis rubrik")
+        _shot(guide, "02-rubric-guide-laptop")
+        guide.close()
         admin.fill("#held_on", today)
         admin.set_input_files("#rubric_upload", str(files / "rubrik.yaml"))
         admin.click("text=Buat sesi")
@@ -320,6 +324,7 @@ def test_the_officers_whole_day(app, database_url, tmp_path, playwright_chromium
             chair.goto(base + "/")
             chair.get_by_role("link", name="Panel 1").first.click()
             chair.locator("#board tbody tr", has_text=number).locator("a").first.click()
+            chair.locator("#close-confirm").check()  # closing is final: confirm it
             chair.get_by_role("button", name="Tutup dengan nilai rumus").click()
             chair.wait_for_selector("text=Nilai akhir")
         _shot(chair, "14-closed-tablet")
@@ -342,8 +347,31 @@ def test_the_officers_whole_day(app, database_url, tmp_path, playwright_chromium
         download.value.save_as(archive)
         _shot(chair, "16-export-tablet")
 
+        # 10b. PRM-003 did not come: Panel 2's chair marks the candidate absent, so the
+        # session can be closed (it refuses while a candidate is neither closed nor marked).
+        own = _context(p, chromium, "tablet", errors)
+        chair2 = own.new_page()
+        _redeem(chair2, base, slips["penguji4"], "penguji4-sandi-baru")
+        _login(chair2, base, "penguji4", "penguji4-sandi-baru")
+        chair2.get_by_role("link", name="Panel 2").first.click()
+        chair2.wait_for_url(re.compile(r".*/chair/panels/\d+$"))
+        chair2.locator("#board tbody tr", has_text="PRM-003").locator("a").first.click()
+        _shot(chair2, "16a-candidate-tablet")
+        mark = chair2.locator("form[action$='/mark']")
+        chair2.locator("details", has=mark).locator("summary").click()
+        mark.locator("#mark-status").select_option("absent")
+        mark.locator("#mark-reason").fill("Peserta tidak hadir pada jadwal wawancara.")
+        mark.locator("#mark-confirm").check()
+        mark.locator("button[type=submit]").click()
+        chair2.wait_for_load_state()
+        _shot(chair2, "16b-marked-absent-tablet")
+        own.close()
+
         # 11. Publish, and the public page by position (on a laptop and a tablet).
         admin.goto(session_url)
+        closing = admin.locator("form", has=admin.get_by_role(
+            "button", name="Tutup sesi dan umumkan hasil"))
+        closing.locator('input[name="confirm"]').check()  # publishing is final: confirm it
         admin.get_by_role("button", name="Tutup sesi dan umumkan hasil").click()
         admin.wait_for_selector(".badge--closed")
         public = laptop.new_page()
