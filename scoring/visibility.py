@@ -173,11 +173,12 @@ def load_facts(*, assignment_ids: Iterable[int] | None = None,
     if not rows:
         return {}
     panel_ids = {r.panel_id for r in rows}
-    members: dict[int, set[int]] = defaultdict(set)
-    for pid, uid in db.session.execute(
-            select(PanelMember.panel_id, PanelMember.user_id)
+    members: dict[int, set[int]] = defaultdict(set)  # required members
+    optional: dict[int, set[int]] = defaultdict(set)  # e.g. a substitute for one candidate
+    for pid, uid, required in db.session.execute(
+            select(PanelMember.panel_id, PanelMember.user_id, PanelMember.required)
             .where(PanelMember.panel_id.in_(panel_ids))):
-        members[pid].add(uid)
+        (members if required else optional)[pid].add(uid)
     sheets: dict[int, dict[int, str]] = defaultdict(dict)
     for aid, uid, status in db.session.execute(
             select(ScoreSheet.assignment_id, ScoreSheet.examiner_id, ScoreSheet.status)
@@ -185,8 +186,16 @@ def load_facts(*, assignment_ids: Iterable[int] | None = None,
         sheets[aid][uid] = status
     public = {sid: session_public(db.session.get(InterviewSession, sid))
               for sid in {r.session_id for r in rows}}
-    return {r.id: CandidateFacts(r.chair_id, frozenset(members[r.panel_id]), sheets[r.id],
-                                 r.status, public[r.session_id]) for r in rows}
+    return {r.id: CandidateFacts(r.chair_id, _scorers(members[r.panel_id],
+                                                      optional[r.panel_id], sheets[r.id]),
+                                 sheets[r.id], r.status, public[r.session_id]) for r in rows}
+
+
+def _scorers(required: set[int], optional: set[int], sheets: Mapping[int, str]) -> frozenset:
+    """Return who scores this candidate: the required members, and an optional member (a
+    substitute seated for one candidate) only where they hold a sheet for it; otherwise a
+    substitute would hold back every other candidate of the panel."""
+    return frozenset(required | (optional & sheets.keys()))
 
 
 def decisions(viewer, *, assignment_ids: Iterable[int] | None = None,
@@ -201,9 +210,11 @@ def decisions(viewer, *, assignment_ids: Iterable[int] | None = None,
 def assignment_facts(assignment: Assignment) -> CandidateFacts:
     """Return the facts of one candidate from its loaded relationships."""
     panel = assignment.panel
-    return CandidateFacts(panel.chair_id, frozenset(m.user_id for m in panel.members),
-                          {s.examiner_id: s.status for s in assignment.sheets},
-                          assignment.status, session_public(panel.session))
+    sheets = {s.examiner_id: s.status for s in assignment.sheets}
+    members = _scorers({m.user_id for m in panel.members if m.required},
+                       {m.user_id for m in panel.members if not m.required}, sheets)
+    return CandidateFacts(panel.chair_id, members, sheets, assignment.status,
+                          session_public(panel.session))
 
 
 def assignment_decision(assignment: Assignment, viewer) -> Decision:

@@ -438,3 +438,33 @@ def test_the_scoring_page_is_never_kept_by_the_browser(app, client, auth):
     auth.login("ex11", PASSWORD)
     response = client.get(f"/examine/{aid}")
     assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
+
+
+def test_a_substitute_holds_back_only_the_candidate_they_sit_for(app):
+    """A substitute seated for one candidate is no scorer of the panel's other candidates:
+    their numbers stay visible to the chair (found when merging absence with visibility)."""
+    from doc_helpers import submit_panel
+    from factories import make_world
+
+    from scoring.extensions import db
+    from scoring.visibility import can_see_assignment
+    from scoring.workflow import create_user
+    from scoring.workflow.finality import add_substitute
+
+    with app.app_context():
+        world = make_world(candidates_per_panel=2)
+        submit_panel(world, 0)
+        first, second = world.assignments[0]
+        chair = first.panel.chair
+        assert can_see_assignment(second, chair)
+        substitute = create_user("pengganti", "Penguji Pengganti", "examiner", "pengganti-pw-1")
+        add_substitute(first, chair, substitute, "Penguji asli sakit.")
+        db.session.commit()
+        db.session.expire_all()
+        assert can_see_assignment(second, chair)  # the substitute holds no sheet for it
+        from scoring.workflow import declare_conflict
+
+        declare_conflict(first, substitute, "none")
+        db.session.commit()
+        db.session.expire_all()
+        assert not can_see_assignment(first, chair)  # their sheet for this one must come in
