@@ -177,8 +177,11 @@ def _drift(data: PanelData, scale) -> dict:
 
 
 def analyse(data: PanelData, rubric: Rubric, target: float = DEFAULT_TARGET,
-            with_drift: bool = True) -> dict:
-    """Return the report content of one panel's data (``analysis`` None when too little)."""
+            with_drift: bool = True, with_rasch: bool = True) -> dict:
+    """Return the report content of one panel's data (``analysis`` None when too little).
+
+    ``with_drift`` and ``with_rasch`` False skip the parts a summary does not print.
+    """
     scale = (rubric.scale.min, rubric.scale.max)
     base = {"n_candidates": len(data.candidates), "n_examiners": len(data.examiners),
             "candidates": list(data.participants),
@@ -189,7 +192,7 @@ def analyse(data: PanelData, rubric: Rubric, target: float = DEFAULT_TARGET,
     result = panel_analysis(data.ratings, scale, examiners=[e["username"] for e in data.examiners],
                             criteria=list(data.criteria), d_study_examiners=D_STUDY_SIZES,
                             thresholds=rubric_thresholds(rubric),
-                            candidates=list(data.participants))
+                            candidates=list(data.participants), rasch=with_rasch)
     d = result.to_dict()
     people = {e["username"]: e for e in data.examiners}
     d_rows = [{"n_examiners": r["n_examiners"], "g": r["g"], "phi": r["phi"]}
@@ -320,7 +323,7 @@ def panel_agreement(panel: Panel) -> dict:
     key = (panel.id, rubric.content_hash, data.ratings.shape, digest,
            tuple(e["id"] for e in data.examiners), data.candidates)
     if key not in _SUMMARY_CACHE:
-        report = analyse(data, rubric, with_drift=False)
+        report = analyse(data, rubric, with_drift=False, with_rasch=False)
         summary = {"n_candidates": report["n_candidates"],
                    "n_examiners": report["n_examiners"], "enough": False}
         if report["analysis"] is not None:
