@@ -24,7 +24,6 @@ import numpy as np
 
 from .models import InterviewSession, Panel
 from .reports_data import (
-    Z95,
     panel_examiners,
     participant_numbers,
     pre_sheets,
@@ -129,10 +128,8 @@ def _coefficients(c: dict) -> dict:
 
 
 def _examiner(e: dict, person: dict) -> dict:
-    se, dev = e["se"], e["deviation"]
-    ok = se is not None and dev is not None
-    return {**e, "examiner": person["username"], "name": person["name"],
-            "ci_low": dev - Z95 * se if ok else None, "ci_high": dev + Z95 * se if ok else None}
+    """Return an examiner's effects with their name (``ci_low``/``ci_high`` come from stats)."""
+    return {**e, "examiner": person["username"], "name": person["name"]}
 
 
 def _needed(rows: list[dict], key: str, target: float) -> int | None:
@@ -216,12 +213,12 @@ def analyse(data: PanelData, rubric: Rubric, target: float = DEFAULT_TARGET,
 
 def _severity(e: dict) -> str | None:
     """Return "harsher", "more_lenient" or "typical": the measure's 95% interval against 0."""
-    m, se = e["measure"], e["se"]
-    if m is None or se is None:
+    low, high = e["ci_low"], e["ci_high"]
+    if low is None or high is None:
         return None
-    if m - Z95 * se > 0:
+    if low > 0:
         return "harsher"
-    return "more_lenient" if m + Z95 * se < 0 else "typical"
+    return "more_lenient" if high < 0 else "typical"
 
 
 def _fit(e: dict) -> str | None:

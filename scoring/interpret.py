@@ -130,6 +130,7 @@ def examiner_sentences(e: dict, min_candidates: int) -> list[str]:
                        _("%(name)s scores on average %(points)s points lower than the other "
                          "panelists on the same candidates (z = %(z)s); review their anchors "
                          "with them.", **figures))
+            out += rasch_evidence_sentence(name, f)
         elif code == "inconsistent":
             out.append(_(
                 "The scores of %(name)s scatter %(fit)s times as much around the panel's "
@@ -173,7 +174,19 @@ def watch_sentences(e: dict) -> list[str]:
             out.append(_("%(name)s tends to score a little lower than the other panelists on "
                          "the same candidates (on average %(points)s points, z = %(z)s): not "
                          "enough for a flag, but worth keeping an eye on.", **figures))
+        out += rasch_evidence_sentence(e["name"], f)
     return out
+
+
+def rasch_evidence_sentence(name: str, figures: dict) -> list[str]:
+    """Return the sentence saying a leniency finding rests on the Rasch severity, if it does."""
+    if figures.get("rasch_z") is None:
+        return []
+    return [_("The finding rests on the severity measure of %(name)s in the many-facet Rasch "
+              "model (%(measure)s logits, standard error %(se)s, z = %(z)s), which allows for "
+              "which candidates each examiner met.", name=name,
+              measure=num(figures["rasch_measure"]), se=num(figures["rasch_se"]),
+              z=num(figures["rasch_z"], 1))]
 
 
 def dstudy_reading(d: dict) -> str:

@@ -30,7 +30,6 @@ def feedback_minimum(candidates: int, ceiling: int = 8) -> int:
     """Return the sheets an examiner needs before live feedback: half the panel's candidates,
     at least 3, at most ``ceiling`` (so a small panel reaches it and a large one not late)."""
     return min(ceiling, max(3, math.ceil(candidates / 2)))
-Z95 = 1.959963984540054
 
 
 def panel_examiners(panel: Panel) -> list[dict]:
@@ -213,11 +212,11 @@ def rubric_thresholds(rubric: Rubric) -> Thresholds:
 
 def _deviation(effect, scale, th: Thresholds) -> dict:
     """Return deviation, 95 % CI and whether it is a flag (attention) or a watch."""
-    ok = math.isfinite(effect.se)
+    ci = effect.confidence_interval()
     tier = leniency_tier(effect.deviation, effect.z, effect.gap, scale, th)
     return {"deviation": effect.deviation, "attention": tier == "flag", "watch": tier == "watch",
-            "ci_low": effect.deviation - Z95 * effect.se if ok else None,
-            "ci_high": effect.deviation + Z95 * effect.se if ok else None,
+            "ci_low": ci.low if math.isfinite(ci.low) else None,
+            "ci_high": ci.high if math.isfinite(ci.high) else None,
             "z": effect.z if math.isfinite(effect.z) else None}
 
 

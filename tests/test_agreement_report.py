@@ -133,6 +133,11 @@ def test_demo_report_equals_stats_and_flags_the_lenient_examiner(app, client, tm
                 f"other panelists on the same candidates (z = {lenient['z']:.1f}); review their "
                 f"anchors with them.")
     assert sentence in html
+    # the demo's design allows the Rasch evidence: the report says so beside the deviation
+    rasch = lenient["flag_details"][0]["figures"]
+    assert lenient["evidence"] == "rasch" and rasch["rasch_z"] >= 2
+    assert (f"many-facet Rasch model ({rasch['rasch_measure']:.2f} logits, standard error "
+            f"{rasch['rasch_se']:.2f}, z = {rasch['rasch_z']:.1f})") in html
     assert "Koo &amp; Li 2016" in html and "0.667" in html
     assert html.count("<svg") == 5  # four agreement charts and the Wright map
 

@@ -135,13 +135,15 @@ LEGACY = Path(__file__).parent / "data" / "stats" / "legacy_panel.csv"
 # The plain-data contract of PanelAnalysis.to_dict() that reports and the chair's page read.
 TOP_KEYS = {"schema", "scale", "n_candidates", "n_examiners", "n_criteria", "n_scores",
             "missing_share", "examiners", "criteria", "overall", "per_criterion",
-            "examiner_effects", "g_study", "d_study", "thresholds", "rasch", "source"}
+            "examiner_effects", "g_study", "d_study", "thresholds", "rasch", "flag_evidence",
+            "source"}
 COEFFICIENT_KEYS = {"label", "n_candidates", "icc", "alpha_interval", "alpha_ordinal",
                     "exact_agreement", "adjacent_agreement", "fleiss_kappa", "gwet_ac1",
                     "gwet_ac2_quadratic", "kendall_w", "notes"}
 EFFECT_KEYS = {"examiner", "n", "n_candidates", "mean", "deviation", "se", "z",
                "rest_correlation", "slope", "sd_ratio", "middle_share", "panel_middle_share",
-               "halo", "fit", "note", "flags", "flag_details", "gap", "watch", "watch_details"}
+               "halo", "fit", "note", "flags", "flag_details", "gap", "watch", "watch_details",
+               "evidence", "ci_low", "ci_high"}
 ICC_FORM_KEYS = {"value", "ci_low", "ci_high", "f", "df1", "df2", "p"}
 
 

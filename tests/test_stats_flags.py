@@ -1,4 +1,4 @@
-"""Graded leniency/severity findings: sizes relative to the scale, a watch tier, Rasch hook."""
+"""Graded leniency/severity findings: sizes relative to the scale, a watch tier, Rasch evidence."""
 
 import importlib.util
 from pathlib import Path
@@ -30,6 +30,7 @@ def test_half_a_level_is_found_and_unshifted_examiners_are_left_alone(bench):
     assert strong["flag"] >= 0.95, strong
     for row in (half, strong):
         assert row["false_flag"] <= 0.01 and row["false_watch"] <= 0.05, row
+        assert row["rasch_share"] >= 0.9, row  # the app's evidence: Rasch where it can
     none = bench.detection(40, 0.0, 40, rng)
     assert none["flag"] == 0 and none["flag_or_watch"] <= 0.05, none
 
@@ -108,3 +109,69 @@ def test_rasch_severity_replaces_the_evidence_not_the_size(bench):
         rater_effects(x, (1, 4), severity=clear[:2])
     with pytest.raises(ValueError, match=r"severity\[1\]"):
         rater_effects(x, (1, 4), severity=[(0, 1), "x", (0, 1), (0, 1)])
+
+
+def test_panel_analysis_takes_the_rasch_severity_where_the_design_allows(bench):
+    rng = np.random.default_rng(21)
+    result = panel_analysis(bench.shifted_panel(rng, 40, 0.8), (1, 4))
+    assert result.rasch.estimated and result.rasch.converged
+    assert result.flag_evidence == "rasch" and result.flag_evidence_note is None
+    assert all(e.evidence == "rasch" for e in result.examiner_effects)
+    lenient = result.examiner_effects[0]
+    assert lenient.flags == ("lenient",)
+    figures = lenient.flag_details[0].figures
+    measure, se = result.rasch.examiners.measure[0], result.rasch.examiners.se[0]
+    assert figures["rasch_measure"] == pytest.approx(measure) and measure < 0
+    assert figures["rasch_z"] == pytest.approx(-measure / se)
+    d = result.to_dict()
+    assert d["flag_evidence"] == {"source": "rasch", "note": None}
+    assert d["examiner_effects"][0]["evidence"] == "rasch"
+    # the deviation's interval is computed in stats, at the 95 % normal quantile
+    low, high = d["examiner_effects"][0]["ci_low"], d["examiner_effects"][0]["ci_high"]
+    assert low == pytest.approx(lenient.deviation - 1.959963984540054 * lenient.se)
+    assert high == pytest.approx(lenient.deviation + 1.959963984540054 * lenient.se)
+
+
+def test_a_disconnected_design_keeps_the_deviation_and_says_why(bench):
+    rng = np.random.default_rng(22)
+    x = np.full((40, 6, 9), np.nan)
+    # two panels of three on the same criteria, sharing neither examiners nor candidates
+    x[:20, :3] = bench.shifted_panel(rng, 20, 0.8, k=3)
+    x[20:, 3:] = bench.shifted_panel(rng, 20, 0.0, k=3)
+    result = panel_analysis(x, (1, 4))
+    assert not result.rasch.estimated and len(result.rasch.subsets) == 2
+    assert result.flag_evidence == "deviation"
+    assert "disconnected" in result.flag_evidence_note
+    assert all(e.evidence == "deviation" for e in result.examiner_effects)
+    assert result.examiner_effects[0].flags == ("lenient",)
+    assert "rasch_z" not in result.examiner_effects[0].flag_details[0].figures
+    assert result.to_dict()["flag_evidence"]["source"] == "deviation"
+
+
+def test_few_candidates_or_no_convergence_keep_the_deviation(bench):
+    rng = np.random.default_rng(23)
+    small = panel_analysis(bench.shifted_panel(rng, 8, 0.8), (1, 4))
+    assert small.flag_evidence == "deviation" and "fewer than 10" in small.flag_evidence_note
+    x = bench.shifted_panel(rng, 40, 0.8)
+    from scoring.stats import mfrm
+
+    pairs, reason = mfrm(x, (1, 4), max_iterations=1).severity_evidence()
+    assert pairs is None and "did not converge" in reason
+    pairs, reason = mfrm(x, (1, 4)).severity_evidence()
+    assert reason is None and len(pairs) == 4 and all(se > 0 for _, se in pairs)
+    # an examiner with an extreme score (every score the top level) has no usable measure
+    x[:, 1, :] = 4
+    pairs, reason = mfrm(x, (1, 4)).severity_evidence()
+    assert reason is None and np.isnan(pairs[1]).all() and np.isfinite(pairs[0]).all()
+    effects = panel_analysis(x, (1, 4)).examiner_effects
+    assert effects[1].evidence == "deviation" and effects[0].evidence == "rasch"
+
+
+def test_non_integer_scores_or_no_rasch_keep_the_deviation(bench):
+    rng = np.random.default_rng(24)
+    x = bench.shifted_panel(rng, 40, 0.8)
+    off = panel_analysis(x, (1, 4), rasch=False)
+    assert off.rasch is None and off.flag_evidence == "deviation"
+    assert off.flag_evidence_note == "no Rasch measures: not requested"
+    halves = panel_analysis(x + 0.5 * (x < 4), (1, 4))
+    assert halves.rasch is None and "whole scale points" in halves.flag_evidence_note

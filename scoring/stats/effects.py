@@ -13,6 +13,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from ._interval import ConfidenceInterval, normal_interval
 from ._validate import as_ratings, check_scale
 
 __all__ = ["Thresholds", "Flag", "ExaminerEffect", "rater_effects", "leniency_tier", "FLAG_CODES",
@@ -123,7 +124,9 @@ class ExaminerEffect:
     spread ratio over the panel median (low = undifferentiated criteria); ``fit`` is the
     residual mean square ratio (high = erratic); ``gap`` is the distance in points from the
     panel's median examiner (see :func:`rater_effects`). ``watch`` and ``watch_details`` are
-    the findings of the softer tier, never also in ``flags``.
+    the findings of the softer tier, never also in ``flags``. ``evidence`` says what the
+    leniency/severity decision rested on: ``"deviation"`` (the z of ``deviation``) or
+    ``"rasch"`` (the examiner's many-facet Rasch severity and its SE).
     """
 
     examiner: object
@@ -146,6 +149,12 @@ class ExaminerEffect:
     gap: float = math.nan
     watch: tuple[str, ...] = ()
     watch_details: tuple[Flag, ...] = ()
+    evidence: str = "deviation"
+
+    def confidence_interval(self, confidence_level: float = 0.95) -> ConfidenceInterval:
+        """Return the normal-theory interval of ``deviation`` (points) from its clustered SE."""
+        low, high = normal_interval(self.deviation, self.se, confidence_level)
+        return ConfidenceInterval(low, high, confidence_level)
 
 
 def rater_effects(ratings3d, scale: Sequence[float], thresholds: Thresholds | None = None,
@@ -250,7 +259,8 @@ def rater_effects(ratings3d, scale: Sequence[float], thresholds: Thresholds | No
             middle_share=r["middle_share"], panel_middle_share=r["panel_middle_share"],
             halo=r["halo"], fit=r["fit"], flags=tuple(f.code for f in flags),
             flag_details=tuple(flags), note=note, gap=r["gap"],
-            watch=tuple(f.code for f in watch), watch_details=tuple(watch)))
+            watch=tuple(f.code for f in watch), watch_details=tuple(watch),
+            evidence="deviation" if rasch[j] is None else "rasch"))
     return tuple(out)
 
 

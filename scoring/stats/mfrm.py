@@ -10,6 +10,7 @@ import numpy as np
 from scipy import stats
 
 from . import _jmle
+from ._interval import normal_interval
 from ._jmle import Obs, Params
 from ._validate import as_ratings, check_scale
 
@@ -55,14 +56,21 @@ class FacetMeasures:
     df: int = 0
     p: float = math.nan
 
+    def confidence_interval(self, confidence_level: float = 0.95) -> tuple[np.ndarray,
+                                                                            np.ndarray]:
+        """Return (low, high) arrays: ``measure`` ± z · ``se``, the model-based interval."""
+        return normal_interval(self.measure, self.se, confidence_level)
+
     def rows(self) -> list[dict]:
-        """Return one plain dict per element (NaN kept as float NaN)."""
+        """Return one plain dict per element (NaN kept as float NaN), with its 95 % interval."""
         cols = ("measure", "measure_corrected", "se", "infit", "infit_zstd", "outfit",
                 "outfit_zstd", "observed_average", "fair_average")
+        low, high = self.confidence_interval()
         out = []
         for e, ident in enumerate(self.ids):
             row = {"id": ident}
             row.update({c: float(getattr(self, c)[e]) for c in cols})
+            row["ci_low"], row["ci_high"] = float(low[e]), float(high[e])
             row["count"] = int(self.count[e])
             row["extreme"] = {-1: "minimum", 1: "maximum"}.get(int(self.extreme[e]))
             out.append(row)
@@ -161,6 +169,30 @@ class MFRMResult:
             "bias": [asdict(b) for b in self.bias],
             "subsets": [asdict(s) for s in self.subsets],
         }
+
+    def severity_evidence(self, min_candidates: int = 10) -> tuple[tuple | None, str | None]:
+        """Return the examiners' (severity, SE) pairs for the leniency flags, or why not.
+
+        The design allows the Rasch evidence when the measures were estimated (a connected,
+        unconfounded design), the estimation converged and at least ``min_candidates``
+        candidates have a non-extreme measure. Then the result is one ``(measure, se)`` pair
+        per examiner, NaN for an examiner with an extreme score or no scores (its flag falls
+        back to the deviation), and None for the reason. Otherwise it is ``(None, reason)``.
+        """
+        if not self.estimated:
+            return None, f"no Rasch measures: {self.reason}"
+        if not self.converged:
+            return None, (f"the Rasch estimation did not converge in {self.iterations} "
+                          "iterations")
+        usable = int(((self.candidates.extreme == 0) & (self.candidates.count > 0)).sum())
+        if usable < min_candidates:
+            return None, (f"{usable} candidates have a Rasch measure that is not extreme, "
+                          f"fewer than {min_candidates}")
+        ex = self.examiners
+        ok = (ex.extreme == 0) & np.isfinite(ex.se) & (ex.count > 0)
+        pairs = tuple((float(m), float(s)) if good else (math.nan, math.nan)
+                      for m, s, good in zip(ex.measure, ex.se, ok, strict=True))
+        return pairs, None
 
     def facet(self, name: str) -> FacetMeasures:
         """Return the facet called ``"candidates"``, ``"examiners"`` or ``"criteria"``."""

@@ -75,6 +75,8 @@ class PanelAnalysis:
     d_study: DStudy
     thresholds: Thresholds
     rasch: MFRMResult | None = None  # None when the scores are not whole scale points
+    flag_evidence: str = "deviation"  # "rasch" when the Rasch severities decided leniency
+    flag_evidence_note: str | None = None  # why the Rasch severities were not used
 
     def to_dict(self) -> dict:
         """Return plain JSON-able data with NaN as None; keys are stable (see SCHEMA)."""
@@ -96,6 +98,7 @@ class PanelAnalysis:
             "d_study": [asdict(r) for r in self.d_study.rows],
             "thresholds": asdict(self.thresholds),
             "rasch": None if self.rasch is None else self.rasch.to_dict(),
+            "flag_evidence": {"source": self.flag_evidence, "note": self.flag_evidence_note},
         })
 
 
@@ -119,6 +122,8 @@ def panel_analysis(ratings3d, scale: Sequence[float], examiners: Sequence | None
         Panel sizes for the D study (1..8 by default), at the observed number of criteria.
     severity : sequence of (measure, se), optional
         Examiner severities in logits for the leniency evidence (see :func:`rater_effects`).
+        When None (the default), the severities of the many-facet Rasch fit are used where
+        the design allows it (:meth:`MFRMResult.severity_evidence`), else the deviations.
     candidates : sequence, optional
         Candidate labels for the Rasch measures; indices when None.
     rasch : bool
@@ -139,6 +144,13 @@ def panel_analysis(ratings3d, scale: Sequence[float], examiners: Sequence | None
     score (Henderson Method 1 when scores are missing), D study for ``d_study_examiners``.
     Many-facet Rasch measures (:func:`mfrm`) when the scores are whole scale points.
 
+    Leniency/severity evidence: the Rasch severity and its SE (``z = -measure / se``) when
+    the Rasch fit was estimated on a connected design, converged, and at least
+    ``thresholds.min_candidates`` candidates have a non-extreme measure; otherwise (or for an
+    examiner with an extreme score) the deviation's z. The size rule stays in score points.
+    ``flag_evidence`` is ``"rasch"`` when any examiner's decision rested on the Rasch
+    severity, and ``flag_evidence_note`` says why it did not.
+
     References
     ----------
     See the functions used: :func:`icc`, :func:`krippendorff_alpha`, :func:`fleiss_kappa`,
@@ -154,9 +166,21 @@ def panel_analysis(ratings3d, scale: Sequence[float], examiners: Sequence | None
         raise ValueError(f"examiners has {len(ex)} labels for {k} examiners in ratings3d")
     if len(cr) != c:
         raise ValueError(f"criteria has {len(cr)} labels for {c} criteria in ratings3d")
-    effects = rater_effects(x, (low, high), thresholds, examiners=ex, severity=severity)
+    th = Thresholds() if thresholds is None else thresholds
     obs = x[~np.isnan(x)]
     integer = bool(np.all(obs == np.round(obs))) and low == round(low) and high == round(high)
+    measures = mfrm(x, (low, high), candidates, ex, cr) if rasch and integer else None
+    note = None
+    if severity is None:
+        if measures is None:
+            note = ("no Rasch measures: not requested" if not rasch else
+                    "no Rasch measures: the scores are not whole scale points")
+        else:
+            severity, note = measures.severity_evidence(th.min_candidates)
+    effects = rater_effects(x, (low, high), th, examiners=ex, severity=severity)
+    evidence = "rasch" if any(e.evidence == "rasch" for e in effects) else "deviation"
+    if evidence == "deviation" and note is None:
+        note = "no examiner has a usable Rasch severity (extreme scores)"
     cats = np.arange(low, high + 1) if integer else None
     per = tuple(_coefficients(str(label), x[:, :, i], cats) for i, label in enumerate(cr))
     with np.errstate(invalid="ignore"):
@@ -164,9 +188,8 @@ def panel_analysis(ratings3d, scale: Sequence[float], examiners: Sequence | None
     overall = _coefficients("overall", overall_x, None, with_kendall=True)
     g = g_study(x, missing="model")
     d = d_study(g, d_study_examiners) if g.components else DStudy(g.design, ())
-    measures = mfrm(x, (low, high), candidates, ex, cr) if rasch and integer else None
     return PanelAnalysis((low, high), ex, cr, int(n), int(obs.size), overall, per, effects, g,
-                         d, Thresholds() if thresholds is None else thresholds, measures)
+                         d, th, measures, evidence, note)
 
 
 def _coefficients(label: str, x: np.ndarray, cats, with_kendall: bool = False) -> Coefficients:
@@ -194,6 +217,8 @@ def _icc_dict(r: ICCResult) -> dict:
 def _effect_dict(e: ExaminerEffect) -> dict:
     out = {f.name: getattr(e, f.name) for f in fields(e)
            if f.name not in ("flags", "flag_details", "watch", "watch_details")}
+    ci = e.confidence_interval()
+    out["ci_low"], out["ci_high"] = ci.low, ci.high
     out["flags"] = list(e.flags)
     out["flag_details"] = [d.to_dict() for d in e.flag_details]
     out["watch"] = list(e.watch)
