@@ -146,3 +146,13 @@ def test_examiner_without_any_score_is_ignored_by_icc():
     result = icc(x)
     assert result.n_examiners == 2 and result.n_candidates == 4
     assert result["ICC(2,1)"].value == icc(x[:, :2])["ICC(2,1)"].value
+
+
+def test_cohen_kappa_and_the_multi_rater_coefficients_share_one_result_class():
+    from scoring.stats import ChanceCorrected, CohenKappa
+
+    assert CohenKappa is ChanceCorrected  # the old name still works for callers
+    result = cohen_kappa([1, 2, 2, 3], [1, 2, 3, 3])
+    assert isinstance(result, ChanceCorrected) and isinstance(fleiss_kappa([[1, 2]]),
+                                                              ChanceCorrected)
+    assert result.n == result.n_candidates == 4

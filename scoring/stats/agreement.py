@@ -32,8 +32,10 @@ WEIGHTS = (None, "unweighted", "linear", "quadratic")
 class ChanceCorrected:
     """A chance-corrected coefficient ``(p_observed - p_expected) / (1 - p_expected)``.
 
-    ``n_candidates`` counts candidates with two or more scores (those that enter the
-    observed agreement); ``categories`` is the scale used for weights and prevalences.
+    The result of :func:`fleiss_kappa`, :func:`gwet_ac` and :func:`cohen_kappa`.
+    ``n_candidates`` counts the candidates that enter the observed agreement (with two or
+    more scores; for Cohen's kappa, scored by both examiners; also readable as ``n``);
+    ``categories`` is the scale used for weights and prevalences.
     """
 
     value: float
@@ -44,18 +46,14 @@ class ChanceCorrected:
     weights: str
     reason: str | None = None
 
+    @property
+    def n(self) -> int:
+        """Return ``n_candidates`` (the name Cohen's kappa results used)."""
+        return self.n_candidates
 
-@dataclass(frozen=True)
-class CohenKappa:
-    """Cohen's kappa for two examiners over the ``n`` candidates both scored."""
 
-    value: float
-    p_observed: float
-    p_expected: float
-    n: int
-    categories: tuple[float, ...]
-    weights: str
-    reason: str | None = None
+# Cohen's kappa has the same shape: one class, the old name kept for callers.
+CohenKappa = ChanceCorrected
 
 
 @dataclass(frozen=True)
@@ -282,7 +280,7 @@ def percent_agreement(ratings, tolerance: float = 0) -> PercentAgreement:
     return PercentAgreement(value, int(x.shape[0]), tol)
 
 
-def cohen_kappa(a, b, weights=None, categories=None) -> CohenKappa:
+def cohen_kappa(a, b, weights=None, categories=None) -> ChanceCorrected:
     """Compute Cohen's kappa between two examiners, optionally weighted.
 
     Parameters
@@ -300,7 +298,8 @@ def cohen_kappa(a, b, weights=None, categories=None) -> CohenKappa:
 
     Returns
     -------
-    CohenKappa
+    ChanceCorrected
+        ``n_candidates`` (alias ``n``) counts the candidates scored by both examiners.
 
     References
     ----------
@@ -319,8 +318,8 @@ def cohen_kappa(a, b, weights=None, categories=None) -> CohenKappa:
     tcats = tuple(float(c) for c in cats)
     n = int(va.size)
     if n == 0:
-        return CohenKappa(math.nan, math.nan, math.nan, 0, tcats, label,
-                          "undefined: no candidate scored by both examiners")
+        return ChanceCorrected(math.nan, math.nan, math.nan, 0, tcats, label,
+                               "undefined: no candidate scored by both examiners")
     q = cats.size
     ia, ib = category_codes(va, cats), category_codes(vb, cats)
     table = np.bincount(ia * q + ib, minlength=q * q).reshape(q, q) / n
@@ -328,7 +327,7 @@ def cohen_kappa(a, b, weights=None, categories=None) -> CohenKappa:
     po = float((w * table).sum())
     pe = float(table.sum(axis=1) @ w @ table.sum(axis=0))
     if pe >= 1.0 - 1e-12:
-        return CohenKappa(math.nan, po, pe, n, tcats, label,
-                          "undefined: both examiners used a single category "
-                          "(expected agreement is 1)")
-    return CohenKappa((po - pe) / (1 - pe), po, pe, n, tcats, label)
+        return ChanceCorrected(math.nan, po, pe, n, tcats, label,
+                               "undefined: both examiners used a single category "
+                               "(expected agreement is 1)")
+    return ChanceCorrected((po - pe) / (1 - pe), po, pe, n, tcats, label)
