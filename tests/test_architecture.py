@@ -1,62 +1,237 @@
-"""The pure core stays pure: rubrics and statistics know nothing of Flask or the database."""
+"""The layering test: the pure core imports nothing of the web app or its database.
+
+Pure core: the statistics (``scoring/stats``), the rubric engine (``scoring/rubrics.py`` and
+its ``_rubric_*`` modules), the charts (``scoring/charts.py``, ``scoring/wright_map.py``) and
+the pure visibility rule ``scoring.visibility.decide``. Each pure module's imports are read
+from its source (AST), so a lazy import inside a function is caught too; the statistics may
+import only the standard library, numpy, scipy, narwhals (for a caller's DataFrame) and
+themselves. ``decide`` lives in a module whose wrappers query the database, so for it the
+names the function (and the module-level functions and classes it uses, transitively) reads
+are checked instead of the whole module. A subprocess checks that importing the pure core
+loads no web or database package, and one statistic fact is kept in one place: the normal
+quantile of a 95 % interval is computed in ``scoring/stats`` only.
+"""
+
+from __future__ import annotations
 
 import ast
+import inspect
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "scoring"
-FORBIDDEN = ("flask", "flask_", "sqlalchemy", "werkzeug", "jinja2", "wtforms", "scoring.views",
-             "scoring.models", "scoring.workflow", "scoring.extensions")
-PURE = [ROOT / "rubrics.py", *sorted(ROOT.glob("_rubric*.py")),
-        *sorted((ROOT / "stats").rglob("*.py"))]
+WEB_OR_DB = ("flask", "flask_", "sqlalchemy", "werkzeug", "jinja2", "wtforms", "babel",
+             "scoring.views", "scoring.models", "scoring.workflow", "scoring.extensions",
+             "scoring.visibility", "scoring.database", "scoring.db")
+STATS_THIRD_PARTY = ("numpy", "scipy", "narwhals")
+# test oracles and heavy readers never enter the statistics core
+STATS_FORBIDDEN = ("pandas", "polars", "pingouin", "krippendorff", "statsmodels")
 
 
-def _imports(path: Path):
+def _modules(*patterns: str) -> list[Path]:
+    """Return the .py files matching `patterns` under scoring/ (a module or a package)."""
+    out: list[Path] = []
+    for pattern in patterns:
+        out += sorted(ROOT.glob(pattern))
+    return sorted(set(out))
+
+
+STATS = _modules("stats/**/*.py")
+RUBRICS = _modules("rubrics.py", "rubrics/**/*.py", "_rubric*.py")
+CHARTS = _modules("charts.py", "charts/**/*.py", "wright_map.py")
+PURE = [*STATS, *RUBRICS, *CHARTS]
+
+
+def _package(path: Path) -> str:
+    rel = path.relative_to(ROOT.parent).with_suffix("")
+    parts = list(rel.parts)
+    return ".".join(parts[:-1])  # the package the module lives in (for relative imports)
+
+
+def _imports(path: Path, package: str | None = None):
+    """Yield (line, absolute module name) for every import in `path`, nested ones included."""
     tree = ast.parse(path.read_text(), str(path))
-    package = "scoring.stats" if "stats" in path.parts else "scoring"
+    package = _package(path) if package is None else package
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield node.lineno, alias.name
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
-                yield node.lineno, f"{base}.{node.module or ''}".rstrip(".")
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - (node.level - 1)])
+                if node.module:
+                    yield node.lineno, f"{base}.{node.module}"
+                else:  # from . import name: the module imported is base.name
+                    for alias in node.names:
+                        yield node.lineno, f"{base}.{alias.name}"
             else:
                 yield node.lineno, node.module or ""
 
 
-@pytest.mark.parametrize("path", PURE, ids=lambda p: str(p.relative_to(ROOT)))
-def test_pure_core_imports_nothing_of_the_web_or_database(path):
-    bad = [f"{path.name}:{line}: {name}" for line, name in _imports(path)
-           if name.startswith(FORBIDDEN) or name in ("flask", "sqlalchemy")]
-    if "stats" in path.parts:
-        bad += [f"{path.name}:{line}: {name}" for line, name in _imports(path)
-                if name.startswith("scoring.") and not name.startswith("scoring.stats")]
-    assert not bad, "pure module imports the web or database layer: " + ", ".join(bad)
+def _web_or_db(name: str) -> bool:
+    return name.startswith(WEB_OR_DB) or name.split(".")[0] in ("flask", "sqlalchemy")
 
 
-def test_the_check_sees_the_modules():
-    assert ROOT / "rubrics.py" in PURE
-    assert any(p.name == "__init__.py" and p.parent.name == "stats" for p in PURE)
+def _stats_allowed(name: str) -> bool:
+    top = name.split(".")[0]
+    if _web_or_db(name) or top in STATS_FORBIDDEN:
+        return False
+    if top == "scoring":
+        return name == "scoring.stats" or name.startswith("scoring.stats.")
+    return top in STATS_THIRD_PARTY or top in sys.stdlib_module_names or top == "__future__"
 
 
-def test_the_check_catches_a_violation(tmp_path):
-    fake = tmp_path / "stats" / "leaky.py"
-    fake.parent.mkdir()
-    fake.write_text("import numpy\nfrom flask import g\nfrom ..models import User\n")
-    names = [name for _, name in _imports(fake)]
-    assert names == ["numpy", "flask", "scoring.models"]
-    assert any(n.startswith(FORBIDDEN) for n in names)
+def _core_allowed(name: str, own: tuple[str, ...]) -> bool:
+    """Rubrics and charts: stdlib, PyYAML and their own modules; nothing else of scoring."""
+    top = name.split(".")[0]
+    if _web_or_db(name):
+        return False
+    if top == "scoring":
+        return name.startswith(own)
+    return top in sys.stdlib_module_names or top in ("__future__", "yaml")
 
 
-def test_pure_core_imports_without_the_web_stack():
-    import subprocess
-    import sys
+def _ids(p: Path) -> str:
+    return str(p.relative_to(ROOT))
 
-    probe = ("import sys, scoring.stats, scoring.rubrics; "
-             "bad = [m for m in ('flask', 'sqlalchemy', 'werkzeug') if m in sys.modules]; "
-             "sys.exit(', '.join(bad) or 0)")
+
+@pytest.mark.parametrize("path", STATS, ids=_ids)
+def test_stats_import_only_stdlib_numpy_scipy_narwhals_and_themselves(path):
+    bad = [f"{_ids(path)}:{line} imports {name}" for line, name in _imports(path)
+           if not _stats_allowed(name)]
+    assert not bad, "; ".join(bad)
+
+
+@pytest.mark.parametrize("path", RUBRICS, ids=_ids)
+def test_rubric_engine_imports_nothing_of_the_app(path):
+    own = ("scoring.rubrics", "scoring._rubric")
+    bad = [f"{_ids(path)}:{line} imports {name}" for line, name in _imports(path)
+           if not _core_allowed(name, own)]
+    assert not bad, "; ".join(bad)
+
+
+@pytest.mark.parametrize("path", CHARTS, ids=_ids)
+def test_charts_import_nothing_of_the_app(path):
+    own = ("scoring.charts", "scoring.wright_map")
+    bad = [f"{_ids(path)}:{line} imports {name}" for line, name in _imports(path)
+           if not _core_allowed(name, own)]
+    assert not bad, "; ".join(bad)
+
+
+def _function_dependencies(func) -> tuple[Path, set[str], dict[str, str]]:
+    """Return (module file, names `func` reads transitively, the module's imported names).
+
+    Starting from `func`, every name it loads is followed into the module-level function or
+    class of that name (their bodies, decorators and defaults), until nothing new appears.
+    Annotations are not followed: they are strings here (``from __future__ import
+    annotations``) and never run.
+    """
+    path = Path(inspect.getsourcefile(func))
+    tree = ast.parse(path.read_text(), str(path))
+    defs = {n.name: n for n in tree.body
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
+    imported: dict[str, str] = {}
+    package = func.__module__.rpartition(".")[0]
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                imported[alias.asname or alias.name.split(".")[0]] = alias.name
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - (node.level - 1)] + ([base] if base else []))
+            for alias in node.names:
+                imported[alias.asname or alias.name] = f"{base}.{alias.name}"
+    seen: set[str] = set()
+    todo = [func.__name__]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        node = defs.get(name)
+        if node is None:
+            continue
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.arg | ast.AnnAssign):
+                continue
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
+                todo.append(sub.id)
+    return path, seen, imported
+
+
+def test_the_pure_visibility_rule_reads_nothing_of_the_database():
+    from scoring.visibility import decide
+
+    path, names, imported = _function_dependencies(decide)
+    used = {n: imported[n] for n in names if n in imported}
+    bad = sorted(f"{n} ({module})" for n, module in used.items() if _web_or_db(module)
+                 or module.startswith(("scoring.models", "scoring.extensions")))
+    assert not bad, f"decide in {path.name} depends on the database layer through {bad}"
+    assert {"Decision", "outstanding"} <= names  # the walk follows the module's own helpers
+
+
+def test_the_pure_core_imports_without_the_web_stack():
+    modules = ["scoring.stats", "scoring.rubrics"] + [
+        "scoring." + ".".join(p.relative_to(ROOT).with_suffix("").parts)
+        for p in CHARTS if p.name != "__init__.py"]
+    probe = (f"import sys, importlib; [importlib.import_module(m) for m in {modules!r}]; "
+             "bad = [m for m in ('flask', 'sqlalchemy', 'werkzeug', 'jinja2') "
+             "if m in sys.modules]; sys.exit(', '.join(bad) or 0)")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.returncode == 0, f"importing the pure core loaded: {result.stderr}"
+
+
+Z_CONSTANT = re.compile(r"\bZ95\b|1\.95996|\b1\.96\b")
+
+
+def test_the_95_percent_quantile_is_computed_in_stats_only():
+    outside = [p for p in ROOT.rglob("*.py") if "stats" not in p.relative_to(ROOT).parts]
+    bad = [f"{_ids(p)}:{i}" for p in outside
+           for i, line in enumerate(p.read_text().splitlines(), 1) if Z_CONSTANT.search(line)]
+    assert not bad, f"a normal quantile outside scoring/stats (use its intervals): {bad}"
+
+
+def test_the_check_sees_every_part_of_the_core():
+    names = {_ids(p) for p in PURE}
+    assert {"stats/__init__.py", "stats/icc.py", "stats/mfrm.py", "stats/effects.py"} <= names
+    assert any(n.startswith("rubrics") for n in names) and "_rubric_check.py" in names
+    assert any(n.startswith("charts") for n in names) and "wright_map.py" in names
+
+
+def test_the_check_catches_violations(tmp_path):
+    fake = tmp_path / "leaky.py"
+    fake.write_text("import flask\nfrom ..models import Score\nfrom . import icc\n"
+                    "import sqlalchemy.orm\nfrom flask_login import current_user\n"
+                    "import pandas\ndef f():\n    from ..extensions import db\n")
+    verdicts = {name: _stats_allowed(name) for _, name in _imports(fake, "scoring.stats")}
+    assert verdicts == {"flask": False, "scoring.models": False, "scoring.stats.icc": True,
+                        "sqlalchemy.orm": False, "flask_login": False, "pandas": False,
+                        "scoring.extensions": False}
+    assert not _core_allowed("scoring.models", ("scoring.charts",))
+    assert not _core_allowed("numpy", ("scoring.charts",))  # charts are stdlib only
+    assert _core_allowed("yaml", ("scoring.rubrics",))
+
+
+def test_the_function_walk_catches_a_database_read(tmp_path, monkeypatch):
+    pkg = tmp_path / "fakepkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "rule.py").write_text(
+        "from sqlalchemy import select\n"
+        "def helper(x):\n    return select(x)\n"
+        "def pure(x):\n    return x + 1\n"
+        "def leaky(x):\n    return helper(x)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import fakepkg.rule as rule
+
+    _, names, imported = _function_dependencies(rule.leaky)
+    assert "select" in names and imported["select"] == "sqlalchemy.select"
+    _, names, _ = _function_dependencies(rule.pure)
+    assert "select" not in names
