@@ -217,6 +217,24 @@ def rater_effects(ratings3d, scale: Sequence[float], thresholds: Thresholds | No
     Rasch Measurement Transactions, 16(2), 878.
     Liang, K.-Y., & Zeger, S. L. (1986). Longitudinal data analysis using generalized linear
     models. Biometrika, 73(1), 13-22.
+    Shrout, P. E., & Fleiss, J. L. (1979). Intraclass correlations: uses in assessing rater
+    reliability. Psychological Bulletin, 86(2), 420-428. (Table 2: the data of the example.)
+
+    Examples
+    --------
+    Shrout & Fleiss (1979), Table 2 (six targets, four judges on 1-10): judge 1's scores
+    average 46/6 = 7.67 and the other three judges' 81/18 = 4.50, so with complete data
+    judge 1's deviation from the others on the same targets is 3.17 points. Six targets
+    are fewer than the ten flags need.
+
+    >>> from scoring.stats import rater_effects
+    >>> x = [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8],
+    ...      [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]]
+    >>> effects = rater_effects(x, (1, 10))
+    >>> round(effects[0].deviation, 2), round(46 / 6 - 81 / 18, 2)
+    (3.17, 3.17)
+    >>> effects[0].flags, effects[0].note
+    ((), 'not flagged: 6 candidates compared, fewer than 10')
     """
     try:
         two_d = np.ndim(ratings3d) == 2
@@ -415,6 +433,18 @@ def leniency_tier(deviation: float, z: float, gap: float, scale: Sequence[float]
 
     The rule of :func:`rater_effects` on its own (without the minimum number of candidates),
     for provisional figures such as the chair's live feedback during the day.
+
+    Examples
+    --------
+    The documented sizes on the 1-4 scale (Thresholds: flag at 1/8 of the range, 0.375
+    points; watch at 1/12, 0.25 points; |z| >= 2, the two-sided 5 % criterion of Myford &
+    Wolfe 2004):
+
+    >>> from scoring.stats import leniency_tier
+    >>> leniency_tier(0.5, 4.0, 0.5, (1, 4)), leniency_tier(0.3, 4.0, 0.3, (1, 4))
+    ('flag', 'watch')
+    >>> leniency_tier(0.5, 1.5, 0.5, (1, 4)) is None  # not statistically clear
+    True
     """
     th = Thresholds() if thresholds is None else thresholds
     return _tier(deviation, z, gap, th.z_min, th.points(scale))

@@ -116,6 +116,21 @@ def icc(ratings, missing: str = "drop", confidence_level: float = 0.95) -> ICCRe
     Henderson, C. R. (1953). Estimation of variance and covariance components. Biometrics,
     9(2), 226-252.
     Searle, S. R., Casella, G., & McCulloch, C. E. (1992). Variance Components. Wiley.
+
+    Examples
+    --------
+    Shrout & Fleiss (1979), Table 2: six targets rated by four judges. Their Table 4 gives
+    ICC(1,1) = .17, ICC(2,1) = .29, ICC(3,1) = .71, ICC(1,4) = .44, ICC(2,4) = .62 and
+    ICC(3,4) = .91.
+
+    >>> from scoring.stats import icc
+    >>> x = [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8],
+    ...      [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]]
+    >>> result = icc(x)
+    >>> [round(result[form].value, 2) for form in ("ICC(1,1)", "ICC(2,1)", "ICC(3,1)")]
+    [0.17, 0.29, 0.71]
+    >>> [round(result[form].value, 2) for form in ("ICC(1,k)", "ICC(2,k)", "ICC(3,k)")]
+    [0.44, 0.62, 0.91]
     """
     check_choice(missing, "missing", ("drop", "model"))
     if not 0 < confidence_level < 1:

@@ -274,6 +274,28 @@ def mfrm(ratings3d, scale: Sequence[float], candidates: Sequence | None = None,
     Wright, B. D., & Masters, G. N. (1982). Rating Scale Analysis. MESA Press.
     Wright, B. D., & Douglas, G. A. (1977). Best procedures for sample-free item analysis.
     Applied Psychological Measurement, 1(2), 281-295.
+    Andersen, E. B. (1973). Conditional Inference and Models for Measuring.
+    Mentalhygiejnisk Forlag. (The JML estimate with two items is twice the conditional one.)
+
+    Examples
+    --------
+    Andersen (1973) showed that with two items the joint maximum likelihood estimate of
+    their difference is twice the conditional one, ln(n10 / n01); the (L−1)/L factor of
+    Wright & Douglas (1977) with L = 2 undoes it. Two examiners, one criterion, scores 0-1:
+    30 candidates get 1 from A and 0 from B, 10 the other way round, and 10 the same score
+    from both (extreme candidates, estimated apart):
+
+    >>> import math
+    >>> import numpy as np
+    >>> from scoring.stats import mfrm
+    >>> pairs = [(1, 0)] * 30 + [(0, 1)] * 10 + [(1, 1)] * 5 + [(0, 0)] * 5
+    >>> result = mfrm(np.array(pairs, dtype=float)[:, :, None], (0, 1), examiners=["A", "B"])
+    >>> c = result.examiners
+    >>> round(float(c.measure[1] - c.measure[0]), 4), round(2 * math.log(30 / 10), 4)
+    (2.1972, 2.1972)
+    >>> diff = float(c.measure_corrected[1] - c.measure_corrected[0])
+    >>> round(diff, 4), round(math.log(3), 4)
+    (1.0986, 1.0986)
     """
     x = as_ratings(ratings3d, "ratings3d", ndim=3)
     low, high = check_scale(scale)
