@@ -1,10 +1,14 @@
 """Many-facet Rasch model (scoring.stats.mfrm): known truth, an independent optimiser, designs.
 
 Published FACETS examples: the Guilford (1954) creativity ratings that FACETS' manual uses
-(Linacre, "3 facet rating scale: Creativity", Guilford.txt) could not be found in public
-material with both the data and FACETS' measure tables, so no published value is asserted
-here; the oracles below are a planted-truth simulation and a direct maximisation of the same
-joint likelihood with scipy.optimize.
+(Linacre, "3 facet rating scale: Creativity", winsteps.com/facetman/creativity.htm,
+Guilford.txt) were searched for again: the stored copy of that page shows the specification
+header only, not the data lines or FACETS' Table 7, and no repository, R package (TAM, sirt,
+immer, mfrmr) or page found holds both the data and FACETS' (or another JMLE program's)
+measure table, so no FACETS figure is asserted. The published JMLE value asserted is
+Andersen's (1973) closed form for two items, with the (L-1)/L correction of Wright & Douglas
+(1977); the other oracles are a planted-truth simulation and a direct maximisation of the
+same joint likelihood with scipy.optimize.
 """
 
 from __future__ import annotations
@@ -281,3 +285,21 @@ def test_rasch_block_in_panel_analysis():
     assert len(rasch["thresholds"]) == 3 and rasch["converged"] is True
     direct = mfrm(x, (1, 4))
     assert rasch["examiners"][2]["measure"] == pytest.approx(direct.examiners.measure[2])
+
+
+@pytest.mark.parametrize("n10,n01", [(30, 10), (12, 20), (7, 7)])
+def test_two_examiners_reproduce_andersens_jmle_result(n10, n01):
+    # Andersen, E. B. (1973). Conditional Inference and Models for Measuring. Mentalhygiejnisk
+    # Forlag: with two dichotomous items the joint maximum likelihood estimate of their
+    # difference is exactly twice the conditional one, ln(n10 / n01). Wright & Douglas (1977)
+    # correct JMLE by (L-1)/L: with L = 2 scores per candidate that halves it back. Here the
+    # two "items" are two examiners scoring one criterion 0-1; candidates with the same score
+    # from both are extreme and do not enter the estimate.
+    pairs = [(1, 0)] * n10 + [(0, 1)] * n01 + [(1, 1)] * 4 + [(0, 0)] * 3
+    res = mfrm(np.array(pairs, float)[:, :, None], (0, 1), examiners=["A", "B"])
+    assert res.converged and res.correction == 0.5
+    c = res.examiners
+    assert c.measure[1] - c.measure[0] == pytest.approx(2 * math.log(n10 / n01), abs=1e-6)
+    assert c.measure_corrected[1] - c.measure_corrected[0] == pytest.approx(
+        math.log(n10 / n01), abs=1e-6)
+    assert c.measure.sum() == pytest.approx(0.0, abs=1e-9)
