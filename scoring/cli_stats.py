@@ -102,6 +102,10 @@ def format_report(d: dict, title: str = "") -> str:
     notes = [f"  {e['examiner']}: {e['note']}" for e in d["examiner_effects"] if e["note"]]
     if reasons or notes:
         lines += ["", "Why flagged (flags inform; no score is adjusted)"] + reasons + notes
+    evidence = d.get("flag_evidence") or {}
+    lines.append("Leniency/severity evidence: " + (
+        "the Rasch severity and its SE" if evidence.get("source") == "rasch"
+        else f"the deviation's z ({evidence.get('note') or 'Rasch severities not given'})"))
     g = d["g_study"]
     method = ("ANOVA" if g["method"] == "anova"
               else "Henderson Method 1, all scores (some are missing)")

@@ -50,6 +50,7 @@ def test_text_report(panel_csv):
     assert "ICC(2,1)" in out and "G study" in out and "D study" in out
     assert "E1" in out and "lenient" in out and "severe" in out
     assert "Why flagged" in out
+    assert "Leniency/severity evidence: the Rasch severity and its SE" in out
 
 
 def test_json_gives_flags_as_codes(panel_csv):
@@ -58,6 +59,7 @@ def test_json_gives_flags_as_codes(panel_csv):
     data = json.loads(result.output)
     assert data["schema"] == "scoring.stats.panel/1"
     assert data["source"]["phase"] == "pre"
+    assert data["flag_evidence"] == {"source": "rasch", "note": None}
     effects = {e["examiner"]: e for e in data["examiner_effects"]}
     assert effects["E1"]["flags"] == ["lenient"]
     assert effects["E2"]["flags"] == ["severe"]
