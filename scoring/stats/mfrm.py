@@ -66,13 +66,17 @@ class FacetMeasures:
         cols = ("measure", "measure_corrected", "se", "infit", "infit_zstd", "outfit",
                 "outfit_zstd", "observed_average", "fair_average")
         low, high = self.confidence_interval()
+        columns = [np.asarray(getattr(self, c), float).tolist() for c in cols]
+        columns += [low.tolist(), high.tolist()]
+        names = (*cols, "ci_low", "ci_high")
+        extreme = {-1: "minimum", 1: "maximum"}
         out = []
-        for e, ident in enumerate(self.ids):
-            row = {"id": ident}
-            row.update({c: float(getattr(self, c)[e]) for c in cols})
-            row["ci_low"], row["ci_high"] = float(low[e]), float(high[e])
-            row["count"] = int(self.count[e])
-            row["extreme"] = {-1: "minimum", 1: "maximum"}.get(int(self.extreme[e]))
+        for ident, values, count, ext in zip(self.ids, zip(*columns, strict=True),
+                                             self.count.tolist(), self.extreme.tolist(),
+                                             strict=True):
+            row = {"id": ident, **dict(zip(names, values, strict=True))}
+            row["count"] = int(count)
+            row["extreme"] = extreme.get(int(ext))
             out.append(row)
         return out
 

@@ -252,6 +252,11 @@ def _g_dict(g: GStudy) -> dict:
 
 def _clean(obj):
     """Return `obj` as JSON-able plain data: NaN/inf to None, numpy scalars to Python."""
+    kind = type(obj)
+    if kind is float:  # the common case first: the Rasch block has ~15 floats per element
+        return obj if math.isfinite(obj) else None
+    if kind is str or obj is None:
+        return obj
     if isinstance(obj, Mapping):
         return {str(k): _clean(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
