@@ -106,6 +106,8 @@ def test_criteria_page_explains_weights_scale_combination_and_quorum(app, client
     assert "Turns recurring complaints into a lasting improvement" in html  # an anchor
     assert "Tell us about a time" not in html  # the interview questions stay private
     assert "kuorum" in html.lower()
+    # issue 17: the Rasch measures and fair averages never change a score, said in public
+    assert "tidak pernah mengubah nilai peserta" in html and "Rasch" in html
     assert_self_contained(response.get_data(as_text=True))
     text = _pdf_text(client.get("/public/S1/criteria.pdf").data)
     assert "Service Orientation" in text and "Tell us about a time" not in text
