@@ -175,3 +175,5 @@ def test_non_integer_scores_or_no_rasch_keep_the_deviation(bench):
     assert off.flag_evidence_note == "no Rasch measures: not requested"
     halves = panel_analysis(x + 0.5 * (x < 4), (1, 4))
     assert halves.rasch is None and "whole scale points" in halves.flag_evidence_note
+    with pytest.raises(ValueError, match="thresholds must be a Thresholds instance"):
+        panel_analysis(x, (1, 4), thresholds={"z_min": 2})

@@ -183,6 +183,8 @@ def panel_analysis(ratings3d, scale: Sequence[float], examiners: Sequence | None
     if len(cr) != c:
         raise ValueError(f"criteria has {len(cr)} labels for {c} criteria in ratings3d")
     th = Thresholds() if thresholds is None else thresholds
+    if not isinstance(th, Thresholds):
+        raise ValueError(f"thresholds must be a Thresholds instance; got {type(th).__name__}")
     obs = x[~np.isnan(x)]
     integer = bool(np.all(obs == np.round(obs))) and low == round(low) and high == round(high)
     measures = mfrm(x, (low, high), candidates, ex, cr) if rasch and integer else None
