@@ -1,9 +1,9 @@
 """Every public function of scoring.stats teaches by a published example, run here as a doctest.
 
-Each public function (a module's ``__all__``) has a numpydoc ``Examples`` section that cites
-its source and reproduces a published value (the reference datasets of
-tests/data/reference, inline); this module runs them in the suite, one test per function.
-``pytest --doctest-modules scoring/stats`` runs the same examples.
+Each public function (no leading underscore, in a module without one) has a numpydoc
+``Examples`` section that cites its source and reproduces a published value (the reference
+datasets of tests/data/reference, inline); this module runs them in the suite, one test per
+function. ``pytest --doctest-modules scoring/stats`` runs the same examples.
 """
 
 from __future__ import annotations
@@ -20,14 +20,15 @@ import scoring.stats as stats
 
 
 def _public_functions() -> list:
+    """Return every function without a leading underscore defined in a public module."""
     out = []
     for info in pkgutil.iter_modules(stats.__path__):
         if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"scoring.stats.{info.name}")
-        out += [getattr(module, name) for name in getattr(module, "__all__", ())
-                if inspect.isfunction(getattr(module, name))]
-    return out
+        out += [obj for name, obj in vars(module).items() if not name.startswith("_")
+                and inspect.isfunction(obj) and obj.__module__ == module.__name__]
+    return sorted(out, key=lambda f: (f.__module__, f.__name__))
 
 
 FUNCTIONS = _public_functions()
@@ -37,7 +38,7 @@ HEADER = "Examples\n--------\n"
 def test_every_exported_function_has_its_example_run():
     exported = {name for name in stats.__all__ if inspect.isfunction(getattr(stats, name))}
     assert exported <= {f.__name__ for f in FUNCTIONS}
-    assert len(FUNCTIONS) >= 17
+    assert len(FUNCTIONS) >= 18
 
 
 @pytest.mark.parametrize("func", FUNCTIONS, ids=lambda f: f"{f.__module__}.{f.__name__}")

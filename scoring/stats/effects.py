@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
@@ -378,8 +378,3 @@ def _leniency(r: dict, th: Thresholds, sizes: tuple[float, float],
 
 def _fig(d: dict) -> Mapping[str, float]:
     return MappingProxyType({key: float(v) for key, v in d.items()})
-
-
-def thresholds_dict(th: Thresholds | None = None) -> dict:
-    """Return the thresholds as plain data."""
-    return asdict(Thresholds() if th is None else th)
