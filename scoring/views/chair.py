@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import agreement, interpret, reports_data, workflow
+from .. import agreement, interpret, report_lead, reports_data, workflow
 from ..exports import results_table, table_bytes
 from ..extensions import db
 from ..forms_chair import ActionForm, ConfirmForm, OverrideForm
@@ -155,7 +155,14 @@ def panel_report(panel_id: int):
     panel = _panel(panel_id)
     report = agreement.panel_report(panel, _target(), viewer=current_user)
     return render_template("chair/panel_report.html", panel=panel, r=report, i=interpret,
-                           charts=interpret.panel_charts(report), lang=current_language())
+                           charts=interpret.panel_charts(report), lang=current_language(),
+                           **_lead(report))
+
+
+def _lead(report: dict) -> dict:
+    """Return the plain-words lead of a panel report and its anchors (page and PDF alike)."""
+    return {"lead": report_lead.lead(report),
+            "anchors": report_lead.anchors(report["panel"]["id"])}
 
 
 @bp.route("/panels/<int:panel_id>/report.pdf")
@@ -165,7 +172,8 @@ def panel_report_pdf(panel_id: int):
     panel = _panel(panel_id)
     report = agreement.panel_report(panel, _target(), viewer=current_user)
     html = render_template("chair/report_pdf.html", r=report, i=interpret,
-                           charts=interpret.panel_charts(report), lang=current_language())
+                           charts=interpret.panel_charts(report), lang=current_language(),
+                           **_lead(report))
     return _pdf(html, f"{panel.session.code}-{panel.name}-report.pdf")
 
 
