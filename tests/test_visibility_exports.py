@@ -8,11 +8,9 @@ Panel 1; the administrator obeys the same "every sheet is in" rule.
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 from doc_helpers import prepare_signing
+from export_helpers import export_rows, read_export
 from sqlalchemy import select
 
 from scoring.demo import load_demo
@@ -64,9 +62,7 @@ def _login(client, username):
 
 
 def _rows(response) -> list[dict]:
-    assert response.status_code == 200, response.status_code
-    text = response.get_data(as_text=True).lstrip("\ufeff")
-    return list(csv.DictReader(io.StringIO(text)))
+    return export_rows(response)
 
 
 HIDDEN = (DRAFT, "PRM25-0014", UNSUBMITTED_CHAIR)
@@ -147,7 +143,7 @@ def test_examiner_still_gets_their_own_sheet_pdf(app, client, demo):
 def _cli_rows(runner, *args) -> list[dict]:
     result = runner.invoke(args=list(args))
     assert result.exit_code == 0, result.output
-    return list(csv.DictReader(io.StringIO(result.stdout)))
+    return read_export(result.stdout)[2]
 
 
 def test_cli_exports_obey_the_rule_with_as_user(runner, demo):

@@ -20,7 +20,7 @@ from flask import (
 from flask_login import current_user
 
 from .. import agreement, interpret, report_lead, reports_data, workflow
-from ..exports import results_table, table_bytes
+from ..exports import results_table, session_table
 from ..extensions import db
 from ..forms_chair import ActionForm, ConfirmForm, OverrideForm
 from ..i18n import current_language
@@ -213,7 +213,7 @@ def _safe(name: str) -> str:
 
 
 def _download(data: bytes, fmt: str, filename: str):
-    return current_app.response_class(data, mimetype=FORMATS[fmt], headers={
+    return current_app.response_class(data, content_type=FORMATS[fmt], headers={
         "Content-Disposition": f'attachment; filename="{_safe(filename)}"'})
 
 
@@ -229,7 +229,8 @@ def panel_scores(panel_id: int, fmt: str):
     """Download the panel's raw pre- and post-discussion scores in long format."""
     panel = _panel(panel_id)
     rows = reports_data.long_score_rows(panel.session, panel, viewer=current_user)
-    return _download(table_bytes(reports_data.LONG_HEADER, rows, _fmt(fmt)), fmt,
+    return _download(session_table(reports_data.LONG_HEADER, rows, _fmt(fmt),
+                                   current_language(), panel.session, panel), fmt,
                      f"{panel.session.code}-{panel.name}-scores.{fmt}")
 
 
@@ -239,27 +240,29 @@ def session_scores(session_id: int, fmt: str):
     """Download the session's raw pre- and post-discussion scores in long format."""
     session = _session(session_id)
     rows = reports_data.long_score_rows(session, viewer=current_user)
-    return _download(table_bytes(reports_data.LONG_HEADER, rows, _fmt(fmt)), fmt,
+    return _download(session_table(reports_data.LONG_HEADER, rows, _fmt(fmt),
+                                   current_language(), session), fmt,
                      f"{session.code}-scores.{fmt}")
 
 
 @bp.route("/panels/<int:panel_id>/results.<fmt>")
 @role_required("chair", "admin")
 def panel_results(panel_id: int, fmt: str):
-    """Download the panel's ranked results with the formula's inputs."""
-    panel = _panel(panel_id)
-    header, rows = results_table(visible_results(panel.session, current_user, panel),
-                                 workflow.session_rubric(panel.session).codes)
-    return _download(table_bytes(header, rows, _fmt(fmt)), fmt,
+    """Download the panel's results by position (formasi) with the formula's inputs."""
+    panel, lang = _panel(panel_id), current_language()
+    keys, rows = results_table(visible_results(panel.session, current_user, panel),
+                               workflow.session_rubric(panel.session).codes, lang)
+    return _download(session_table(keys, rows, _fmt(fmt), lang, panel.session, panel), fmt,
                      f"{panel.session.code}-{panel.name}-results.{fmt}")
 
 
 @bp.route("/sessions/<int:session_id>/results.<fmt>")
 @role_required("chair", "admin")
 def session_results_export(session_id: int, fmt: str):
-    """Download the session's ranked results with the formula's inputs."""
-    session = _session(session_id)
-    header, rows = results_table(visible_results(session, current_user),
-                                 workflow.session_rubric(session).codes)
-    return _download(table_bytes(header, rows, _fmt(fmt)), fmt, f"{session.code}-results.{fmt}")
+    """Download the session's results by position (formasi) with the formula's inputs."""
+    session, lang = _session(session_id), current_language()
+    keys, rows = results_table(visible_results(session, current_user),
+                               workflow.session_rubric(session).codes, lang)
+    return _download(session_table(keys, rows, _fmt(fmt), lang, session), fmt,
+                     f"{session.code}-results.{fmt}")
 
