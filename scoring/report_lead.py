@@ -14,7 +14,7 @@ A flag code this module has no words for (a new kind of flag) is still named, by
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -66,8 +66,15 @@ def lead(report: dict) -> list[LeadItem]:
             "%(k)s examiners have scored them; the answers appear once at least 2 candidates "
             "are finished by at least 2 examiners.", n=report["n_candidates"],
             k=report["n_examiners"]), ids["no_data"])]
-    return [_reliability(report, ids["reliability"]), _examiners(report, ids["examiners"]),
-            _criteria(report, ids["criteria"])]
+    items = [_reliability(report, ids["reliability"]), _examiners(report, ids["examiners"]),
+             _criteria(report, ids["criteria"])]
+    early = report["n_candidates"] < report["analysis"]["thresholds"]["min_candidates"]
+    if early:  # figures on a handful of candidates are a first impression, not a verdict
+        note = _("A first reading on only %(n)s candidates: it firms up as the panel finishes "
+                 "more.", n=report["n_candidates"])
+        items = [replace(i, tone="watch" if i.tone == "act" else i.tone, text=f"{i.text} {note}")
+                 if i.key in ("reliability", "criteria") else i for i in items]
+    return items
 
 
 def _finite(value) -> bool:
@@ -79,9 +86,7 @@ def _reliability(report: dict, anchor: str) -> LeadItem:
     overall, d = report["overall"], report["d_study"]
     value, target = overall["icc2k"]["value"], report["target"]
     if not _finite(value):
-        return LeadItem("reliability", "watch", _(
-            "The panel's reliability cannot be computed yet from these scores (for instance "
-            "every candidate got the same score); read the figures below."), anchor)
+        return _by_alpha(overall, anchor)
     figures = {"band": band_label(overall["icc2k_band"]), "v": num(value), "t": num(target),
                "k": report["n_examiners"]}
     uncertain = overall["icc2k"]["ci_low"] is not None and _finite(overall["icc2k"]["ci_low"]) \
@@ -107,6 +112,24 @@ def _reliability(report: dict, anchor: str) -> LeadItem:
         "The panel is not reliable enough yet: its mean score has %(band)s reliability "
         "(%(v)s with %(k)s examiners; your target is %(t)s).", **figures) + " " + advice,
         anchor)
+
+
+def _by_alpha(overall: dict, anchor: str) -> LeadItem:
+    """Answer from Krippendorff's alpha when no ICC can be computed (unbalanced or flat data)."""
+    alpha = overall["alpha_interval"]
+    if not _finite(alpha):
+        return LeadItem("reliability", "watch", _(
+            "The panel's reliability cannot be computed yet from these scores (for instance "
+            "every candidate got the same score); read the figures below."), anchor)
+    figures = {"band": band_label(overall["alpha_band"]), "v": num(alpha, 3)}
+    if overall["alpha_band"] == "reliable":
+        return LeadItem("reliability", "ok", _(
+            "The panel is reliable enough: Krippendorff's alpha of the mean score is %(v)s "
+            "(%(band)s).", **figures), anchor)
+    tone = "watch" if overall["alpha_band"] == "tentative" else "act"
+    return LeadItem("reliability", tone, _(
+        "The panel is not reliable enough yet: Krippendorff's alpha of the mean score is "
+        "%(v)s (%(band)s).", **figures), anchor)
 
 
 def _topic(code: str, labels: dict, topics: dict) -> str:

@@ -179,3 +179,31 @@ def test_a_report_without_data_still_leads_and_links(app, client):
     html = client.get(f"/chair/panels/{pid}/report").get_data(as_text=True)
     assert 'data-lead="no_data"' in html
     _anchor_targets(html)
+
+
+def test_a_handful_of_candidates_is_a_first_reading_not_a_verdict(words):
+    poor = _coef("overall", icc21=0.3, icc2k=0.55, low=0.2, high=0.75, alpha=0.5)
+    report = {**_report(overall=poor, criteria=[_coef("INT", icc21=0.1), _coef("KOM")]),
+              "n_candidates": 2}
+    reliability, examiners, criteria = words(report, "en")
+    assert reliability.tone == criteria.tone == "watch"  # not "act" on two candidates
+    for item in (reliability, criteria):
+        assert item.text.endswith("A first reading on only 2 candidates: it firms up as the "
+                                  "panel finishes more.")
+    assert "first reading" not in examiners.text
+
+
+def test_without_an_icc_the_answer_comes_from_alpha(words):
+    flat = {**_coef("overall", alpha=-0.143), "icc2k": {"value": None, "ci_low": None,
+                                                       "ci_high": None}}
+    item = words(_report(overall=flat), "en")[0]
+    assert item.tone == "act" and "alpha of the mean score is -0.143" in item.text
+    item = words(_report(overall={**flat, "alpha_interval": None}), "en")[0]
+    assert item.tone == "watch" and "cannot be computed yet" in item.text
+
+
+def test_a_negative_zero_is_printed_as_zero(app):
+    from scoring.interpret import num
+
+    with app.test_request_context("/"):
+        assert num(-0.0001) == "0,00" and num(-0.01) == "-0,01"
