@@ -48,6 +48,7 @@ class LeadItem:
     text: str
     anchor: str  # id of the evidence in the report (page and PDF)
     items: tuple[str, ...] = field(default=())  # a list under the sentence (names, criteria)
+    note: str = ""  # a caveat after the list (a first reading on few candidates)
 
 
 def anchors(panel_id: int) -> dict[str, str]:
@@ -72,7 +73,7 @@ def lead(report: dict) -> list[LeadItem]:
     if early:  # figures on a handful of candidates are a first impression, not a verdict
         note = _("A first reading on only %(n)s candidates: it firms up as the panel finishes "
                  "more.", n=report["n_candidates"])
-        items = [replace(i, tone="watch" if i.tone == "act" else i.tone, text=f"{i.text} {note}")
+        items = [replace(i, tone="watch" if i.tone == "act" else i.tone, note=note)
                  if i.key in ("reliability", "criteria") else i for i in items]
     return items
 

@@ -41,7 +41,7 @@ def test_member_lists_are_lists_not_a_comma_join(app, client):
         page = client.get(url).get_data(as_text=True)
         assert "<li>Drs. Yusrizal, M.Si.</li>" in page, url
         assert "M.Si., " not in page and ", Examiner" not in page, url
-    body = (data_dir("templates") / "chair" / "_report_body.html").read_text()
+    body = (data_dir("templates") / "chair" / "_report_lead.html").read_text()
     assert 'join(", ")' not in body  # the report's lead lists flagged examiners one a row
     assert '{% for x in item.items %}<li>{{ x }}</li>{% endfor %}' in body
 
