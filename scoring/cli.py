@@ -315,6 +315,8 @@ def export_group() -> None:
 @with_appcontext
 def export_results_command(session_ref, panel_ref, output, as_user, lang) -> None:
     """Export the session's results by position (formasi) with the formula's inputs."""
+    from flask_babel import force_locale
+
     from .exports import results_table
     from .visible_results import visible_results
     from .workflow import session_rubric
@@ -322,7 +324,8 @@ def export_results_command(session_ref, panel_ref, output, as_user, lang) -> Non
     session = find_session(session_ref)
     panel = find_panel(session, panel_ref) if panel_ref else None
     results = visible_results(session, find_viewer(as_user), panel)
-    keys, rows = results_table(results, session_rubric(session).codes, lang)
+    with force_locale(lang):
+        keys, rows = results_table(results, session_rubric(session).codes, lang)
     write_table(keys, rows, output, "candidates", lang=lang, session=session, panel=panel)
 
 

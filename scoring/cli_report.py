@@ -88,10 +88,14 @@ def format_report(report: dict) -> str:
 @with_appcontext
 def export_scores_command(session_ref, panel_ref, output, as_user, lang) -> None:
     """Export raw scores in long format: candidate, examiner, criterion, score, phase, state."""
+    from flask_babel import force_locale
+
     from .cli import find_panel, find_session, find_viewer, write_table
+    from .exports import long_rows
     from .reports_data import LONG_HEADER, long_score_rows
 
     session = find_session(session_ref)
     panel = find_panel(session, panel_ref) if panel_ref else None
-    rows = long_score_rows(session, panel, viewer=find_viewer(as_user))
+    with force_locale(lang):
+        rows = long_rows(long_score_rows(session, panel, viewer=find_viewer(as_user)))
     write_table(LONG_HEADER, rows, output, "scores", lang=lang, session=session, panel=panel)

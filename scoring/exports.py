@@ -168,16 +168,20 @@ def results_table(results: list[CandidateResult], criteria: Sequence[str], lang:
     Rows are grouped by position applied for (formasi) and ranked within it
     (:func:`scoring.results.by_position`), as appointments are made per position; the
     session-wide rank stays beside it. ``keys`` are the English column names
-    (:func:`header_names` translates them); yes/no are in ``lang``.
+    (:func:`header_names` translates them); yes/no are in ``lang``, statuses in the current
+    locale (call it in the export's locale).
     """
     keys = ["position", "position_rank", "participant_number", "name", "rank", "panel",
             "order", "status", "submitted_sheets", "recused", "quorum",
             *[f"mean_{c}" for c in criteria],
             "computed_score", "final_score", "overridden", "override_reason"]
+    from .i18n import result_status
+
     yes, no = YES_NO.get(lang, YES_NO["en"])
     rows = [
         [r.position_applied, r.position_rank or "", r.participant_number, r.name,
-         r.rank or "", r.panel, r.order, r.status, r.submitted, r.recused, r.quorum,
+         r.rank or "", r.panel, r.order, result_status(r.status), r.submitted, r.recused,
+         r.quorum,
          *[r.criterion_means.get(c, "") for c in criteria],
          "" if r.computed_score is None else r.computed_score,
          "" if r.final_score is None else r.final_score,
@@ -185,6 +189,13 @@ def results_table(results: list[CandidateResult], criteria: Sequence[str], lang:
         for r in by_position(results)
     ]
     return keys, rows
+
+
+def long_rows(rows: Iterable[Sequence]) -> list[list]:
+    """Return long score rows with a hidden candidate's state in the current locale."""
+    from .i18n import result_status
+
+    return [[*row[:5], result_status(row[5]) if row[5] else ""] for row in rows]
 
 
 def session_table(keys: Sequence[str], rows: Iterable[Sequence], fmt: str, lang: str,

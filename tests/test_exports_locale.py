@@ -156,3 +156,26 @@ def test_the_reader_takes_an_indonesian_file_with_decimal_commas_and_says_where(
     assert np.array_equal(read_long_csv(io.StringIO(quoted)).ratings, data.ratings)
     plain = "candidate,examiner,criterion,score\nA,e1,K1,3\nA,e2,K1,2\n"  # no title row
     assert read_long_csv(io.StringIO(plain)).ratings.shape == (1, 2, 1)
+
+
+def test_statuses_speak_the_language_and_a_mark_is_not_hidden(app, client, world):
+    from scoring.workflow.finality import mark_candidate
+
+    with app.app_context():
+        absent = db.session.scalars(db.select(Assignment).where(
+            Assignment.panel_id != world["panel"]).order_by(Assignment.position)).first()
+        mark_candidate(absent, absent.panel.chair, "absent", "Tidak hadir pada jadwal.")
+        db.session.commit()
+        number = absent.candidate.participant_number
+    _admin(client)
+    _, _, rows = read_export(client.get(f"/manage/sessions/{world['session']}/results.csv").data)
+    status = {r["participant_number"]: r["status"] for r in rows}
+    assert status[number] == "tidak hadir"  # a mark is a fact, not a number to hide
+    assert status["P1-001"] == "ditutup"
+    assert status["P2-002"] == "menunggu 3 lembar"
+    page = client.get(f"/manage/sessions/{world['session']}/results").get_data(as_text=True)
+    assert "tidak hadir" in page and "Formasi: Guru" in page
+    client.post("/lang/en", data={"next": "/"})
+    _, _, rows = read_export(client.get(f"/manage/sessions/{world['session']}/results.csv").data)
+    status = {r["participant_number"]: r["status"] for r in rows}
+    assert status[number] == "absent" and status["P2-002"] == "waiting for 3 sheets"

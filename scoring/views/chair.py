@@ -20,7 +20,7 @@ from flask import (
 from flask_login import current_user
 
 from .. import agreement, interpret, report_lead, reports_data, workflow
-from ..exports import results_table, session_table
+from ..exports import long_rows, results_table, session_table
 from ..extensions import db
 from ..forms_chair import ActionForm, ConfirmForm, OverrideForm
 from ..i18n import current_language
@@ -228,7 +228,7 @@ def _fmt(fmt: str) -> str:
 def panel_scores(panel_id: int, fmt: str):
     """Download the panel's raw pre- and post-discussion scores in long format."""
     panel = _panel(panel_id)
-    rows = reports_data.long_score_rows(panel.session, panel, viewer=current_user)
+    rows = long_rows(reports_data.long_score_rows(panel.session, panel, viewer=current_user))
     return _download(session_table(reports_data.LONG_HEADER, rows, _fmt(fmt),
                                    current_language(), panel.session, panel), fmt,
                      f"{panel.session.code}-{panel.name}-scores.{fmt}")
@@ -239,7 +239,7 @@ def panel_scores(panel_id: int, fmt: str):
 def session_scores(session_id: int, fmt: str):
     """Download the session's raw pre- and post-discussion scores in long format."""
     session = _session(session_id)
-    rows = reports_data.long_score_rows(session, viewer=current_user)
+    rows = long_rows(reports_data.long_score_rows(session, viewer=current_user))
     return _download(session_table(reports_data.LONG_HEADER, rows, _fmt(fmt),
                                    current_language(), session), fmt,
                      f"{session.code}-scores.{fmt}")

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..forms_manage import ActionForm, SessionForm
 from ..i18n import current_language, page_catalogue
 from ..models import InterviewSession
+from ..results import by_position
 from ..rubrics import Rubric, check_rubrics
 from ..visible_results import visible_results
 from ..workflow import WorkflowError, session_rubric
@@ -195,7 +196,8 @@ def session_results_page(session_id: int):
     rubric = session_rubric(session)
     return render_template(
         "manage/session_results.html", session=session, rubric=rubric,
-        results=visible_results(session, current_user), overrides=mq.overrides(session),
+        results=by_position(visible_results(session, current_user)),
+        overrides=mq.overrides(session),
         amendments=mq.amendments(session))
 
 
