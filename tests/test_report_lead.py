@@ -208,3 +208,24 @@ def test_a_negative_zero_is_printed_as_zero(app):
 
     with app.test_request_context("/"):
         assert num(-0.0001) == "0,00" and num(-0.01) == "-0,01"
+
+
+def test_the_session_report_leads_each_panel_and_links_to_its_report(app, client, tmp_path):
+    with app.app_context():
+        session, panel = _planted_world()
+        sid, pid = session.id, panel.id
+    client.post("/auth/login", data={"username": "chairx", "password": PASSWORD})
+    html = client.get(f"/chair/sessions/{sid}/report").get_data(as_text=True)
+    assert html.index('id="leads"') < html.index('class="table panels"')
+    assert "<h3>Panel P</h3>" in html and "Bicaralah dengan Severe" in html
+    links = re.findall(r'class="plain-lead__evidence" href="([^"]+)"', html)
+    assert [link.split("#")[1] for link in links] == [f"reliability-{pid}", f"examiners-{pid}",
+                                                      f"criteria-{pid}"]
+    panel_page = client.get(links[1].split("#")[0]).get_data(as_text=True)
+    assert f'id="examiners-{pid}"' in panel_page  # the link lands on the evidence
+    pdf = client.get(f"/chair/sessions/{sid}/report.pdf").data
+    path = tmp_path / "s.pdf"
+    path.write_bytes(pdf)
+    text = re.sub(r"\s+", " ", subprocess.run(["pdftotext", str(path), "-"], check=True,
+                                              capture_output=True, text=True).stdout)
+    assert "Bicaralah dengan Severe" in text and "Lihat buktinya" not in text

@@ -165,6 +165,12 @@ def _lead(report: dict) -> dict:
             "anchors": report_lead.anchors(report["panel"]["id"])}
 
 
+def _panel_leads(report: dict) -> dict[int, dict]:
+    """Return each panel's lead in a session report (its evidence is the panel's report)."""
+    return {p["panel"]["id"]: _lead({**p, "criteria": report["criteria"]})
+            for p in report["panels"]}
+
+
 @bp.route("/panels/<int:panel_id>/report.pdf")
 @role_required("chair", "admin")
 def panel_report_pdf(panel_id: int):
@@ -184,7 +190,8 @@ def session_report(session_id: int):
     session = _session(session_id)
     report = agreement.session_report(session, _target(), viewer=current_user)
     return render_template("chair/session_report.html", session=session, r=report, i=interpret,
-                           chart=interpret.session_chart(report), lang=current_language())
+                           chart=interpret.session_chart(report), lang=current_language(),
+                           leads=_panel_leads(report))
 
 
 @bp.route("/sessions/<int:session_id>/report.pdf")
@@ -194,7 +201,8 @@ def session_report_pdf(session_id: int):
     session = _session(session_id)
     report = agreement.session_report(session, _target(), viewer=current_user)
     html = render_template("chair/session_pdf.html", r=report, i=interpret,
-                           chart=interpret.session_chart(report), lang=current_language())
+                           chart=interpret.session_chart(report), lang=current_language(),
+                           leads=_panel_leads(report))
     return _pdf(html, f"{session.code}-report.pdf")
 
 
