@@ -229,3 +229,16 @@ def test_the_session_report_leads_each_panel_and_links_to_its_report(app, client
     text = re.sub(r"\s+", " ", subprocess.run(["pdftotext", str(path), "-"], check=True,
                                               capture_output=True, text=True).stdout)
     assert "Bicaralah dengan Severe" in text and "Lihat buktinya" not in text
+
+
+def test_a_chair_gets_no_evidence_link_to_a_panel_they_do_not_chair(app, client):
+    from factories import make_world
+
+    with app.app_context():
+        world = make_world(candidates_per_panel=1)
+        sid, mine, other = world.session.id, world.panels[0].id, world.panels[1].id
+    client.post("/auth/login", data={"username": "chair1", "password": PASSWORD})
+    html = client.get(f"/chair/sessions/{sid}/report").get_data(as_text=True)
+    links = re.findall(r'class="plain-lead__evidence" href="([^"]+)"', html)
+    assert links == [f"/chair/panels/{mine}/report?target=0.8#no-data-{mine}"]
+    assert client.get(f"/chair/panels/{other}/report").status_code == 404

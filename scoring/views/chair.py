@@ -165,10 +165,16 @@ def _lead(report: dict) -> dict:
             "anchors": report_lead.anchors(report["panel"]["id"])}
 
 
-def _panel_leads(report: dict) -> dict[int, dict]:
-    """Return each panel's lead in a session report (its evidence is the panel's report)."""
-    return {p["panel"]["id"]: _lead({**p, "criteria": report["criteria"]})
-            for p in report["panels"]}
+def _panel_leads(report: dict, session: InterviewSession) -> dict[int, dict]:
+    """Return each panel's lead in a session report, with the URL of its evidence (the
+    panel's report) where the user may open it (None for a panel someone else chairs)."""
+    mine = {p.id for p in session.panels
+            if current_user.role == "admin" or p.chair_id == current_user.id}
+    return {p["panel"]["id"]: {
+        **_lead({**p, "criteria": report["criteria"]}),
+        "evidence_url": url_for(".panel_report", panel_id=p["panel"]["id"],
+                                target=report["target"]) if p["panel"]["id"] in mine else None}
+        for p in report["panels"]}
 
 
 @bp.route("/panels/<int:panel_id>/report.pdf")
@@ -191,7 +197,7 @@ def session_report(session_id: int):
     report = agreement.session_report(session, _target(), viewer=current_user)
     return render_template("chair/session_report.html", session=session, r=report, i=interpret,
                            chart=interpret.session_chart(report), lang=current_language(),
-                           leads=_panel_leads(report))
+                           leads=_panel_leads(report, session))
 
 
 @bp.route("/sessions/<int:session_id>/report.pdf")
@@ -202,7 +208,7 @@ def session_report_pdf(session_id: int):
     report = agreement.session_report(session, _target(), viewer=current_user)
     html = render_template("chair/session_pdf.html", r=report, i=interpret,
                            chart=interpret.session_chart(report), lang=current_language(),
-                           leads=_panel_leads(report))
+                           leads=_panel_leads(report, session))
     return _pdf(html, f"{session.code}-report.pdf")
 
 

@@ -413,6 +413,10 @@ def test_the_officers_whole_day(app, database_url, tmp_path, playwright_chromium
         _shot(chair, "15-report-tablet")
         _check_report_lead(chair, base)
         _sizes(chair, "15a-report-lead")
+        chair.get_by_role("link", name="Seluruh sesi").click()  # every panel's lead at once
+        panel1 = chair.locator("#leads .report-lead", has=chair.locator("h3", has_text="Panel 1"))
+        expect(panel1.locator(".plain-lead__item")).to_have_count(3)
+        _sizes(chair, "15c-session-report")
 
 
         # 10. The chair exports the panel's signed sheets.
