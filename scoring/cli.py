@@ -295,6 +295,10 @@ def user_reset_codes_command(role, session_ref, panel_ref, output, lang) -> None
     click.echo(f"Wrote {len(slips)} reset code(s) to {output}")
 
 
+LANG_HELP = ("Language of the file: id (';' between fields, decimal comma, Indonesian column "
+             "names) or en (',' and a decimal point); `scoring stats` reads both.")
+
+
 @click.group("export")
 def export_group() -> None:
     """Exports."""
@@ -306,9 +310,13 @@ def export_group() -> None:
 @click.option("--output", type=click.Path(dir_okay=False), help="File (.csv or .xlsx); "
               "default: CSV on standard output.")
 @click.option("--as", "as_user", metavar="USER", help=AS_HELP)
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
+              help=LANG_HELP)
 @with_appcontext
-def export_results_command(session_ref, panel_ref, output, as_user) -> None:
-    """Export the session's ranked results with the formula's inputs."""
+def export_results_command(session_ref, panel_ref, output, as_user, lang) -> None:
+    """Export the session's results by position (formasi) with the formula's inputs."""
+    from flask_babel import force_locale
+
     from .exports import results_table
     from .visible_results import visible_results
     from .workflow import session_rubric
@@ -316,16 +324,22 @@ def export_results_command(session_ref, panel_ref, output, as_user) -> None:
     session = find_session(session_ref)
     panel = find_panel(session, panel_ref) if panel_ref else None
     results = visible_results(session, find_viewer(as_user), panel)
-    header, rows = results_table(results, session_rubric(session).codes)
-    write_table(header, rows, output, "candidates")
+    with force_locale(lang):
+        keys, rows = results_table(results, session_rubric(session).codes, lang)
+    write_table(keys, rows, output, "candidates", lang=lang, session=session, panel=panel)
 
 
-def write_table(header, rows, output: str | None, what: str) -> None:
-    """Write a table to ``output`` (.xlsx by its suffix, else CSV) or as CSV to stdout."""
-    from .exports import table_bytes
+def write_table(keys, rows, output: str | None, what: str, *, lang: str, session,
+                panel=None) -> None:
+    """Write an export of ``session`` to ``output`` (.xlsx by its suffix, else CSV) or as
+    CSV to stdout, in ``lang`` (CSV style, column names, the title row)."""
+    from flask_babel import force_locale
+
+    from .exports import session_table
 
     fmt = "xlsx" if output and output.lower().endswith(".xlsx") else "csv"
-    data = table_bytes(header, rows, fmt)
+    with force_locale(lang):
+        data = session_table(keys, rows, fmt, lang, session, panel)
     if output:
         Path(output).write_bytes(data)
         click.echo(f"Wrote {len(rows)} {what} to {output}", err=True)

@@ -82,13 +82,20 @@ def format_report(report: dict) -> str:
               "default: CSV on standard output.")
 @click.option("--as", "as_user", metavar="USER", help="Export only what this user may see "
               "(default: the administrator's context: every sheet in).")
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
+              help="Language of the file: id (';', decimal comma, Indonesian column names) or "
+              "en (',', decimal point); `scoring stats` reads both.")
 @with_appcontext
-def export_scores_command(session_ref, panel_ref, output, as_user) -> None:
+def export_scores_command(session_ref, panel_ref, output, as_user, lang) -> None:
     """Export raw scores in long format: candidate, examiner, criterion, score, phase, state."""
+    from flask_babel import force_locale
+
     from .cli import find_panel, find_session, find_viewer, write_table
+    from .exports import long_rows
     from .reports_data import LONG_HEADER, long_score_rows
 
     session = find_session(session_ref)
     panel = find_panel(session, panel_ref) if panel_ref else None
-    rows = long_score_rows(session, panel, viewer=find_viewer(as_user))
-    write_table(LONG_HEADER, rows, output, "scores")
+    with force_locale(lang):
+        rows = long_rows(long_score_rows(session, panel, viewer=find_viewer(as_user)))
+    write_table(LONG_HEADER, rows, output, "scores", lang=lang, session=session, panel=panel)

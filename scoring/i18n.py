@@ -30,6 +30,33 @@ OUTCOME_WORDS = {
 }
 
 
+# A result row's status (scoring.results) as pages and exports say it; a hidden candidate's
+# state is the visibility rule's text (scoring.visibility.state_text), translated here.
+RESULT_STATUS_LABELS = {
+    "incomplete": _l("incomplete"),
+    "complete": _l("complete"),
+    "closed": _l("closed"),
+    **OUTCOME_WORDS,
+}
+_WAITING = re.compile(r"waiting for (\d+) sheets?")
+_STATES = {"waiting for your own sheet": _l("waiting for your own sheet"),
+           "waiting for discussion": _l("waiting for discussion"),
+           "not visible": _l("not visible")}
+
+
+def result_status(status: str) -> str:
+    """Return a result's status, or a hidden candidate's state, in the current language."""
+    from flask_babel import ngettext
+
+    if status in RESULT_STATUS_LABELS:
+        return str(RESULT_STATUS_LABELS[status])
+    waiting = _WAITING.fullmatch(status or "")
+    if waiting:
+        n = int(waiting.group(1))
+        return ngettext("waiting for %(num)d sheet", "waiting for %(num)d sheets", n)
+    return str(_STATES.get(status, status))
+
+
 def select_locale() -> str | None:
     """Return the locale for this request; None (the default, Indonesian) outside requests."""
     if not has_request_context():

@@ -50,6 +50,8 @@ def num(value, digits: int = 2) -> str:
     """Return ``value`` in the current locale with ``digits`` decimals ("–" when missing)."""
     if value is None or not math.isfinite(value):
         return "–"
+    if round(value, digits) == 0:
+        value = 0.0  # "-0,00" reads as a negative number to a chair; it is zero
     return format_decimal(value, "0." + "0" * digits if digits else "0")
 
 

@@ -160,6 +160,11 @@ def chaired_panels(user: User) -> list[PanelRow]:
 
 
 def examiner_panels(user: User) -> list[PanelRow]:
-    """Return the panels ``user`` sits on, with candidate counts and their own progress."""
+    """Return the panels ``user`` sits on (not in drafts), with their own progress.
+
+    A draft session's panels may still change and cannot be scored (the queue lists open
+    sessions only), so the home page shows them to nobody but the administrator.
+    """
     member_of = select(PanelMember.panel_id).where(PanelMember.user_id == user.id)
-    return _panel_rows(Panel.id.in_(member_of), examiner_id=user.id)
+    return _panel_rows(Panel.id.in_(member_of) & (InterviewSession.status != "draft"),
+                       examiner_id=user.id)

@@ -19,6 +19,7 @@ from .extensions import db
 from .models import Assignment, Candidate, Panel, PanelMember, Score, ScoreSheet, User
 from .rubrics import Rubric
 from .stats import Thresholds, leniency_tier, rater_effects
+from .stats.longform import LONG_HEADERS
 from .visibility import ADMIN, can_see_assignment, decisions, state_text
 from .workflow.discussion import discrepancies, tally
 from .workflow.sessions import panel_quorum, session_rubric
@@ -274,7 +275,7 @@ def _spreads(rubric: Rubric, pre: dict) -> dict[str, int]:
 # ``state`` is empty on a score row; a candidate whose numbers the viewer may not see gets one
 # row with only its participant number and state ("waiting for 2 sheets"), which
 # :func:`scoring.stats.read_long_csv` skips.
-LONG_HEADER = ("candidate", "examiner", "criterion", "score", "phase", "state")
+LONG_HEADER = LONG_HEADERS["en"]  # the reader's own names (and their Indonesian twins)
 
 
 def long_score_rows(session, panel: Panel | None = None, viewer=ADMIN) -> list[list]:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from sqlalchemy import select
 
 from .extensions import db
-from .models import Assignment, Candidate, InterviewSession, Panel
+from .models import ASSIGNMENT_MARKS, Assignment, Candidate, InterviewSession, Panel
 from .results import CandidateResult, _ranked, session_results
 from .visibility import Decision, decisions, state_text
 
@@ -33,6 +33,9 @@ def mask_results(results: list[CandidateResult],
             continue
         if decision.visible:
             out.append(replace(row, rank=None))
+        elif row.status in ASSIGNMENT_MARKS:  # a mark (absent, withdrew) is no number
+            out.append(replace(row, criterion_means={}, computed_score=None, final_score=None,
+                               overridden=False, override_reason=None, rank=None))
         else:
             out.append(replace(row, status=state_text(decision), criterion_means={},
                                computed_score=None, final_score=None, overridden=False,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass
 
 import pytest
+from export_helpers import export_rows
 from factories import PASSWORD, example_rubric, make_world
 from openpyxl import load_workbook
 
@@ -200,10 +200,9 @@ def test_candidate_page_actions_and_override_marked_everywhere(app, client, worl
     assert ok.status_code == 302
     page = client.get(f"/chair/candidates/{aid}").get_data(as_text=True)
     assert "Appeal upheld after review." in page
-    results = client.get(f"/chair/panels/{w.panels[0]}/results.csv").data.decode("utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(results)))
+    rows = export_rows(client.get(f"/chair/panels/{w.panels[0]}/results.csv"))
     row = next(r for r in rows if r["participant_number"] == "P1-001")
-    assert row["final_score"] == "3.9" and row["overridden"] == "yes"
+    assert row["final_score"] == "3,9" and row["overridden"] == "ya"  # Indonesian: 3,9
     assert row["override_reason"] == "Appeal upheld after review."
     assert rows[0]["rank"] == "1"
     state = client.get(f"/chair/panels/{w.panels[0]}/state").get_json()
@@ -234,13 +233,18 @@ def test_long_exports_keep_pre_and_post(app, client, world, runner, tmp_path):
     data = client.get(f"/chair/panels/{w.panels[0]}/scores.csv")
     assert data.headers["Content-Disposition"].startswith("attachment")
     text = data.data.decode("utf-8-sig")
-    assert text.splitlines()[0] == "candidate,examiner,criterion,score,phase,state"
-    assert len(text.splitlines()) == 1 + 18 + 2  # header, scores, P1-002 and P1-003's states
+    assert text.splitlines()[0] == "Sesi;S1;Test session;Tanggal;2025-11-28;Panel;Panel 1"
+    assert text.splitlines()[1] == "peserta;penguji;kriteria;nilai;fase;keadaan"
+    # title, header, scores, P1-002 and P1-003's states
+    assert len(text.splitlines()) == 2 + 18 + 2
     book = load_workbook(io.BytesIO(client.get(f"/chair/sessions/{w.session}/scores.xlsx").data))
     sheet = book.worksheets[0]
-    assert [c.value for c in sheet[1]] == ["candidate", "examiner", "criterion", "score", "phase",
-                                           "state"]
-    assert sheet.max_row == 1 + 18 + 2  # Panel 2 is not chair1's: none of its rows
+    assert [c.value for c in sheet[1] if c.value] == ["Sesi", "S1", "Test session", "Tanggal",
+                                                     "2025-11-28"]
+    assert [c.value for c in sheet[2]] == ["peserta", "penguji", "kriteria", "nilai", "fase",
+                                           "keadaan"]
+    assert sheet.max_row == 2 + 18 + 2  # Panel 2 is not chair1's: none of its rows
+    assert {type(c.value) for c in sheet["D"][2:20]} == {int}  # levels stay numbers
     # the command writes the same file, which `scoring stats` reads
     out = tmp_path / "scores.csv"
     result = runner.invoke(args=["export", "scores", "--session", "S1", "--panel", "Panel 1",

@@ -84,10 +84,16 @@ def test_export_results_ranks_closed_candidates(app, runner, tmp_path):
     result = runner.invoke(args=["export", "results", "--session", "S1", "--output", str(out)])
     assert result.exit_code == 0, result.output
     lines = out.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0].startswith("rank,participant_number")
-    assert lines[1].startswith("1,P1-002,") and ",closed," in lines[1]
-    assert lines[2].startswith(",P1-001,") and ",complete," in lines[2]
-    assert ",waiting for 3 sheets," in lines[3]  # no number before every sheet is in
+    assert lines[0] == "Sesi;S1;Test session;Tanggal;2025-11-28"  # Indonesian by default
+    assert lines[1].startswith("formasi;peringkat_formasi;nomor_peserta;nama;peringkat_sesi;")
+    result = runner.invoke(args=["export", "results", "--session", "S1", "--output", str(out),
+                                 "--lang", "en"])
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "Session,S1,Test session,Date,2025-11-28"
+    assert lines[1].startswith("position,position_rank,participant_number,name,rank,")
+    assert lines[2].startswith(",1,P1-002,") and ",closed," in lines[2]
+    assert lines[3].startswith(",,P1-001,") and ",complete," in lines[3]
+    assert ",waiting for 3 sheets," in lines[4]  # no number before every sheet is in
     xlsx = tmp_path / "r.xlsx"
     result = runner.invoke(args=["export", "results", "--session", "1", "--output", str(xlsx)])
     assert result.exit_code == 0 and xlsx.read_bytes()[:2] == b"PK"

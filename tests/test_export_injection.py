@@ -68,17 +68,17 @@ def test_results_exports_neutralise_names_positions_panels_and_reasons(app, clie
         hostile = {a.candidate.name, a.candidate.position_applied, a.panel.name,
                    a.override_reason}
     body = client.get(f"/manage/sessions/{sid}/results.csv").get_data(as_text=True)
-    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"), newline="")))
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"), newline=""), delimiter=";"))
     cells = {cell for row in rows for cell in row}
     for text in hostile:
         assert "'" + text in cells and text not in cells
     book = load_workbook(io.BytesIO(client.get(f"/manage/sessions/{sid}/results.xlsx").data))
     found = {}
-    for row in book.active.iter_rows(min_row=2):
+    for row in book.active.iter_rows(min_row=3):  # a title row, then the header
         for cell in row:
             if cell.value in hostile:
                 found[cell.value] = cell.data_type
     assert found == {text: "s" for text in hostile}
     # the scores are still numbers
-    final = [c for c in book.active[1] if c.value == "final_score"][0].column
-    assert book.active.cell(row=2, column=final).data_type == "n"
+    final = [c for c in book.active[2] if c.value == "nilai_akhir"][0].column
+    assert book.active.cell(row=3, column=final).data_type == "n"

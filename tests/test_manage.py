@@ -381,11 +381,11 @@ def test_results_page_and_exports(app, client, world_admin):
     page = _text(client.get(f"/manage/sessions/{sid}/results"))
     assert "P1-001" in page and "Panel agreed after appeal" in page
     csv = client.get(f"/manage/sessions/{sid}/results.csv")
-    assert csv.status_code == 200 and csv.mimetype == "text/csv"
-    assert "P1-001" in csv.get_data(as_text=True).splitlines()[1]
+    assert csv.status_code == 200 and csv.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert "P1-001" in csv.get_data(as_text=True).splitlines()[2]  # after title and header
     xlsx = client.get(f"/manage/sessions/{sid}/results.xlsx")
     book = load_workbook(io.BytesIO(xlsx.data))
-    assert book.active["B2"].value == "P1-001"
+    assert book.active["C3"].value == "P1-001"
     assert client.get(f"/manage/sessions/{sid}/results.pdf").status_code == 404
     assert len(_events(app, "results.export")) == 2
 

@@ -6,12 +6,12 @@ import re
 import subprocess
 import sys
 
-from factories import make_world
+from factories import PASSWORD, make_world
 
 from scoring import create_app, queries
 from scoring.extensions import db
 from scoring.i18n import one_full_stop
-from scoring.models import User
+from scoring.models import InterviewSession, User
 from scoring.paths import data_dir
 
 
@@ -29,10 +29,21 @@ def test_a_name_ending_in_a_dot_gets_one_full_stop(app, client):
     assert "M.Si.." not in page and "Drs. Yusrizal, M.Si." in page
 
 
-def test_flagged_examiners_are_a_list_not_a_comma_join():
-    body = (data_dir("templates") / "chair" / "_report_body.html").read_text()
-    assert 'map(attribute="name") | join(", ")' not in body
-    assert '{% for e in flagged %}<li>{{ e.name }}</li>' in body
+def test_member_lists_are_lists_not_a_comma_join(app, client):
+    with app.app_context():
+        world = make_world(candidates_per_panel=1)
+        user = db.session.scalar(db.select(User).where(User.username == "ex11"))
+        user.full_name = "Drs. Yusrizal, M.Si."
+        db.session.commit()
+        sid, pid = world.session.id, world.panels[0].id
+    client.post("/auth/login", data={"username": "admin", "password": "admin-password"})
+    for url in (f"/manage/sessions/{sid}", f"/manage/panels/{pid}"):
+        page = client.get(url).get_data(as_text=True)
+        assert "<li>Drs. Yusrizal, M.Si.</li>" in page, url
+        assert "M.Si., " not in page and ", Examiner" not in page, url
+    body = (data_dir("templates") / "chair" / "_report_lead.html").read_text()
+    assert 'join(", ")' not in body  # the report's lead lists flagged examiners one a row
+    assert '{% for x in item.items %}<li>{{ x }}</li>{% endfor %}' in body
 
 
 def test_init_and_rubric_check_do_not_ask_for_scoring_init(tmp_path):
@@ -67,6 +78,20 @@ def test_the_chairs_home_leaves_out_draft_sessions(app, client):
         world.session.status = "open"
         db.session.commit()
         assert [p.name for p in queries.chaired_panels(chair)] == ["Panel 1"]
+
+
+def test_nobody_but_the_administrator_sees_a_draft_sessions_panels_at_home(app, client):
+    with app.app_context():
+        world = make_world(candidates_per_panel=1, status="draft")
+        chair, member = world.examiners[0][0], world.examiners[0][1]
+        assert queries.examiner_panels(member) == [] and queries.examiner_panels(chair) == []
+        username, sid = chair.username, world.session.id
+    client.post("/auth/login", data={"username": username, "password": PASSWORD})
+    assert "Panel 1" not in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        db.session.get(InterviewSession, sid).status = "open"
+        db.session.commit()
+    assert "Panel 1" in client.get("/").get_data(as_text=True)
 
 
 def test_a_revision_reason_wraps_inside_its_cell():

@@ -394,7 +394,7 @@ class Workflow(RuleBasedStateMachine):
         session = self.session
         results = {r.participant_number: r for r in session_results(session)}
         _, rows = results_table(list(results.values()), self.rubric.codes)
-        export = {row[1]: row for row in rows}
+        export = {row[2]: row for row in rows}
         minutes = {c["participant_number"]: c for p in minutes_context(session)["panels"]
                    for c in p["candidates"]}
         for _, a in self.assignments:

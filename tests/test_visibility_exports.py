@@ -8,11 +8,9 @@ Panel 1; the administrator obeys the same "every sheet is in" rule.
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 from doc_helpers import prepare_signing
+from export_helpers import export_rows, read_export
 from sqlalchemy import select
 
 from scoring.demo import load_demo
@@ -64,9 +62,7 @@ def _login(client, username):
 
 
 def _rows(response) -> list[dict]:
-    assert response.status_code == 200, response.status_code
-    text = response.get_data(as_text=True).lstrip("\ufeff")
-    return list(csv.DictReader(io.StringIO(text)))
+    return export_rows(response)
 
 
 HIDDEN = (DRAFT, "PRM25-0014", UNSUBMITTED_CHAIR)
@@ -87,8 +83,9 @@ def test_chair_who_scores_gets_no_hidden_levels_from_panel_scores(client, demo):
     assert any(r["candidate"] == "PRM25-0001" and r["score"] for r in rows)
     _assert_no_numbers(rows, "candidate")
     states = {r["candidate"]: r["state"] for r in rows if r["candidate"] in HIDDEN}
-    assert states == {DRAFT: "waiting for 1 sheet", "PRM25-0014": "waiting for 1 sheet",
-                      UNSUBMITTED_CHAIR: "waiting for 3 sheets"}
+    # the state in the page's language (Indonesian by default), never a number
+    assert states == {DRAFT: "menunggu 1 lembar", "PRM25-0014": "menunggu 1 lembar",
+                      UNSUBMITTED_CHAIR: "menunggu 3 lembar"}
 
 
 def test_chair_gets_state_not_numbers_in_panel_results(client, demo):
@@ -96,8 +93,8 @@ def test_chair_gets_state_not_numbers_in_panel_results(client, demo):
     rows = _rows(client.get(f"/chair/panels/{demo['panel']}/results.csv"))
     _assert_no_numbers(rows, "participant_number")
     by_number = {r["participant_number"]: r for r in rows}
-    assert by_number[DRAFT]["status"] == "waiting for 1 sheet"
-    assert by_number[UNSUBMITTED_CHAIR]["status"] == "waiting for 3 sheets"
+    assert by_number[DRAFT]["status"] == "menunggu 1 lembar"
+    assert by_number[UNSUBMITTED_CHAIR]["status"] == "menunggu 3 lembar"
     # every sheet in: the means are shown (a final score only once the chair closes)
     assert any(v for k, v in by_number["PRM25-0001"].items() if k.startswith("mean_"))
 
@@ -147,7 +144,7 @@ def test_examiner_still_gets_their_own_sheet_pdf(app, client, demo):
 def _cli_rows(runner, *args) -> list[dict]:
     result = runner.invoke(args=list(args))
     assert result.exit_code == 0, result.output
-    return list(csv.DictReader(io.StringIO(result.stdout)))
+    return read_export(result.stdout)[2]
 
 
 def test_cli_exports_obey_the_rule_with_as_user(runner, demo):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-COMMA, NEWLINE = 44, 10
+NEWLINE = 10
 # bytes stripped around a field, as str.strip() does for ASCII (space, \t, \n, \v, \f, \r)
 _SPACE = np.zeros(256, dtype=bool)
 _SPACE[[9, 10, 11, 12, 13, 32]] = True
@@ -62,21 +62,26 @@ class _RawColumn:
         return self.table.raw(int(self.idx[i]), self.j)
 
 
-def scan(raw: bytes) -> Scan | None:
-    """Split ``raw`` (UTF-8, BOM removed) into fields; None if it needs the full CSV grammar."""
+def scan(raw: bytes, delimiter: str = ",") -> Scan | None:
+    """Split ``raw`` (UTF-8, BOM removed) into fields; None if it needs the full CSV grammar.
+
+    ``delimiter`` is one ASCII character: "," or, as spreadsheets write CSV in locales with a
+    decimal comma (Indonesian), ";".
+    """
     if b'"' in raw or raw.count(b"\r") != raw.count(b"\r\n"):
         return None
     if not raw.endswith(b"\n"):
         raw += b"\n"
+    sep = ord(delimiter)
     b = np.frombuffer(raw, dtype=np.uint8)
-    delim = np.flatnonzero((b == COMMA) | (b == NEWLINE))
+    delim = np.flatnonzero((b == sep) | (b == NEWLINE))
     nl = np.flatnonzero(b[delim] == NEWLINE)  # positions in `delim` of each line's end
     first = np.empty_like(nl)  # position in `delim` of each line's first delimiter
     first[0], first[1:] = 0, nl[:-1] + 1
     n_commas = nl - first
     line_start = np.empty_like(nl)
     line_start[0], line_start[1:] = 0, delim[nl[:-1]] + 1
-    header = bytes(b[: delim[nl[0]]]).decode("utf-8").rstrip("\r").split(",")
+    header = bytes(b[: delim[nl[0]]]).decode("utf-8").rstrip("\r").split(delimiter)
     width = len(header)
     data_lines = np.arange(1, nl.size)
     regular = data_lines[n_commas[1:] == width - 1]
@@ -84,7 +89,7 @@ def scan(raw: bytes) -> Scan | None:
     short = []
     for line in odd.tolist():
         text = bytes(b[line_start[line]:delim[nl[line]]])
-        if not text.replace(b",", b"").strip():
+        if not text.replace(delimiter.encode(), b"").strip():
             continue  # a blank line: skipped, as the csv reader's caller does
         if n_commas[line] > width - 1:
             return None  # extra fields are allowed but need the general reader

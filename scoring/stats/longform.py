@@ -14,9 +14,15 @@ from . import _csvscan
 from ._long_columns import LongFormatError, _codes, _finite, _parse_scores
 
 __all__ = ["LongArrays", "LongFormatError", "long_to_arrays", "read_long_csv", "read_long_frame",
-           "COLUMNS"]
+           "COLUMNS", "LONG_HEADERS"]
 
 COLUMNS = ("candidate", "examiner", "criterion", "score")
+# The long score export's columns in each language of the app (scoring.exports writes them:
+# English with "," and a decimal point, Indonesian with ";" and a decimal comma); the reader
+# takes either, so a file downloaded in either language reads back.
+LONG_HEADERS = {"en": ("candidate", "examiner", "criterion", "score", "phase", "state"),
+                "id": ("peserta", "penguji", "kriteria", "nilai", "fase", "keadaan")}
+ALIASES = dict(zip(LONG_HEADERS["id"], LONG_HEADERS["en"], strict=True))
 PHASES = ("pre", "post")
 BOM = "\ufeff".encode()
 
@@ -116,6 +122,8 @@ def read_long_csv(source, phase: str = "pre") -> LongArrays:
     source : path or text file
         The CSV; column names are matched case-insensitively, extra columns are ignored,
         and a row whose ``state`` column is not empty (a candidate without scores) is skipped.
+        The app's exports are read in either language (:data:`LONG_HEADERS`: Indonesian
+        uses ";" and a decimal comma), with or without the first row naming the session.
     phase : {"pre", "post"}
         When a ``phase`` column is present only rows of this phase are used (``pre``:
         scores before moderation, the independent ones agreement must be computed on).
@@ -176,16 +184,19 @@ def _read(raw: bytes, phase: str) -> LongArrays:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise LongFormatError(f"the file is not UTF-8 text ({exc.reason})", line) from None
-    table = _csvscan.scan(raw) or _Records(raw)
+    skip, delimiter = _layout(raw)
+    if skip:
+        raw = raw.split(b"\n", skip)[skip]
+    table = _csvscan.scan(raw, delimiter) or _Records(raw, delimiter, skip)
     header = table.header
-    names = [h.strip().lower().lstrip("\ufeff") for h in header]
+    names = [_name(h) for h in header]
     missing = [c for c in COLUMNS if c not in names]
     if missing:
-        raise LongFormatError(f"header lacks column(s) {missing}; found {header}", 1,
+        raise LongFormatError(f"header lacks column(s) {missing}; found {header}", 1 + skip,
                               missing[0])
     pos = [names.index(c) for c in COLUMNS]
     phase_pos = names.index("phase") if "phase" in names else None
-    problems = [LongFormatError(f"expected {len(header)} fields, got {got}", row)
+    problems = [LongFormatError(f"expected {len(header)} fields, got {got}", row + skip)
                 for row, got in table.short[:1]]
     keep = np.ones(table.rows.size, dtype=bool)
     # The app's exports put a hidden candidate's state, never a score, on a row of its own.
@@ -199,7 +210,7 @@ def _read(raw: bytes, phase: str) -> LongArrays:
         if bad.size:
             i = int(bad[0])
             problems.append(LongFormatError(f"phase {table.raw(i, phase_pos)!r} is not one of "
-                                            f"{PHASES}", int(table.rows[i]), "phase"))
+                                            f"{PHASES}", int(table.rows[i]) + skip, "phase"))
         keep &= values == np.asarray(phase, dtype=values.dtype)
     if problems:
         raise min(problems, key=lambda e: e.row)
@@ -208,15 +219,38 @@ def _read(raw: bytes, phase: str) -> LongArrays:
         raise LongFormatError(f"no score rows{' for phase ' + phase if phase_pos else ''}")
     labels = [table.column(pos[c])[idx] for c in range(3)]
     scores = _parse_scores(table.column(pos[3])[idx], table.raw_column(pos[3], idx))
-    return _assemble(labels, scores, table.rows[idx],
+    return _assemble(labels, scores, table.rows[idx] + skip,
                      lambda i, c: table.raw(int(idx[i]), pos[c]))
+
+
+def _name(header_field: str) -> str:
+    """Return a header field as a column name (lower case; an Indonesian name in English)."""
+    name = header_field.strip().strip('"').lower().lstrip("\ufeff")
+    return ALIASES.get(name, name)
+
+
+def _layout(raw: bytes) -> tuple[int, str]:
+    """Return (lines before the header, delimiter) of a long CSV.
+
+    The app's exports open with a row naming the session and its date; the header is the
+    first of the first two lines that names every column. The delimiter is the one the header
+    line uses most (";" in Indonesian exports, "," otherwise).
+    """
+    lines = raw.split(b"\n", 2)[:2]
+    for skip, line in enumerate(lines):
+        text = line.decode("utf-8", "replace").rstrip("\r")
+        delimiter = ";" if text.count(";") > text.count(",") else ","
+        if set(COLUMNS) <= {_name(f) for f in text.split(delimiter)}:
+            return skip, delimiter
+    first = lines[0]
+    return 0, ";" if first.count(b";") > first.count(b",") else ","
 
 
 class _Records:
     """The general CSV grammar (quotes, embedded newlines) through the ``csv`` module."""
 
-    def __init__(self, raw: bytes) -> None:
-        reader = csv.reader(io.StringIO(raw.decode("utf-8"), newline=""))
+    def __init__(self, raw: bytes, delimiter: str = ",", skip: int = 0) -> None:
+        reader = csv.reader(io.StringIO(raw.decode("utf-8"), newline=""), delimiter=delimiter)
         try:
             self.header = next(reader)
             recs, rows, short = [], [], []
@@ -231,7 +265,7 @@ class _Records:
         except StopIteration:
             raise LongFormatError("the file is empty", 1) from None
         except csv.Error as exc:
-            raise LongFormatError(f"not a readable CSV ({exc})", reader.line_num) from None
+            raise LongFormatError(f"not a readable CSV ({exc})", reader.line_num + skip) from None
         self.recs, self.rows, self.short = recs, np.array(rows, dtype=np.int64), short
 
     def column(self, j: int) -> np.ndarray:

@@ -24,6 +24,7 @@ from ..i18n import (
     label,
     one_full_stop,
     page_catalogue,
+    result_status,
 )
 from ..models import User
 from ..workflow import WorkflowError, load_login
@@ -167,7 +168,8 @@ def _register_errors(app: Flask) -> None:
 
 
 def _register_templating(app: Flask) -> None:
-    app.jinja_env.globals.update(has_endpoint=has_endpoint, url_for_if=url_for_if)
+    app.jinja_env.globals.update(has_endpoint=has_endpoint, url_for_if=url_for_if,
+                                 result_status=result_status)
     app.jinja_env.filters.update(
         date=lambda value, fmt="long": format_date(value, fmt) if value else "",
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",

@@ -19,8 +19,8 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import agreement, interpret, reports_data, workflow
-from ..exports import results_table, table_bytes
+from .. import agreement, interpret, report_lead, reports_data, workflow
+from ..exports import long_rows, results_table, session_table
 from ..extensions import db
 from ..forms_chair import ActionForm, ConfirmForm, OverrideForm
 from ..i18n import current_language
@@ -155,7 +155,26 @@ def panel_report(panel_id: int):
     panel = _panel(panel_id)
     report = agreement.panel_report(panel, _target(), viewer=current_user)
     return render_template("chair/panel_report.html", panel=panel, r=report, i=interpret,
-                           charts=interpret.panel_charts(report), lang=current_language())
+                           charts=interpret.panel_charts(report), lang=current_language(),
+                           **_lead(report))
+
+
+def _lead(report: dict) -> dict:
+    """Return the plain-words lead of a panel report and its anchors (page and PDF alike)."""
+    return {"lead": report_lead.lead(report),
+            "anchors": report_lead.anchors(report["panel"]["id"])}
+
+
+def _panel_leads(report: dict, session: InterviewSession) -> dict[int, dict]:
+    """Return each panel's lead in a session report, with the URL of its evidence (the
+    panel's report) where the user may open it (None for a panel someone else chairs)."""
+    mine = {p.id for p in session.panels
+            if current_user.role == "admin" or p.chair_id == current_user.id}
+    return {p["panel"]["id"]: {
+        **_lead({**p, "criteria": report["criteria"]}),
+        "evidence_url": url_for(".panel_report", panel_id=p["panel"]["id"],
+                                target=report["target"]) if p["panel"]["id"] in mine else None}
+        for p in report["panels"]}
 
 
 @bp.route("/panels/<int:panel_id>/report.pdf")
@@ -165,7 +184,8 @@ def panel_report_pdf(panel_id: int):
     panel = _panel(panel_id)
     report = agreement.panel_report(panel, _target(), viewer=current_user)
     html = render_template("chair/report_pdf.html", r=report, i=interpret,
-                           charts=interpret.panel_charts(report), lang=current_language())
+                           charts=interpret.panel_charts(report), lang=current_language(),
+                           **_lead(report))
     return _pdf(html, f"{panel.session.code}-{panel.name}-report.pdf")
 
 
@@ -176,7 +196,8 @@ def session_report(session_id: int):
     session = _session(session_id)
     report = agreement.session_report(session, _target(), viewer=current_user)
     return render_template("chair/session_report.html", session=session, r=report, i=interpret,
-                           chart=interpret.session_chart(report), lang=current_language())
+                           chart=interpret.session_chart(report), lang=current_language(),
+                           leads=_panel_leads(report, session))
 
 
 @bp.route("/sessions/<int:session_id>/report.pdf")
@@ -186,7 +207,8 @@ def session_report_pdf(session_id: int):
     session = _session(session_id)
     report = agreement.session_report(session, _target(), viewer=current_user)
     html = render_template("chair/session_pdf.html", r=report, i=interpret,
-                           chart=interpret.session_chart(report), lang=current_language())
+                           chart=interpret.session_chart(report), lang=current_language(),
+                           leads=_panel_leads(report, session))
     return _pdf(html, f"{session.code}-report.pdf")
 
 
@@ -205,7 +227,7 @@ def _safe(name: str) -> str:
 
 
 def _download(data: bytes, fmt: str, filename: str):
-    return current_app.response_class(data, mimetype=FORMATS[fmt], headers={
+    return current_app.response_class(data, content_type=FORMATS[fmt], headers={
         "Content-Disposition": f'attachment; filename="{_safe(filename)}"'})
 
 
@@ -220,8 +242,9 @@ def _fmt(fmt: str) -> str:
 def panel_scores(panel_id: int, fmt: str):
     """Download the panel's raw pre- and post-discussion scores in long format."""
     panel = _panel(panel_id)
-    rows = reports_data.long_score_rows(panel.session, panel, viewer=current_user)
-    return _download(table_bytes(reports_data.LONG_HEADER, rows, _fmt(fmt)), fmt,
+    rows = long_rows(reports_data.long_score_rows(panel.session, panel, viewer=current_user))
+    return _download(session_table(reports_data.LONG_HEADER, rows, _fmt(fmt),
+                                   current_language(), panel.session, panel), fmt,
                      f"{panel.session.code}-{panel.name}-scores.{fmt}")
 
 
@@ -230,28 +253,30 @@ def panel_scores(panel_id: int, fmt: str):
 def session_scores(session_id: int, fmt: str):
     """Download the session's raw pre- and post-discussion scores in long format."""
     session = _session(session_id)
-    rows = reports_data.long_score_rows(session, viewer=current_user)
-    return _download(table_bytes(reports_data.LONG_HEADER, rows, _fmt(fmt)), fmt,
+    rows = long_rows(reports_data.long_score_rows(session, viewer=current_user))
+    return _download(session_table(reports_data.LONG_HEADER, rows, _fmt(fmt),
+                                   current_language(), session), fmt,
                      f"{session.code}-scores.{fmt}")
 
 
 @bp.route("/panels/<int:panel_id>/results.<fmt>")
 @role_required("chair", "admin")
 def panel_results(panel_id: int, fmt: str):
-    """Download the panel's ranked results with the formula's inputs."""
-    panel = _panel(panel_id)
-    header, rows = results_table(visible_results(panel.session, current_user, panel),
-                                 workflow.session_rubric(panel.session).codes)
-    return _download(table_bytes(header, rows, _fmt(fmt)), fmt,
+    """Download the panel's results by position (formasi) with the formula's inputs."""
+    panel, lang = _panel(panel_id), current_language()
+    keys, rows = results_table(visible_results(panel.session, current_user, panel),
+                               workflow.session_rubric(panel.session).codes, lang)
+    return _download(session_table(keys, rows, _fmt(fmt), lang, panel.session, panel), fmt,
                      f"{panel.session.code}-{panel.name}-results.{fmt}")
 
 
 @bp.route("/sessions/<int:session_id>/results.<fmt>")
 @role_required("chair", "admin")
 def session_results_export(session_id: int, fmt: str):
-    """Download the session's ranked results with the formula's inputs."""
-    session = _session(session_id)
-    header, rows = results_table(visible_results(session, current_user),
-                                 workflow.session_rubric(session).codes)
-    return _download(table_bytes(header, rows, _fmt(fmt)), fmt, f"{session.code}-results.{fmt}")
+    """Download the session's results by position (formasi) with the formula's inputs."""
+    session, lang = _session(session_id), current_language()
+    keys, rows = results_table(visible_results(session, current_user),
+                               workflow.session_rubric(session).codes, lang)
+    return _download(session_table(keys, rows, _fmt(fmt), lang, session), fmt,
+                     f"{session.code}-results.{fmt}")
 

@@ -13,11 +13,12 @@ from wtforms import SelectChoice
 from .. import manage_queries as mq
 from .. import workflow
 from ..database import write_transaction
-from ..exports import results_table, table_bytes
+from ..exports import results_table, session_table
 from ..extensions import db
 from ..forms_manage import ActionForm, SessionForm
-from ..i18n import page_catalogue
+from ..i18n import current_language, page_catalogue
 from ..models import InterviewSession
+from ..results import by_position
 from ..rubrics import Rubric, check_rubrics
 from ..visible_results import visible_results
 from ..workflow import WorkflowError, session_rubric
@@ -195,23 +196,25 @@ def session_results_page(session_id: int):
     rubric = session_rubric(session)
     return render_template(
         "manage/session_results.html", session=session, rubric=rubric,
-        results=visible_results(session, current_user), overrides=mq.overrides(session),
+        results=by_position(visible_results(session, current_user)),
+        overrides=mq.overrides(session),
         amendments=mq.amendments(session))
 
 
 @bp.route("/sessions/<int:session_id>/results.<fmt>")
 def session_export(session_id: int, fmt: str):
-    """Download the ranked results as CSV or XLSX (the export is recorded)."""
+    """Download the results by position as CSV or XLSX (the export is recorded)."""
     session = get_or_404(InterviewSession, session_id)
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    header, rows = results_table(visible_results(session, current_user),
-                                 session_rubric(session).codes)
-    data = table_bytes(header, rows, fmt)
+    lang = current_language()
+    keys, rows = results_table(visible_results(session, current_user),
+                               session_rubric(session).codes, lang)
+    data = session_table(keys, rows, fmt, lang, session)
     with write_transaction():  # a GET reads deferred; the record is one short write
         workflow.record("results.export", actor(), session, {"format": fmt, "rows": len(rows)},
                         session_id=session.id, info=request_info())
     mime = ("text/csv; charset=utf-8" if fmt == "csv" else
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return Response(data, mimetype=mime, headers={
+    return Response(data, content_type=mime, headers={
         "Content-Disposition": f'attachment; filename="results-{session.code}.{fmt}"'})

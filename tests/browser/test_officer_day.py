@@ -5,8 +5,10 @@ Debian's Chromium driven by Playwright against a real gunicorn process: create a
 upload a rubric with one mistake and then the fixed one, import people (a bad file first) and
 candidates, create two panels by choosing members, change one user's role, print reset codes,
 score with three examiners (one recusal), discuss, close, read the report, export the signed
-sheets, publish and check the public page. No step needs a workaround. Screenshots of every
-step, on both sizes where both are used, go to test-artifacts/day-*.png.
+sheets, publish, check the public page by position and download the results by position.
+No step needs a workaround. Screenshots of every step, on both sizes where both are used, go
+to test-artifacts/day-*.png; the report's lead and the public page are also shot at 800 x 1280
+and 1366 x 768 (day-*-tablet800.png, day-*-laptop.png).
 """
 
 from __future__ import annotations
@@ -123,6 +125,82 @@ def _score(page, base: str, participant: str, levels: dict[str, int], *, recuse=
     page.locator("#sig-type").tap()
     page.locator("#submit").tap()
     page.locator("#receipt").wait_for(state="visible")
+
+
+def _sizes(page, name: str) -> None:
+    """Save what the reader sees first on a tablet (800 x 1280) and a laptop (1366 x 768)."""
+    before = page.viewport_size
+    for label, size in (("tablet800", {"width": 800, "height": 1280}),
+                        ("laptop", {"width": 1366, "height": 768})):
+        page.set_viewport_size(size)
+        assert _no_sideways_scroll(page), (name, label)
+        page.screenshot(path=str(ARTIFACTS / f"day-{name}-{label}.png"))
+    page.set_viewport_size(before)
+
+
+def _check_report_lead(chair, base: str) -> list[str]:
+    """The report leads with three plain Indonesian sentences, each linked to its evidence;
+    the PDF has the same sentences. Return the sentences."""
+    items = chair.locator(".plain-lead .plain-lead__item")
+    expect(items).to_have_count(3)
+    keys = [items.nth(i).get_attribute("data-lead") for i in range(3)]
+    assert keys == ["reliability", "examiners", "criteria"]
+    texts = [items.nth(i).locator(".plain-lead__text").inner_text() for i in range(3)]
+    for text in texts:
+        assert text.endswith("Lihat buktinya"), text
+        assert not re.search(r"\b(The|panel is|examiner)\b", text), text  # no English left
+    assert texts[0].startswith("Panel ini")
+    # each link leads to its evidence below the lead, and the tables stay after it
+    lead_bottom = chair.locator(".plain-lead").bounding_box()["y"]
+    for i, key in enumerate(keys):
+        target = items.nth(i).locator(".plain-lead__evidence").get_attribute("href")
+        section = chair.locator(target)
+        expect(section).to_have_count(1)
+        assert section.bounding_box()["y"] > lead_bottom, key
+    items.nth(1).locator(".plain-lead__evidence").click()
+    chair.wait_for_function("location.hash.startsWith('#examiners-')")
+    expect(chair.locator(chair.evaluate("location.hash"))).to_be_in_viewport()
+    chair.evaluate("window.scrollTo(0, 0)")
+    pdf_url = chair.get_by_role("link", name="PDF", exact=True).get_attribute("href")
+    response = chair.request.get(base + pdf_url)
+    assert response.ok and response.body().startswith(b"%PDF")
+    pdf = ARTIFACTS / "day-15b-report.pdf"
+    pdf.write_bytes(response.body())
+    words = re.sub(r"\s+", " ", _pdf_text(pdf))
+    for text in texts:
+        sentence = text.removesuffix("Lihat buktinya").strip()
+        assert re.sub(r"\s+", " ", sentence) in words, sentence
+    assert words.index("Ringkasnya") < words.index("Kesepakatan per kriteria")
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf),
+                    str(ARTIFACTS / "day-15b-report-pdf")], check=True)
+    return texts
+
+
+def _check_public_by_position(page) -> None:
+    """The public ranking is read per position, each starting at rank 1."""
+    headings = page.locator("tr.position-row th").all_inner_texts()
+    assert headings == ["Formasi: Guru Ahli Pertama", "Formasi: Perawat Terampil"], headings
+    first = page.locator('tr[data-position="Perawat Terampil"] td').first.inner_text()
+    assert first.strip() == "1"
+
+
+def _check_results_csv(path, today: str) -> None:
+    """The results CSV: the session and date first, Indonesian names, ';', grouped by position."""
+    import csv
+
+    text = path.read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(text.splitlines(), delimiter=";"))
+    assert rows[0] == ["Sesi", "CPNS-PRM-2026", "Wawancara CPNS Kota Pariaman 2026", "Tanggal",
+                       today], rows[0]
+    header = rows[1]
+    assert header[:4] == ["formasi", "peringkat_formasi", "nomor_peserta", "nama"], header
+    body = [dict(zip(header, r, strict=True)) for r in rows[2:]]
+    assert [(r["formasi"], r["nomor_peserta"]) for r in body] == [
+        ("Guru Ahli Pertama", "PRM-001"), ("Guru Ahli Pertama", "PRM-003"),
+        ("Perawat Terampil", "PRM-002")]
+    assert body[0]["peringkat_formasi"] == "1" and body[2]["peringkat_formasi"] == "1"
+    assert [r["status"] for r in body] == ["ditutup", "tidak hadir", "ditutup"]
+    assert "," in body[0]["nilai_akhir"] and "." not in body[0]["nilai_akhir"]
 
 
 def _pdf_text(path) -> str:
@@ -333,6 +411,13 @@ def test_the_officers_whole_day(app, database_url, tmp_path, playwright_chromium
         chair.get_by_role("link", name="Laporan kesepakatan").first.click()
         chair.wait_for_selector("h1")
         _shot(chair, "15-report-tablet")
+        _check_report_lead(chair, base)
+        _sizes(chair, "15a-report-lead")
+        chair.get_by_role("link", name="Seluruh sesi").click()  # every panel's lead at once
+        panel1 = chair.locator("#leads .report-lead", has=chair.locator("h3", has_text="Panel 1"))
+        expect(panel1.locator(".plain-lead__item")).to_have_count(3)
+        _sizes(chair, "15c-session-report")
+
 
         # 10. The chair exports the panel's signed sheets.
         chair.goto(base + "/")
@@ -381,8 +466,23 @@ def test_the_officers_whole_day(app, database_url, tmp_path, playwright_chromium
         public_tablet.goto(base + "/public/CPNS-PRM-2026/results")
         assert _no_sideways_scroll(public_tablet)
         _shot(public_tablet, "17-public-tablet")
+        _sizes(public_tablet, "17a-public")
         text = public.locator("main").inner_text()
         assert "PRM-001" in text and "PRM-002" in text
+        _check_public_by_position(public)
+
+        # 12. The officer downloads the results: grouped by position, in Indonesian.
+        admin.goto(session_url)
+        admin.get_by_role("link", name="Hasil", exact=True).click()
+        admin.wait_for_selector("text=Unduh CSV")
+        assert admin.locator("tr.position-row th").all_inner_texts() == [
+            "Formasi: Guru Ahli Pertama", "Formasi: Perawat Terampil"]
+        _shot(admin, "18-results-laptop")
+        with admin.expect_download() as download:
+            admin.click("text=Unduh CSV")
+        results_csv = tmp_path / "hasil.csv"
+        download.value.save_as(results_csv)
+        _check_results_csv(results_csv, today)
         laptop.close()
         tablet.close()
 
