@@ -89,6 +89,10 @@
   /* The status line, the pending-submission notice and the receipt, from the outbox. */
   function show() {
     if (local.receipt) { showReceipt(local.receipt); return; }
+    var d = local.declaration;
+    if (d && d.relationship !== "none" && $("recused-local-status")) {
+      $("recused-local-status").textContent = d.acked ? (d.receipt || "") : msg.declarationWaiting;
+    }
     var p = outbox.pending(local), state = outbox.state();
     $("pending-submit").hidden = !p.submit;
     var refused = local.refused;
@@ -239,7 +243,6 @@
       $("scoring-step").hidden = false;
     } else {
       $("recused-local").hidden = false;
-      $("recused-local-status").textContent = d.acked ? (d.receipt || "") : msg.declarationWaiting;
     }
     if (window.location.pathname !== data.urls.sheet) {
       window.history.replaceState(null, "", data.urls.sheet);
