@@ -16,7 +16,7 @@
 
   var config = document.getElementById("outbox-data");
   if (!config) return;
-  config = JSON.parse(config.textContent);
+  config = JSON.parse(config.dataset.config);
   var msg = config.messages;
   var prefix = "scoring:v2:" + config.user + ":";
   var entries = {}, listeners = [], status = "idle", busy = false, timer = null;
