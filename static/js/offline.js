@@ -78,6 +78,9 @@
 
   /* What of an entry waits to be sent: {declaration, draft, submit} booleans. */
   function pending(e) {
+    if (e.refused && e.refused.final) {  // refused for good: nothing more will be sent
+      return { declaration: false, submit: false, draft: false, any: false };
+    }
     var decl = e.declaration && !e.declaration.acked;
     var floor = Math.max(e.synced, e.declaration ? e.declaration.seq : 0);
     return { declaration: !!decl, submit: !!e.submit, draft: !e.submit && e.seq > floor,

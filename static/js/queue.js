@@ -58,6 +58,7 @@
     if (p.draft) { box.appendChild(line(msg.draft, "draft")); counts.drafts++; }
     if (e.refused) {
       box.appendChild(line(format(msg.refused, { message: e.refused.message }), "refused"));
+      counts.refused++;
     }
     box.hidden = !box.children.length;
   }
@@ -70,19 +71,21 @@
 
   function show() {
     var day = outbox.day();
-    var counts = { declarations: 0, drafts: 0, submissions: 0 };
+    var counts = { declarations: 0, drafts: 0, submissions: 0, refused: 0 };
     document.querySelectorAll(".queue__item[data-assignment]").forEach(function (item) {
       row(item, day, counts);
     });
     var waiting = counts.declarations + counts.drafts + counts.submissions;
     var state = outbox.state(), sync = $("day-sync");
     var text = waiting ? format(msg.waiting, counts) : msg.allReceived;
+    if (counts.refused) text = format(msg.someRefused, counts) + (waiting ? " " + text : "");
     if (state === "loggedOut") text = msg.loggedOut + " " + text;
     else if (waiting && (state === "offline" || navigator.onLine === false)) {
       text = msg.offline + " " + text;
     }
     sync.textContent = text;
-    sync.dataset.state = waiting ? (state === "loggedOut" ? "error" : "waiting") : "done";
+    sync.dataset.state = counts.refused || (waiting && state === "loggedOut") ? "error"
+      : waiting ? "waiting" : "done";
     var kept = $("day-kept");
     if (day && day.kept_at) {
       kept.textContent = Object.keys(day.sheets || {}).length

@@ -25,8 +25,9 @@ except ImportError:  # pragma: no cover - playwright is a test dependency
     expect = None
 
 from scoring.extensions import db
-from scoring.models import AuditEvent, ConflictDeclaration, Score, ScoreSheet
+from scoring.models import Assignment, AuditEvent, ConflictDeclaration, Score, ScoreSheet
 from scoring.workflow import sheet_state, verify_chain
+from scoring.workflow.finality import mark_candidate
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +40,9 @@ PLAN = [
     {"SERVICE": (3, ""), "TEAM": (5, "Covered a colleague's shift unasked."),
      "COMMUNICATION": (3, "")},
 ]
+
+
+STORED = "key => JSON.parse(localStorage.getItem(key))"
 
 
 class Flapper:
@@ -159,8 +163,7 @@ def test_a_flapping_network_loses_nothing(playwright_chromium, app, tmp_path):
             if time.monotonic() > deadline - 20:
                 _open_queue(page, base)  # a page loaded after activation is controlled
         expect(page.locator("#day-kept")).to_contain_text("Siap luring")
-        kept = page.evaluate("JSON.parse(localStorage.getItem('scoring:v2:%d:day'))"
-                             % examiner_id)
+        kept = page.evaluate(STORED, f"scoring:v2:{examiner_id}:day")
         assert kept["kept"] == len(kept["urls"])
         for aid in ids:
             assert f"/examine/{aid}/declare" in kept["urls"]
@@ -189,7 +192,7 @@ def test_a_flapping_network_loses_nothing(playwright_chromium, app, tmp_path):
         last = page.locator(f'.queue__item[data-assignment="{ids[2]}"]')
         expect(last.locator(".queue__pending--submit")).to_have_text(
             "Ditandatangani di tablet, belum diterima server")
-        expect(last.locator(".queue__receipt")).to_have_count(0)
+        expect(last).not_to_contain_text("Diterima server")
         expect(page.locator("#day-sync")).to_contain_text("Menunggu dikirim")
         _shot(page, "offline-queue-waiting.png")
 
@@ -203,8 +206,7 @@ def test_a_flapping_network_loses_nothing(playwright_chromium, app, tmp_path):
         _shot(page, "offline-queue-synced.png")
         receipts = {aid: page.locator(f'.queue__item[data-assignment="{aid}"] .queue__receipt')
                     .inner_text() for aid in ids}
-        local = {aid: page.evaluate("JSON.parse(localStorage.getItem('scoring:v2:%d:%d'))"
-                                    % (examiner_id, aid)) for aid in ids}
+        local = {aid: page.evaluate(STORED, f"scoring:v2:{examiner_id}:{aid}") for aid in ids}
         context.close()
 
     jakarta = ZoneInfo("Asia/Jakarta")
@@ -231,3 +233,69 @@ def test_a_flapping_network_loses_nothing(playwright_chromium, app, tmp_path):
         assert verify_chain().ok
     foreign = [url for url in requests if not url.startswith(base + "/")]
     assert foreign == [], foreign
+
+
+def test_a_candidate_closed_while_offline_refuses_the_sheet_on_the_tablet(
+        playwright_chromium, app, tmp_path):
+    p, chromium = playwright_chromium
+    with app.app_context():
+        world = make_world(candidates_per_panel=1)
+        world.session.held_on = jakarta_today()
+        db.session.commit()
+        username, aid = world.examiners[0][1].username, world.assignments[0][0].id
+        examiner_id = world.examiners[0][1].id
+    profile = dict(p.devices["Galaxy Tab S4"])
+    profile.pop("default_browser_type", None)
+    with live_server(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path) as base:
+        context = chromium.new_context(**profile, locale="id-ID", timezone_id="Asia/Jakarta")
+        context.set_default_timeout(20000)
+        page = context.new_page()
+        page.goto(base + "/auth/login")
+        page.fill("#username", username)
+        page.fill("#password", PASSWORD)
+        page.locator("form.form button[type=submit]").tap()
+        page.wait_for_url(base + "/")
+        _open_queue(page, base)
+        expect(page.locator("#day-kept")).to_contain_text("Siap luring")
+        page.locator(".queue__link").first.tap()
+        page.locator('#declare-step input[value="none"]').tap()
+        page.locator("#declare-step form.form button[type=submit]").tap()
+        expect(page.locator("#sync-status")).to_have_attribute("data-state", "saved")
+
+        context.set_offline(True)
+        for code, (level, note) in PLAN[0].items():
+            _tap_level(page, code, level)
+            if note:
+                page.locator(f"#note-{code}").fill(note)
+        page.locator("#review").tap()
+        _sign_by_touch(context, page)
+        page.locator("#submit").tap()
+        expect(page.locator("#pending-submit")).to_be_visible()
+
+        # Meanwhile the chair marks the candidate absent: the result is closed.
+        with app.app_context():
+            assignment = db.session.get(Assignment, aid)
+            mark_candidate(assignment, assignment.panel.chair, "absent", "Did not come.")
+            db.session.commit()
+
+        context.set_offline(False)
+        expect(page.locator("#refused")).to_have_text("Hasil peserta ini sudah ditutup.",
+                                                      timeout=30000)
+        expect(page.locator("#pending-submit")).to_be_hidden()
+        expect(page.locator("#receipt")).to_be_hidden()
+        _open_queue(page, base)
+        row = page.locator(f'.queue__item[data-assignment="{aid}"]')
+        expect(row.locator(".queue__pending--refused")).to_have_text(
+            "Ditolak server: Hasil peserta ini sudah ditutup.")
+        expect(row).not_to_contain_text("Diterima server")
+        expect(row.locator(".queue__pending--draft")).to_have_count(0)
+        expect(page.locator("#day-sync")).to_have_attribute("data-state", "error")
+        expect(page.locator("#day-sync")).to_contain_text("Server menolak kiriman tablet ini")
+        _shot(page, "offline-queue-refused.png")
+        context.close()
+    with app.app_context():
+        sheet = db.session.scalar(select(ScoreSheet).where(
+            ScoreSheet.assignment_id == aid, ScoreSheet.examiner_id == examiner_id))
+        assert sheet.status == "draft" and sheet.submitted_at is None
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "sheet.submit")) == 0
