@@ -341,6 +341,8 @@ class ConflictDeclaration(db.Model):
     relationship: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(Text, default="")
     declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The tablet's id for the queued declaration: its replay returns the same receipt.
+    client_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Amendment(db.Model):

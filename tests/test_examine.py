@@ -147,7 +147,8 @@ def test_page_weight_is_under_150_kb(app, client, auth, world):
 def test_assets_are_self_contained():
     from scoring.paths import data_dir
 
-    for name in ("js/examine.js", "js/signature.js", "js/sw.js", "css/examine.css"):
+    for name in ("js/examine.js", "js/signature.js", "js/sw.js", "js/offline.js", "js/queue.js",
+                 "css/examine.css"):
         text = (data_dir("static") / name).read_text()
         assert not re.search(r"https?://|@import|//cdn", text), name
 

@@ -36,6 +36,7 @@ NO_STORE = {
     "documents.minutes", "documents.recap", "documents.session", "documents.sheet",
     "examine.amend", "examine.declare", "examine.queue", "examine.sheet",
     "examine_api.save_draft", "examine_api.state", "examine_api.submit",
+    "offline.day", "offline.declare", "offline.draft", "offline.submit",
     "main.index", "main.set_language",
     "manage.index", "manage.session", "manage.session_edit", "manage.session_export",
     "manage.session_new", "manage.session_results_page", "manage.session_status",

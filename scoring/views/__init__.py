@@ -61,6 +61,7 @@ BLUEPRINTS = [
     "chair_finality",
     "discussion",
     "health",
+    "scoring.offline",  # a feature package: imported by its full name
 ]
 
 CONTENT_SECURITY_POLICY = (
@@ -88,7 +89,8 @@ CSRF_MESSAGE = _l("The form expired. Reload the page and submit it again.")
 def register(app: Flask) -> None:
     """Register every blueprint, the error handlers and the shared template helpers."""
     for name in BLUEPRINTS:
-        app.register_blueprint(import_module(f".{name}", __name__).bp)
+        module = name if name.startswith("scoring.") else f".{name}"
+        app.register_blueprint(import_module(module, __name__).bp)
     _configure_login(app)
     _register_errors(app)
     _register_templating(app)

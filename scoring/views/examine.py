@@ -62,7 +62,10 @@ def declare(assignment_id: int):
         except IntegrityError:  # the same declaration sent twice at once: the first counts
             db.session.rollback()
         return redirect(url_for(".sheet", assignment_id=assignment_id))
-    return render_template("examine/declare.html", form=form, assignment=assignment)
+    # The scoring form comes with the declaration: a tablet that declares offline scores on.
+    return render_template("examine/declare.html", form=form, assignment=assignment,
+                           rubric=workflow.session_rubric(assignment.panel.session),
+                           sheet=None, state={}, lang=current_language())
 
 
 @bp.route("/<int:assignment_id>")
@@ -111,7 +114,14 @@ def amend(assignment_id: int):
 
 @bp.route("/sw.js")
 def service_worker():
-    """Serve the service worker from /examine/ so that its scope covers the scoring pages."""
-    script = (data_dir("static") / "js" / "sw.js").read_bytes()
+    """Serve the service worker from /examine/ so that its scope covers the scoring pages.
+
+    Its cache name carries the assets' version: a changed asset changes the script, so a
+    tablet installs the new worker, which moves the kept pages to the new cache.
+    """
+    from ..offline.queries import cache_name  # the feature package imports this module
+
+    script = (data_dir("static") / "js" / "sw.js").read_text("utf-8")
+    script = script.replace("__CACHE_NAME__", cache_name())
     return current_app.response_class(script, mimetype="text/javascript",
                                       headers={"Cache-Control": "no-cache"})

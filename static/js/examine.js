@@ -1,45 +1,34 @@
-/* scoring: the examiner's scoring page. Licence: the project's own code.
+/* scoring: the examiner's scoring page (and the declaration page, which carries it).
+   Licence: the project's own code.
 
-   Every change is kept in localStorage at once and sent to the server as the sheet's full
-   state with a sequence number that only grows on this tablet; the server keeps the highest,
-   so retries and late arrivals never overwrite newer scores. Offline, the page says so and
-   keeps working; when the network returns, the newest state is sent by itself. The signed
-   submission waits in localStorage too, with its own client id, until the server's receipt. */
+   Every change is kept on the tablet at once, in the outbox of offline.js, as the sheet's
+   full state with a sequence number that only grows on this tablet; the outbox sends it, and
+   the server keeps the highest, so retries and late arrivals never overwrite newer scores.
+   The declaration and the signed submission go through the same outbox, in order. Offline,
+   the page says so and keeps working; a receipt is shown only once the server sent it. */
 (function () {
   "use strict";
 
   var root = document.getElementById("sheet");
-  if (!root) return;
+  var outbox = window.ScoringOutbox;
+  if (!root || !outbox) return;
   var data = JSON.parse(document.getElementById("sheet-data").textContent);
   var msg = data.messages;
-  var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
-  var key = "scoring:v1:" + data.user + ":" + data.assignment;
   var $ = function (id) { return document.getElementById(id); };
   var form = $("sheet-form"), statusLine = $("sync-status");
   var pad = window.SignaturePad ? window.SignaturePad($("signature")) : null;
-  var inflight = false, timer = null, backoff = 1000, locked = false;
+  var locked = false, shownRefusal = null, noteTimer = null;
 
-  function newId() {
-    var bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
-    return Array.prototype.map.call(bytes, function (b) {
-      return (b < 16 ? "0" : "") + b.toString(16);
-    }).join("");
+  // The tablet's copy wins only when it is at least as new as what the server has applied.
+  var local = outbox.entry(data.assignment);
+  if (local.seq < data.seq || (local.seq === 0 && !local.declaration)) {
+    local.seq = local.synced = data.seq;
+    local.scores = data.scores;
+    local.submit = null;
   }
-
-  function load() {
-    try { return JSON.parse(localStorage.getItem(key)); } catch (e) { return null; }
-  }
-  function store() {
-    try { localStorage.setItem(key, JSON.stringify(local)); } catch (e) { /* full: server only */ }
-  }
-
-  // The tablet's copy wins only when it is newer than what the server has applied.
-  var local = load();
-  if (!local || typeof local.seq !== "number" || local.seq < data.seq) {
-    local = { seq: data.seq, synced: data.seq, scores: data.scores, submit: null };
-  }
-  store();
+  if (data.status !== "not_started") local.server = data.status;
+  else if (!local.server) local.server = "not_started";
+  outbox.save(data.assignment);
 
   function format(text, values) {
     return text.replace(/\{(\w+)\}/g, function (_, name) { return values[name]; });
@@ -92,103 +81,61 @@
     next[field] = value;
     local.scores[code] = next;
     local.seq += 1;
-    store();
+    if (local.refused && !local.refused.final) local.refused = null;
+    outbox.save(data.assignment);
     render();
   }
 
-  function post(url, body) {
-    return fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json",
-                 "X-CSRFToken": csrf, "X-Client-Id": body.client_id },
-      body: JSON.stringify(body)
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (json) {
-        return { status: response.status, ok: response.ok, body: json };
-      });
-    });
-  }
-
-  function schedule(ms) {
-    clearTimeout(timer);
-    timer = setTimeout(flush, ms);
-  }
-
-  function retryLater(offlineText) {
-    inflight = false;
-    setStatus("offline", offlineText);
-    backoff = Math.min(backoff * 2, 30000);
-    schedule(backoff);
-  }
-
-  function flush() {
-    if (inflight) return;
-    if (local.submit) { sendSubmit(); return; }
-    if (local.synced >= local.seq) { setStatus("saved"); return; }
-    inflight = true;
-    if (navigator.onLine !== false) setStatus("saving");
-    var seq = local.seq;
-    if (local.sending !== seq) { local.sending = seq; local.sendId = newId(); store(); }
-    post(data.urls.draft, { client_id: local.sendId, seq: seq, scores: local.scores })
-      .then(function (r) {
-        inflight = false;
-        if (r.ok) {
-          backoff = 1000;
-          local.synced = Math.max(local.synced, seq);
-          store();
-          flush();
-        } else if (r.body.error === "already_submitted") {
-          localStorage.removeItem(key);
-          window.location.reload();
-        } else if (r.status >= 500 || r.status === 0) {
-          retryLater();
-        } else {
-          setStatus("error", r.status === 401 ? msg.loggedOut : r.body.message);
-          if (r.status === 401) schedule(15000);
-        }
-      }, function () { retryLater(); });
+  /* The status line, the pending-submission notice and the receipt, from the outbox. */
+  function show() {
+    if (local.receipt) { showReceipt(local.receipt); return; }
+    var d = local.declaration;
+    if (d && d.relationship !== "none" && $("recused-local-status")) {
+      $("recused-local-status").textContent = d.acked ? (d.receipt || "") : msg.declarationWaiting;
+    }
+    var p = outbox.pending(local), state = outbox.state();
+    $("pending-submit").hidden = !p.submit;
+    var refused = local.refused;
+    $("refused").hidden = !refused;
+    if (refused) $("refused").textContent = refused.message;
+    if (refused && refused !== shownRefusal) {
+      shownRefusal = refused;
+      if (refused.kind === "submit" && !local.submit) unlock();
+      if (refused.kind === "submit") showError(refused.message);
+    }
+    if (refused && !p.any) { setStatus("error", refused.message); return; }
+    if (state === "loggedOut" && p.any) { setStatus("error", msg.loggedOut); return; }
+    if (!p.any) { setStatus("saved"); return; }
+    if (state === "offline" || navigator.onLine === false) {
+      setStatus("offline", p.submit ? msg.offlineSubmit : msg.offline);
+      return;
+    }
+    setStatus(p.submit ? "submitting" : "saving");
   }
 
   function lock() {
     locked = true;
     form.querySelectorAll("input, textarea, button").forEach(function (el) { el.disabled = true; });
+    $("confirm").querySelectorAll("input, button").forEach(function (el) { el.disabled = true; });
   }
 
-  function showReceipt(body) {
-    localStorage.removeItem(key);
+  function unlock() {
+    locked = false;
+    form.querySelectorAll("input, textarea, button").forEach(function (el) { el.disabled = false; });
+    $("confirm").querySelectorAll("input, button").forEach(function (el) { el.disabled = false; });
+  }
+
+  function showReceipt(receipt) {
+    if (!$("receipt").hidden) return;
     lock();
     $("confirm").hidden = true;
+    $("pending-submit").hidden = true;
     form.hidden = true;
-    $("receipt-text").textContent = body.receipt;
-    $("receipt-hash").textContent = body.content_hash;
+    $("receipt-text").textContent = receipt.receipt;
+    $("receipt-hash").textContent = receipt.content_hash;
     $("receipt").hidden = false;
     root.querySelector(".sheet-bar").hidden = true;
     $("receipt").focus();
-  }
-
-  function sendSubmit() {
-    inflight = true;
-    lock();
-    if (navigator.onLine !== false) setStatus("submitting");
-    post(data.urls.submit, local.submit).then(function (r) {
-      inflight = false;
-      if (r.ok) { showReceipt(r.body); return; }
-      if (r.status >= 500 || r.status === 0) { retryLater(msg.offlineSubmit); return; }
-      if (r.body.error === "already_submitted") {
-        localStorage.removeItem(key);
-        window.location.reload();
-        return;
-      }
-      if (r.status === 401) { setStatus("error", msg.loggedOut); schedule(15000); return; }
-      // Refused (incomplete, bad signature...): back to the page with the reason.
-      local.submit = null;
-      store();
-      locked = false;
-      form.querySelectorAll("input, textarea, button").forEach(function (el) { el.disabled = false; });
-      setStatus("error", r.body.message);
-      showError(r.body.message);
-    }, function () { retryLater(msg.offlineSubmit); });
   }
 
   function showError(text) {
@@ -248,24 +195,29 @@
   function submit() {
     if (pad.isEmpty()) { showError(msg.signatureRequired); return; }
     local.seq += 1;
-    local.submit = { client_id: newId(), seq: local.seq, scores: local.scores,
+    local.submit = { client_id: outbox.newId(), seq: local.seq,
+                     scores: JSON.parse(JSON.stringify(local.scores)),
                      signature: pad.toDataURL() };
-    store();
-    flush();
+    local.refused = null;
+    $("submit-error").hidden = true;
+    lock();
+    outbox.save(data.assignment);
+    outbox.flush();
   }
 
   form.addEventListener("change", function (event) {
     var t = event.target;
     if (t.classList.contains("level__input")) {
       change(t.name.slice(6), "level", Number(t.value));
-      schedule(0);
+      outbox.flush();
     }
   });
   form.addEventListener("input", function (event) {
     var t = event.target;
     if (t.classList.contains("note__input")) {
       change(t.id.slice(5), "note", t.value);
-      schedule(700);
+      clearTimeout(noteTimer);
+      noteTimer = setTimeout(outbox.flush, 700);
     }
   });
   form.addEventListener("submit", function (event) { event.preventDefault(); });
@@ -278,28 +230,69 @@
   $("submit").addEventListener("click", submit);
   $("sig-clear").addEventListener("click", function () { pad.reset(); });
   $("sig-type").addEventListener("click", function () { pad.type($("sig-typed").value); });
-  window.addEventListener("online", function () { backoff = 1000; schedule(0); });
-  window.addEventListener("offline", function () {
-    setStatus("offline", local.submit ? msg.offlineSubmit : msg.offline);
-  });
+  window.addEventListener("offline", show);
+  window.addEventListener("online", show);
 
-  // Keep the page itself available offline: a service worker where the browser allows one
-  // (a secure context), and a copy of this page and its assets in the Cache Storage.
-  if ("serviceWorker" in navigator && window.isSecureContext) {
-    navigator.serviceWorker.register(data.urls.sw, { scope: data.urls.scope }).catch(function () {});
-    if (window.caches && navigator.onLine !== false && !navigator.serviceWorker.controller) {
-      var urls = [window.location.pathname];
-      document.querySelectorAll('link[rel="stylesheet"], link[rel="icon"], script[src]')
-        .forEach(function (el) { urls.push(el.getAttribute("href") || el.getAttribute("src")); });
-      caches.open("scoring-examine-v1").then(function (cache) { return cache.addAll(urls); })
-        .catch(function () {});
+  /* The declaration page: declared on this tablet already, the scoring form (or the recusal)
+     shows at once; otherwise the declaration goes into the outbox, ahead of the scores. */
+  function showStep() {
+    var d = local.declaration;
+    if (!d) return;
+    $("declare-step").hidden = true;
+    if (d.relationship === "none") {
+      $("scoring-step").hidden = false;
+    } else {
+      $("recused-local").hidden = false;
+    }
+    if (window.location.pathname !== data.urls.sheet) {
+      window.history.replaceState(null, "", data.urls.sheet);
     }
   }
 
+  function declareError(text) {
+    var box = $("declare-error");
+    box.textContent = text;
+    box.hidden = false;
+    box.focus();
+  }
+
+  function declare(event) {
+    event.preventDefault();
+    var declForm = event.target, choice = declForm.querySelector('input[name="relationship"]:checked');
+    var detail = (declForm.querySelector('[name="detail"]') || {}).value || "";
+    var confirmBox = declForm.querySelector('[name="confirm_recusal"]');
+    if (!choice) { declareError(msg.chooseRelationship); return; }
+    if (choice.value === "other" && !detail.trim()) { declareError(msg.detailRequired); return; }
+    if (choice.value !== "none" && !(confirmBox && confirmBox.checked)) {
+      declareError(msg.confirmRecusal);
+      return;
+    }
+    local = outbox.declare(data.assignment, choice.value, detail.trim(), data.seq);
+    showStep();
+    window.scrollTo(0, 0);
+  }
+
+  if (data.status === "not_started") {
+    var declForm = document.querySelector("#declare-step form");
+    if (declForm) declForm.addEventListener("submit", declare);
+    showStep();
+  }
+
+  // The first visit, before the service worker controls the page: keep this page and its
+  // assets in the cache by hand, so that a reload offline still finds them.
+  if (window.caches && navigator.onLine !== false && !(navigator.serviceWorker &&
+      navigator.serviceWorker.controller)) {
+    var urls = [window.location.pathname];
+    document.querySelectorAll('link[rel="stylesheet"], link[rel="icon"], script[src]')
+      .forEach(function (el) { urls.push(el.getAttribute("href") || el.getAttribute("src")); });
+    outbox.refreshPages(urls);
+  }
+
+  outbox.on(show);
   render();
   if (local.submit) lock();
-  if (navigator.onLine === false) setStatus("offline", local.submit ? msg.offlineSubmit : msg.offline);
-  schedule(0);
+  show();
+  outbox.flush();
 })();
 
 /* Back after a submit: a page restored from the back/forward cache would show the editable

@@ -1,0 +1,119 @@
+"""JSON endpoints of the offline day: the pre-load manifest and the outbox's actions.
+
+Each action carries ``client_id`` and ``seq``; a replay answers with the same receipt, a stale
+or out-of-order one is refused (409) with a message the tablet shows. Errors are
+``{"error": code, "message": text}``, as in :mod:`scoring.views.examine_api`.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from .. import examining, workflow
+from ..extensions import db
+from ..views.examine import SCORERS, _today, receipt_text
+from ..views.util import request_info, role_required
+from ..workflow import WorkflowError
+from ..workflow.offline import declare_once, save_draft_once, submit_once
+from . import bp, queries
+
+
+@bp.errorhandler(WorkflowError)
+def _workflow_error(exc: WorkflowError):
+    db.session.rollback()
+    body = exc.to_dict()
+    for name in ("missing", "server_seq"):
+        if getattr(exc, name, None) is not None:
+            body[name] = getattr(exc, name)
+    return jsonify(body), exc.status
+
+
+@bp.app_context_processor
+def _offline_globals() -> dict:
+    return {"offline_cache": queries.cache_name}
+
+
+def _payload() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise WorkflowError("bad_json", _l("Send a JSON object."), 400)
+    return data
+
+
+def _info(data: dict):
+    info = request_info()
+    return type(info)(client_id=str(data.get("client_id", ""))[:64], ip=info.ip,
+                      user_agent=info.user_agent)
+
+
+def _text(data: dict, name: str) -> str:
+    value = data.get(name) or ""
+    if not isinstance(value, str):
+        raise WorkflowError("bad_" + name, _l("The field %(f)s must be text.", f=name), 400)
+    return value
+
+
+@bp.route("/day")
+@role_required(*SCORERS)
+def day():
+    """Return what the tablet keeps for today: pages to cache, own sheet states, a token."""
+    sheets = queries.day_sheets(current_user, _today())
+    return jsonify({
+        "cache": queries.cache_name(), "csrf": generate_csrf(), "user": current_user.id,
+        "urls": queries.day_urls(sheets),
+        "sheets": {str(s.assignment_id): {
+            "state": s.state,
+            "receipt": receipt_text(s.submitted_at) if s.submitted_at else None,
+        } for s in sheets},
+    })
+
+
+@bp.route("/<int:assignment_id>/declare", methods=["POST"])
+@role_required(*SCORERS)
+def declare(assignment_id: int):
+    """Record the queued conflict-of-interest declaration once."""
+    data = _payload()
+    assignment = examining.member_assignment(current_user, assignment_id)
+    receipt = declare_once(
+        assignment, current_user._get_current_object(), data.get("relationship"),
+        _text(data, "detail"), client_id=data.get("client_id"), seq=data.get("seq"),
+        info=_info(data))
+    db.session.commit()
+    return jsonify({"status": receipt.status, "relationship": receipt.relationship,
+                    "seq": receipt.seq, "duplicate": receipt.duplicate,
+                    "declared_at": receipt.declared_at.isoformat(),
+                    "receipt": receipt_text(receipt.declared_at)})
+
+
+@bp.route("/<int:assignment_id>/draft", methods=["POST"])
+@role_required(*SCORERS)
+def draft(assignment_id: int):
+    """Apply the queued draft once; refuse one older than what the server holds."""
+    data = _payload()
+    assignment = examining.member_assignment(current_user, assignment_id)
+    ack = save_draft_once(
+        assignment, current_user._get_current_object(), data.get("scores"),
+        client_id=data.get("client_id"), seq=data.get("seq"), info=_info(data))
+    db.session.commit()
+    return jsonify({"status": ack.status, "seq": ack.seq, "duplicate": ack.duplicate})
+
+
+@bp.route("/<int:assignment_id>/submit", methods=["POST"])
+@role_required(*SCORERS)
+def submit(assignment_id: int):
+    """Submit the queued, signed sheet once; answer with the receipt (the same on a replay)."""
+    data = _payload()
+    assignment = examining.member_assignment(current_user, assignment_id)
+    signature = workflow.decode_signature(data.get("signature"))
+    receipt = submit_once(
+        assignment, current_user._get_current_object(), client_id=data.get("client_id"),
+        seq=data.get("seq"), scores=data.get("scores"), signature_png=signature,
+        info=_info(data))
+    db.session.commit()
+    return jsonify({"status": "submitted", "seq": data.get("seq"),
+                    "submitted_at": receipt.submitted_at.isoformat(),
+                    "content_hash": receipt.content_hash,
+                    "receipt": receipt_text(receipt.submitted_at)})
