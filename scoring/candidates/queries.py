@@ -125,6 +125,12 @@ def _changed(sheet: ScoreSheet, code: str) -> bool:
                for s in sheet.scores)
 
 
+def notes_shared(session_id: int) -> bool:
+    """Return whether the session shows evidence notes to candidates (examiners are told)."""
+    session = db.session.get(InterviewSession, session_id)
+    return session is not None and bool(policy_of(session).share_notes)
+
+
 # ---- method page ------------------------------------------------------------------------
 
 

@@ -53,7 +53,7 @@ KEY = "candidate_code"
 @bp.app_context_processor
 def labels():
     return {"category_labels": CATEGORY_LABELS, "outcome_labels": OUTCOME_LABELS,
-            "outcome_words": OUTCOME_WORDS}
+            "outcome_words": OUTCOME_WORDS, "candidate_notes_shared": q.notes_shared}
 
 
 def _logged_in():

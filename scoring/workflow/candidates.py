@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from babel.dates import format_datetime
 from flask import current_app
-from flask_babel import format_datetime
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
@@ -201,7 +202,8 @@ def wib(moment: datetime | None) -> str:
     """Return ``moment`` as WIB wall time, e.g. ``5 Des 2026 16.00 WIB``."""
     if moment is None:
         return ""
-    return format_datetime(moment.astimezone(WIB).replace(tzinfo=None), "d MMM y HH.mm") + " WIB"
+    locale = get_locale() or current_app.config.get("BABEL_DEFAULT_LOCALE", "id")
+    return format_datetime(moment, "d MMM y HH.mm", tzinfo=WIB, locale=locale) + " WIB"
 
 
 def window_state(policy: CandidatePolicy, now: datetime | None = None) -> str:
