@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import io
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -92,10 +93,12 @@ def session_assignments(session: InterviewSession) -> list[Assignment]:
 
 
 def issue_codes(session: InterviewSession, assignments: list[Assignment] | None = None, *,
-                actor: User | None = None, info: RequestInfo | None = None) -> list[CodeSlip]:
+                actor: User | None = None, info: RequestInfo | None = None,
+                choose: Callable[[Assignment], str] | None = None) -> list[CodeSlip]:
     """Issue a new code to each candidate (all of the session's by default); old codes stop.
 
     Audited per candidate (``candidate.code_issue``, with whether it replaced a code).
+    ``choose`` picks the codes instead of chance: for the reproducible demo only.
     """
     targets = session_assignments(session) if assignments is None else assignments
     if not targets:
@@ -109,7 +112,8 @@ def issue_codes(session: InterviewSession, assignments: list[Assignment] | None 
             update(CandidateCode).where(CandidateCode.assignment_id == a.id,
                                         CandidateCode.revoked_at.is_(None))
             .values(revoked_at=now)).rowcount
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        code = choose(a) if choose else "".join(secrets.choice(CODE_ALPHABET)
+                                                for _ in range(CODE_LENGTH))
         row = CandidateCode(assignment_id=a.id, session_id=session.id,
                             code_hash=code_hash(code), issued_at=now,
                             issued_by_id=actor.id if actor else None)
