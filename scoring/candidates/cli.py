@@ -33,7 +33,8 @@ def codes_command(session_ref, output, lang, base_url) -> None:
     session = find_session(session_ref)
     base = base_url or _commit_or_abort(verify_base_url)
     with force_locale(lang):
-        title = gettext("Access codes: %(s)s", s=f"{session.name} ({session.code})")
+        where = f"{session.name} ({session.code})"
+        title = gettext("Access codes: %(s)s", s=where)
 
     def issue_and_print():
         # The codes count only if the PDF was written: both in one transaction.

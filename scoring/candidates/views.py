@@ -217,7 +217,8 @@ def _get(model, ident: int):
 def _slips_response(session: InterviewSession, slips, name: str):
     lang = current_language()
     with force_locale(lang):
-        title = gettext("Access codes: %(s)s", s=f"{session.name} ({session.code})")
+        where = f"{session.name} ({session.code})"
+        title = gettext("Access codes: %(s)s", s=where)
     pdf = candidate_slips_pdf(slips, base_url=verify_base_url(), title=title, lang=lang)
     db.session.commit()  # the codes count only once their slips are made
     response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
