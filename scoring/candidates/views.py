@@ -124,9 +124,10 @@ def result_pdf():
         abort(404)
     document = verbs.issue_result_document(assignment, context, lang, info=request_info())
     db.session.commit()
+    number = context["candidate"]["participant_number"]
     response = send_file(io.BytesIO(document.pdf), mimetype="application/pdf",
-                         download_name=f"hasil-{context['candidate']['participant_number']}"
-                                       f"-{document.lang}.pdf", etag=document.sha256, max_age=0)
+                         as_attachment=True, download_name=f"hasil-{number}-{document.lang}.pdf",
+                         etag=document.sha256, max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response
 
