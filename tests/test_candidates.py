@@ -258,3 +258,30 @@ def test_method_page_is_generated_from_the_rubric_and_settings(app, client, pub)
     assert pdf.mimetype == "application/pdf"
     assert rubric.criteria[0].name.get("id") in pdf_text(pdf.data) or \
         rubric.criteria[0].name.get("en") in pdf_text(pdf.data)
+
+
+def test_a_marked_candidate_sees_their_status_without_figures(app, client, pub):
+    number = pub["numbers"][-1]  # Panel 2: marked not assessable when the session closed
+    login(client, number, pub["codes"][number])
+    page = client.get("/hasil/saya").get_data(as_text=True)
+    assert 'id="not-explained"' in page and "not assessable" in page
+    assert client.get("/hasil/saya.pdf").status_code == 404
+
+
+def test_during_a_correction_only_the_last_publication_shows(app, client, pub):
+    from scoring.models import InterviewSession, User
+    from scoring.workflow.finality import open_correction
+
+    number = db_number(app, pub["first"])
+    with app.app_context():
+        published = result_context(db.session.get(Assignment, pub["first"]), "en")
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        open_correction(db.session.get(InterviewSession, pub["session"]), admin,
+                        "Checking a sheet.", confirm=True)
+        db.session.commit()
+        during = result_context(db.session.get(Assignment, pub["first"]), "en")
+        assert during["explained"] is False and during["correction_open"]
+        assert during["published_score"] == published["final_score"]
+    login(client, number, pub["codes"][number])
+    page = client.get("/hasil/saya").get_data(as_text=True)
+    assert 'id="not-explained"' in page and 'id="final-score"' not in page

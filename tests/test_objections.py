@@ -299,3 +299,44 @@ def test_window_times_are_shown_in_wib(app):
     with app.test_request_context():
         assert wib(datetime(2026, 12, 1, 10, 0, tzinfo=UTC)).endswith("17.00 WIB")
         assert wib(datetime(2026, 12, 1, 17, 30, tzinfo=UTC)).startswith("2 Des 2026 00.30")
+
+
+def test_the_responder_answers_on_their_own_page(app, pub):
+    with app.app_context():
+        users = {u.username: u for u in db.session.scalars(select(User))}
+        objection = file_objection(code_of(app, pub["first"]), "procedure", "Late start.")
+        assign_responder(objection, users["ex21"], actor=users["admin"])
+        db.session.commit()
+        oid = objection.id
+    other = app.test_client()
+    other.post("/auth/login", data={"username": "ex22", "password": "password-123"})
+    assert "Late start." not in other.get("/objections/").get_data(as_text=True)
+    refused = other.post(f"/objections/{oid}/respond",
+                         data={f"o{oid}-decision": "accepted", f"o{oid}-response": "Yes."})
+    assert refused.status_code == 404
+    responder = app.test_client()
+    responder.post("/auth/login", data={"username": "ex21", "password": "password-123"})
+    page = responder.get("/objections/")
+    assert page.headers["Cache-Control"] == "no-store" and "Late start." in page.get_data(
+        as_text=True)
+    done = responder.post(f"/objections/{oid}/respond",
+                          data={f"o{oid}-decision": "rejected",
+                                f"o{oid}-response": "The start was on time."})
+    assert done.status_code == 302
+    with app.app_context():
+        answered = db.session.get(Objection, oid)
+        assert answered.status == "rejected" and answered.response == "The start was on time."
+    event = _actions(app, "objection.answer")[-1]
+    assert event.actor == "ex21"
+
+
+def test_the_queue_shows_when_each_objection_is_due(app, pub):
+    with app.app_context():
+        file_objection(code_of(app, pub["first"]), "procedure", "Late start.",
+                       now=utcnow() - timedelta(minutes=50))
+        db.session.commit()
+    app.config["OBJECTION_RESPONSE_DAYS"] = 0
+    admin = app.test_client()
+    admin.post("/auth/login", data={"username": "admin", "password": "admin-password"})
+    page = admin.get(f"/manage/sessions/{pub['session']}/objections").get_data(as_text=True)
+    assert "badge--warning" in page  # due at filing with 0 days: overdue

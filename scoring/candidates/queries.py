@@ -187,6 +187,22 @@ def objection_queue(session: InterviewSession) -> list[Objection]:
         .order_by(Objection.status.in_(("accepted", "rejected")), Objection.filed_at)))
 
 
+def assigned_to(user_id: int) -> list[Objection]:
+    """Return the objections a responder must answer (and has answered), unanswered first."""
+    return list(db.session.scalars(
+        select(Objection).options(selectinload(Objection.assignment)
+                                  .selectinload(Assignment.candidate))
+        .where(Objection.responder_id == user_id)
+        .order_by(Objection.status.in_(("accepted", "rejected")), Objection.filed_at)))
+
+
+def response_due(objection: Objection, days: int):
+    """Return when the objection should be answered: ``days`` after it was filed."""
+    from datetime import timedelta
+
+    return objection.filed_at + timedelta(days=days)
+
+
 def objection_summary(session: InterviewSession) -> dict:
     """Return the public, anonymised objection counts: by category and outcome."""
     rows = db.session.execute(

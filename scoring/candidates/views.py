@@ -12,6 +12,7 @@ import io
 from flask import (
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -21,13 +22,13 @@ from flask import (
 )
 from flask import session as cookie
 from flask_babel import force_locale, gettext
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import public_queries as pq
 from ..extensions import db
 from ..i18n import OUTCOME_WORDS, current_language
-from ..models import Assignment, InterviewSession, Objection, User
+from ..models import Assignment, InterviewSession, Objection, User, utcnow
 from ..public_pdf import html_to_pdf
 from ..reports.candidate_slips import candidate_slips_pdf
 from ..views.util import request_info, role_required, upload_route
@@ -205,6 +206,7 @@ def objection_summary(code: str):
 
 
 def _admin() -> User:
+    """Return the logged-in user (the real object, for the audit trail)."""
     return current_user._get_current_object()
 
 
@@ -265,9 +267,12 @@ def queue(session_id: int):
         db.session.commit()
         flash(gettext("Saved."), "success")
         return redirect(url_for(".queue", session_id=session.id))
-    return render_template("candidates/queue.html", session=session, form=form,
-                           objections=q.objection_queue(session), window=_window(session),
-                           summary=q.objection_summary(session))
+    days, now = current_app.config["OBJECTION_RESPONSE_DAYS"], utcnow()
+    rows = [(o, due, o.status in ("filed", "assigned") and due < now)
+            for o in q.objection_queue(session) for due in [q.response_due(o, days)]]
+    return render_template("candidates/queue.html", session=session, form=form, rows=rows,
+                           window=_window(session), summary=q.objection_summary(session),
+                           days=days)
 
 
 def _local(moment):
@@ -355,9 +360,41 @@ def attachment(objection_id: int):
     return response
 
 
+# ---- responder ----------------------------------------------------------------------------
+
+
+@bp.route("/objections/")
+@login_required
+def assigned():
+    """List the objections assigned to the logged-in responder, unanswered first."""
+    objections = q.assigned_to(current_user.id)
+    forms = {o.id: AnswerForm(prefix=f"o{o.id}") for o in objections}
+    return render_template("candidates/assigned.html", objections=objections, forms=forms)
+
+
+@bp.route("/objections/<int:objection_id>/respond", methods=["POST"])
+@login_required
+def respond(objection_id: int):
+    """Answer an objection assigned to the logged-in responder (accepted or rejected)."""
+    objection = _get(Objection, objection_id)
+    if objection.responder_id != current_user.id:
+        abort(404)
+    form = AnswerForm(prefix=f"o{objection.id}")
+    if not form.validate_on_submit():
+        abort(400)
+    verbs.answer_objection(objection, form.decision.data, form.response.data, actor=_admin(),
+                           info=request_info())
+    db.session.commit()
+    flash(gettext("The response is published to the candidate."), "success")
+    return redirect(url_for(".assigned"))
+
+
 @bp.errorhandler(WorkflowError)
 def _workflow_error(exc: WorkflowError):
     db.session.rollback()
+    if request.endpoint == "candidates.respond":
+        flash(str(exc.message), "error")
+        return redirect(url_for(".assigned"))
     if request.endpoint in ("candidates.assign", "candidates.answer", "candidates.correction"):
         flash(str(exc.message), "error")
         return redirect(url_for(".objection_detail",
