@@ -285,3 +285,22 @@ def test_during_a_correction_only_the_last_publication_shows(app, client, pub):
     login(client, number, pub["codes"][number])
     page = client.get("/hasil/saya").get_data(as_text=True)
     assert 'id="not-explained"' in page and 'id="final-score"' not in page
+
+
+def test_reissue_by_participant_number_from_the_queue_page(app, pub):
+    admin = app.test_client()
+    admin.post("/auth/login", data={"username": "admin", "password": "admin-password"})
+    number = pub["numbers"][1]
+    page = admin.get(f"/manage/sessions/{pub['session']}/objections").get_data(as_text=True)
+    assert f'action="/manage/sessions/{pub["session"]}/candidate-code"' in page
+    response = admin.post(f"/manage/sessions/{pub['session']}/candidate-code",
+                          data={"participant_number": number})
+    assert response.mimetype == "application/pdf"
+    new = CODE.findall(pdf_text(response.data))
+    assert len(new) == 1 and number in pdf_text(response.data)
+    with app.app_context():
+        assert candidate_login(number, pub["codes"][number], CLI) is None
+        assert candidate_login(number, new[0], CLI) is not None
+    missing = admin.post(f"/manage/sessions/{pub['session']}/candidate-code",
+                         data={"participant_number": "NOPE"})
+    assert missing.status_code == 302

@@ -74,6 +74,7 @@ MANAGE_ROUTES = {
     "candidates.codes": ("POST", "/manage/sessions/{session}/candidate-codes"),
     "candidates.reissue": ("POST", "/manage/assignments/{assignment}/candidate-code"),
     "candidates.queue": ("GET", "/manage/sessions/{session}/objections"),
+    "candidates.reissue_number": ("POST", "/manage/sessions/{session}/candidate-code"),
     "candidates.objection_detail": ("GET", "/manage/objections/{objection}"),
     "candidates.assign": ("POST", "/manage/objections/{objection}/assign"),
     "candidates.answer": ("POST", "/manage/objections/{objection}/answer"),

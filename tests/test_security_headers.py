@@ -52,6 +52,7 @@ NO_STORE = {
     "candidates.correction", "candidates.login", "candidates.logout", "candidates.objection",
     "candidates.objection_detail", "candidates.queue", "candidates.reissue",
     "candidates.result", "candidates.result_pdf", "candidates.assigned", "candidates.respond",
+    "candidates.reissue_number",
 }
 # Public pages (criteria, weights, results by participant number), static files, and the
 # service worker script: no personal data, caches may keep them.

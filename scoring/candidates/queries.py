@@ -172,6 +172,16 @@ def method_context(session: InterviewSession, lang: str) -> dict:
 # ---- objections -------------------------------------------------------------------------
 
 
+def assignment_by_number(session: InterviewSession, number: str) -> Assignment | None:
+    """Return the session's placement of the candidate with this participant number."""
+    from ..models import Candidate
+
+    return db.session.scalar(
+        select(Assignment).join(Candidate, Candidate.id == Assignment.candidate_id)
+        .where(Assignment.session_id == session.id,
+               Candidate.participant_number == (number or "").strip()[:64]))
+
+
 def objection_of(assignment_id: int) -> Objection | None:
     """Return the candidate's objection for the session, if filed."""
     return db.session.scalar(select(Objection).where(Objection.assignment_id == assignment_id))

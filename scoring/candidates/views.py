@@ -250,6 +250,20 @@ def reissue(assignment_id: int):
                            f"kode-{assignment.candidate.participant_number}.pdf")
 
 
+@bp.route("/manage/sessions/<int:session_id>/candidate-code", methods=["POST"])
+@role_required("admin")
+def reissue_number(session_id: int):
+    """Reissue the code of the candidate with the participant number typed (old one stops)."""
+    session = _get(InterviewSession, session_id)
+    assignment = q.assignment_by_number(session, request.form.get("participant_number", ""))
+    if assignment is None:
+        flash(gettext("No candidate with that participant number in this session."), "error")
+        return redirect(url_for(".queue", session_id=session.id))
+    slips = verbs.issue_codes(session, [assignment], actor=_admin(), info=request_info())
+    return _slips_response(session, slips,
+                           f"kode-{assignment.candidate.participant_number}.pdf")
+
+
 @bp.route("/manage/sessions/<int:session_id>/objections", methods=["GET", "POST"])
 @role_required("admin")
 def queue(session_id: int):

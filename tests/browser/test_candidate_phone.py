@@ -104,3 +104,48 @@ def test_candidate_result_pdf_objection_and_response_on_a_phone(app, database_ur
         page.screenshot(path=str(ARTIFACTS / "candidate-phone-response.png"), full_page=True)
         assert all(u.startswith(base) for u in requests)
         context.close()
+
+
+def test_method_page_on_a_phone_and_the_objection_queue_on_a_laptop(app, database_url,
+                                                                    tmp_path, browser):
+    from test_candidates import make_published
+
+    from scoring.workflow.candidates import file_objection, live_code
+
+    pub = make_published(app)
+    with app.app_context():
+        session = db.session.get(InterviewSession, pub["session"])
+        set_policy(session, opens_at=utcnow() - timedelta(hours=1),
+                   closes_at=utcnow() + timedelta(days=3), share_notes=False)
+        file_objection(live_code(1), "procedure", "Wawancara dimulai terlambat.",
+                       ("bukti.png", TINY_PNG))
+        db.session.commit()
+    ARTIFACTS.mkdir(exist_ok=True)
+    with live_server(database_url, tmp_path, workers=1) as base:
+        phone = browser.new_context(**PHONE, locale="id-ID", timezone_id="Asia/Jakarta")
+        page = phone.new_page()
+        page.goto(f"{base}/public/{pub['code']}/method")
+        assert "Cara penilaian" in page.inner_text("h1")
+        assert "tidak pernah mengubah nilai resmi" in page.inner_text("body")
+        _fits(page, "method page")
+        page.screenshot(path=str(ARTIFACTS / "candidate-phone-method.png"), full_page=True)
+        page.goto(f"{base}/public/{pub['code']}/objections")
+        _fits(page, "objection summary")
+        page.screenshot(path=str(ARTIFACTS / "candidate-phone-summary.png"), full_page=True)
+        phone.close()
+        laptop = browser.new_context(viewport={"width": 1366, "height": 768},
+                                     locale="id-ID", timezone_id="Asia/Jakarta")
+        page = laptop.new_page()
+        page.goto(f"{base}/auth/login")
+        page.fill("#username", "admin")
+        page.fill("#password", "admin-password")
+        page.click("button[type=submit].button--primary")
+        page.goto(f"{base}/manage/sessions/{pub['session']}")
+        assert page.locator("text=Kode akses peserta (PDF)").count() == 1
+        page.screenshot(path=str(ARTIFACTS / "candidate-laptop-session.png"))
+        page.goto(f"{base}/manage/sessions/{pub['session']}/objections")
+        assert "S1-S0001" in page.inner_text("#objection-queue")
+        page.screenshot(path=str(ARTIFACTS / "candidate-laptop-queue.png"), full_page=True)
+        page.click("text=S1-S0001")
+        page.screenshot(path=str(ARTIFACTS / "candidate-laptop-objection.png"), full_page=True)
+        laptop.close()
