@@ -304,3 +304,23 @@ def test_reissue_by_participant_number_from_the_queue_page(app, pub):
     missing = admin.post(f"/manage/sessions/{pub['session']}/candidate-code",
                          data={"participant_number": "NOPE"})
     assert missing.status_code == 302
+
+
+def test_examiners_are_told_when_a_session_shares_notes(app, pub):
+    from scoring.models import InterviewSession
+    from scoring.workflow.candidates import set_policy
+
+    examiner = app.test_client()
+    examiner.post("/auth/login", data={"username": "ex11", "password": "password-123"})
+    url = f"/examine/{pub['first']}"
+    assert 'id="notes-shared"' not in examiner.get(url).get_data(as_text=True)
+    number = db_number(app, pub["first"])
+    client = app.test_client()
+    login(client, number, pub["codes"][number])
+    assert "Gave a concrete example." not in client.get("/hasil/saya").get_data(as_text=True)
+    with app.app_context():
+        set_policy(db.session.get(InterviewSession, pub["session"]), opens_at=None,
+                   closes_at=None, share_notes=True)
+        db.session.commit()
+    assert 'id="notes-shared"' in examiner.get(url).get_data(as_text=True)
+    assert "Gave a concrete example." in client.get("/hasil/saya").get_data(as_text=True)

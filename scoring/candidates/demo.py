@@ -1,7 +1,7 @@
 """Demo data of issue 16: candidates' codes and a small published session with objections.
 
 The classic demo session stays as it is (open, two thirds scored); beside it this adds an
-earlier, published session (one panel of the demo's examiners, eight candidates, the
+earlier, published session (one panel of its own, eight candidates, the
 integrity rubric) whose candidates can open their explained result at /hasil, with an
 objection window open now: one objection answered (rejected, by an examiner of another panel)
 and one pending. Codes are derived from a fixed seed, like the demo's passwords, so the logins
@@ -28,6 +28,7 @@ from ..workflow import (
     create_candidate,
     create_panel,
     create_session,
+    create_user,
     declare_conflict,
     open_discussion,
     set_session_status,
@@ -76,8 +77,11 @@ def load_candidate_demo(main: InterviewSession, users: dict[str, User], today: d
     session = create_session(PUBLISHED_CODE, "Wawancara PPPK Kota Pariaman 2025 (Tahap 1)",
                              today - dt.timedelta(days=14), rubric,
                              place="Aula Balai Kota Pariaman", info=CLI)
-    chair = users["ketua1"]
-    members = [chair] + [users[f"penguji{e}"] for e in range(1, 4)]
+    # A panel of its own (accounts without a password): the classic demo's chairs and
+    # examiners keep exactly their boards, queues and statistics.
+    chair = create_user("ketua-t1", "Ketua Panel A (Tahap 1)", "chair", info=CLI)
+    members = [chair] + [create_user(f"penguji-t1-{e}", f"Penguji Tahap 1 Nomor {e}",
+                                     "examiner", info=CLI) for e in range(1, 4)]
     panel = create_panel(session, "Panel A", members, chair=chair, room="Ruang 1", info=CLI)
     set_session_status(session, "open", info=CLI)
     positions = ["Guru Ahli Pertama", "Perawat Terampil"]

@@ -403,15 +403,19 @@ def respond(objection_id: int):
     return redirect(url_for(".assigned"))
 
 
+# A refused form action goes back to its page with the reason; anything else is an error page.
+BACK_TO = {"candidates.respond": (".assigned", None), "candidates.queue": (".queue", "session_id"),
+           "candidates.assign": (".objection_detail", "objection_id"),
+           "candidates.answer": (".objection_detail", "objection_id"),
+           "candidates.correction": (".objection_detail", "objection_id")}
+
+
 @bp.errorhandler(WorkflowError)
 def _workflow_error(exc: WorkflowError):
     db.session.rollback()
-    if request.endpoint == "candidates.respond":
+    if request.endpoint in BACK_TO:
+        endpoint, arg = BACK_TO[request.endpoint]
         flash(str(exc.message), "error")
-        return redirect(url_for(".assigned"))
-    if request.endpoint in ("candidates.assign", "candidates.answer", "candidates.correction"):
-        flash(str(exc.message), "error")
-        return redirect(url_for(".objection_detail",
-                                objection_id=request.view_args["objection_id"]))
+        return redirect(url_for(endpoint, **({arg: request.view_args[arg]} if arg else {})))
     return render_template("errors/error.html", code=exc.status, message=exc.message), \
         exc.status
