@@ -340,3 +340,33 @@ def test_the_queue_shows_when_each_objection_is_due(app, pub):
     admin.post("/auth/login", data={"username": "admin", "password": "admin-password"})
     page = admin.get(f"/manage/sessions/{pub['session']}/objections").get_data(as_text=True)
     assert "badge--warning" in page  # due at filing with 0 days: overdue
+
+
+def test_the_window_is_set_in_wib_and_half_a_window_is_refused(app, pub):
+    admin = app.test_client()
+    admin.post("/auth/login", data={"username": "admin", "password": "admin-password"})
+    url = f"/manage/sessions/{pub['session']}/objections"
+    half = admin.post(url, data={"opens_at": "2026-12-05T08:00"})
+    assert half.status_code == 302
+    assert "Isi awal dan akhir masa sanggah" in admin.get(url).get_data(as_text=True)
+    done = admin.post(url, data={"opens_at": "2026-12-05T08:00", "closes_at": "2026-12-08T16:00",
+                                 "share_notes": "y"})
+    assert done.status_code == 302
+    with app.app_context():
+        from datetime import UTC, datetime
+
+        from scoring.workflow.candidates import policy_of
+
+        policy = policy_of(db.session.get(InterviewSession, pub["session"]))
+        assert policy.objection_opens_at == datetime(2026, 12, 5, 1, 0, tzinfo=UTC)
+        assert policy.objection_closes_at == datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
+        assert policy.share_notes is True
+    assert len(_actions(app, "candidate.policy")) == 2  # the fixture's and this one
+
+
+def test_a_candidate_logs_out(app, client, pub):
+    number = pub["numbers"][0]
+    login(client, number, pub["codes"][number])
+    assert client.get("/hasil/saya").status_code == 200
+    assert client.post("/hasil/keluar").status_code == 302
+    assert client.get("/hasil/saya").status_code == 302
