@@ -346,9 +346,13 @@ def test_the_window_is_set_in_wib_and_half_a_window_is_refused(app, pub):
     admin = app.test_client()
     admin.post("/auth/login", data={"username": "admin", "password": "admin-password"})
     url = f"/manage/sessions/{pub['session']}/objections"
-    half = admin.post(url, data={"opens_at": "2026-12-05T08:00"})
+    half = admin.post(url, data={"opens_at": "2026-12-05T08:00", "closes_at": ""})
     assert half.status_code == 302
     assert "Isi awal dan akhir masa sanggah" in admin.get(url).get_data(as_text=True)
+    backwards = admin.post(url, data={"opens_at": "2026-12-05T08:00",
+                                      "closes_at": "2026-12-04T08:00"})
+    assert backwards.status_code == 302
+    assert "harus berakhir setelah dimulai" in admin.get(url).get_data(as_text=True)
     done = admin.post(url, data={"opens_at": "2026-12-05T08:00", "closes_at": "2026-12-08T16:00",
                                  "share_notes": "y"})
     assert done.status_code == 302
