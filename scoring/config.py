@@ -62,6 +62,10 @@ UPLOAD_MAX_BYTES = 16 * 1024 * 1024
 # Imports read at most this many rows (the header included) and columns, whatever the file
 # claims; a larger file is refused with a message naming the limit.
 IMPORT_MAX_ROWS = 20_000
+# A candidate's objection attachment (PDF, PNG or JPEG) may be this large (issue 16).
+OBJECTION_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+# An objection should be answered within this many days of filing (the queue shows the date).
+OBJECTION_RESPONSE_DAYS = 7
 IMPORT_MAX_COLUMNS = 50
 
 # Failed logins of one username from one address before it must wait (brute-force guard).

@@ -91,6 +91,9 @@ def demo_logins(panels: int = DEFAULT_PANELS) -> list[Login]:
             n = (p - 1) * 3 + e
             note = f"examiner, Panel {p}" + PLANTED.get(n, "")
             logins.append(Login(f"penguji{n}", f"penguji{n}-demo", "examiner", note))
+    from .candidates.demo import candidate_logins  # issue 16: participant number / code
+
+    logins += [Login(number, code, "candidate", note) for number, code, note in candidate_logins()]
     return logins
 
 
@@ -107,6 +110,8 @@ def load_demo(today: dt.date | None = None, *, panels: int = DEFAULT_PANELS,
     logins = demo_logins(panels)
     users = {}
     for login in logins:
+        if login.role == "candidate":
+            continue
         number = "".join(ch for ch in login.username if ch.isdigit())
         name = {"admin": "Admin BKPSDM Kota Pariaman", "chair": f"Ketua Panel {number}",
                 "examiner": f"Penguji {number}"}[login.role]
@@ -124,6 +129,9 @@ def load_demo(today: dt.date | None = None, *, panels: int = DEFAULT_PANELS,
                                        room=f"Ruang {p}", info=CLI))
     set_session_status(session, "open", info=CLI)
     _candidates_and_scores(session, panel_rows, rubric, rng, candidates_per_panel)
+    from .candidates.demo import load_candidate_demo  # issue 16: codes, a published session
+
+    load_candidate_demo(session, users, today or _jakarta_today())
     return logins
 
 

@@ -382,7 +382,7 @@ class Publication(db.Model):
     results: Mapped[str] = mapped_column(Text)
 
 
-DOCUMENT_KINDS = ("sheet", "recap", "minutes", "criteria", "report")
+DOCUMENT_KINDS = ("sheet", "recap", "minutes", "criteria", "report", "result")
 JOB_STATES = ("queued", "running", "done", "failed")
 
 
@@ -510,3 +510,75 @@ class AuditEvent(db.Model):
     user_agent: Mapped[str] = mapped_column(String(300), default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+# ---- candidate codes and objections (issue 16) ----
+
+OBJECTION_CATEGORIES = ("calculation", "procedure", "conflict", "conduct", "other")
+OBJECTION_STATES = ("filed", "assigned", "accepted", "rejected")
+
+
+class CandidatePolicy(db.Model):
+    """A session's settings for candidates: the objection window, whether notes are shared."""
+
+    __tablename__ = "candidate_policy"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("interview_session.id", ondelete="CASCADE"), primary_key=True)
+    # The objection (sanggah) window, stored UTC; set and shown in WIB.
+    objection_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    objection_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Evidence notes on the candidate's own result page: off unless the session says so.
+    share_notes: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CandidateCode(db.Model):
+    """A candidate's personal access code for one session; only its keyed hash is stored."""
+
+    __tablename__ = "candidate_code"
+    __table_args__ = (Index("ix_candidate_code_assignment_id", "assignment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"))
+    session_id: Mapped[int] = mapped_column(ForeignKey("interview_session.id"))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A reissued code stops working at once.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Objection(db.Model):
+    """A candidate's objection (sanggah) to a session's result: one per candidate and session."""
+
+    __tablename__ = "objection"
+    __table_args__ = (
+        UniqueConstraint("assignment_id"),
+        CheckConstraint(_in("category", OBJECTION_CATEGORIES), name="category"),
+        CheckConstraint(_in("status", OBJECTION_STATES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The receipt number, e.g. S1-0003.
+    number: Mapped[str] = mapped_column(String(80), unique=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("interview_session.id"), index=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"))
+    category: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
+    attachment_type: Mapped[str | None] = mapped_column(String(64))
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64))
+    # SHA-256 of the receipt's canonical content (number, time, text, attachment hash).
+    receipt_hash: Mapped[str] = mapped_column(String(64))
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="filed")
+    responder_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response: Mapped[str | None] = mapped_column(Text)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The publication that carried the correction an accepted objection led to.
+    correction_number: Mapped[int | None] = mapped_column(Integer)
+
+    assignment: Mapped[Assignment] = relationship()
+    responder: Mapped[User | None] = relationship()

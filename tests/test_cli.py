@@ -114,9 +114,15 @@ def test_init_creates_keys_and_demo_loads_reproducibly(app, runner, tmp_path):
     from scoring.models import ScoreSheet
 
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Candidate)) == 60
+        from scoring.demo import DEMO_CODE
+        from scoring.models import Assignment, InterviewSession
+
+        classic = select(InterviewSession.id).where(
+            InterviewSession.code == DEMO_CODE).scalar_subquery()  # issue 16 adds a second
+        assert db.session.scalar(select(func.count()).select_from(Assignment).where(
+            Assignment.session_id == classic)) == 60
         submitted = db.session.scalar(select(func.count()).select_from(ScoreSheet).where(
-            ScoreSheet.status == "submitted"))
+            ScoreSheet.status == "submitted", ScoreSheet.session_id == classic))
         assert 150 <= submitted <= 170  # about two thirds of 60 candidates x 4 examiners
 
 

@@ -15,6 +15,26 @@ from scoring.extensions import db
 from scoring.models import Candidate, User
 from scoring.workflow import set_session_status
 
+
+def file_an_objection(world):
+    """Open the objection window around now and file one objection with an attachment."""
+    from datetime import timedelta
+
+    from doc_helpers import TINY_PNG
+
+    from scoring.models import utcnow
+    from scoring.workflow import CLI
+    from scoring.workflow.candidates import file_objection, issue_codes, live_code, set_policy
+
+    issue_codes(world.session, info=CLI)
+    set_policy(world.session, opens_at=utcnow() - timedelta(hours=1),
+               closes_at=utcnow() + timedelta(days=3), share_notes=False)
+    code = live_code(1)
+    objection = file_objection(code, "procedure", "The panel started late.",
+                               ("photo.png", TINY_PNG))
+    db.session.commit()
+    return objection
+
 MANAGE = ("manage", "manage_people", "manage_panels", "manage_imports", "manage_rubrics")
 PUBLIC = ("public", "reset")
 ROLES = {"anonymous": None, "examiner": ("ex11", PASSWORD), "chair": ("chair1", PASSWORD),
@@ -50,6 +70,16 @@ MANAGE_ROUTES = {
     "manage_panels.panel_assign": ("POST", "/manage/panels/{panel}/assign"),
     "manage_panels.panel_order": ("POST", "/manage/panels/{panel}/order"),
     "manage_panels.assignment_remove": ("POST", "/manage/assignments/{assignment}/remove"),
+    # issue 16: candidates' codes and the objection queue (objection routes: test_objections)
+    "candidates.codes": ("POST", "/manage/sessions/{session}/candidate-codes"),
+    "candidates.reissue": ("POST", "/manage/assignments/{assignment}/candidate-code"),
+    "candidates.queue": ("GET", "/manage/sessions/{session}/objections"),
+    "candidates.reissue_number": ("POST", "/manage/sessions/{session}/candidate-code"),
+    "candidates.objection_detail": ("GET", "/manage/objections/{objection}"),
+    "candidates.assign": ("POST", "/manage/objections/{objection}/assign"),
+    "candidates.answer": ("POST", "/manage/objections/{objection}/answer"),
+    "candidates.correction": ("POST", "/manage/objections/{objection}/correction"),
+    "candidates.attachment": ("GET", "/manage/objections/{objection}/attachment"),
 }
 PUBLIC_ROUTES = {
     "public.index": ("GET", "/public/"),
@@ -65,7 +95,8 @@ PUBLIC_ROUTES = {
 def world(app):
     with app.app_context():
         w = make_world(candidates_per_panel=2, status="closed")
-        ids = {"session": w.session.id, "panel": w.panels[0].id,
+        objection = file_an_objection(w)
+        ids = {"objection": objection.id, "session": w.session.id, "panel": w.panels[0].id,
                "assignment": w.assignments[0][0].id,
                "user": db.session.scalar(db.select(User.id).where(User.username == "ex12")),
                "candidate": db.session.scalar(db.select(Candidate.id))}
@@ -83,7 +114,9 @@ def _client(app, role):
 
 def test_every_route_of_these_blueprints_is_in_the_matrix(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()
-                 if rule.endpoint.split(".")[0] in MANAGE + PUBLIC}
+                 if rule.endpoint.split(".")[0] in MANAGE + PUBLIC
+                 or (rule.endpoint.startswith("candidates.")
+                     and rule.rule.startswith("/manage/"))}
     assert endpoints == set(MANAGE_ROUTES) | set(PUBLIC_ROUTES)
 
 

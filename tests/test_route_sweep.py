@@ -157,6 +157,7 @@ def build(app, public: bool) -> Sweep:
             world.session.status = "closed"
             db.session.add(Publication(session_id=world.session.id, number=1, reason="",
                                        results=json.dumps(public_rows(world.session))))
+            _plant_objection(world, world.assignments[0][5])
         db.session.commit()
         planted = world.assignments[0] + [c7]
         args = {
@@ -169,10 +170,29 @@ def build(app, public: bool) -> Sweep:
             "code": [world.session.code],
             "fmt": ["csv", "xlsx"],
             "kind": ["candidates", "examiners"],
+            "objection_id": [1],  # planted once the session is public (issue 16)
         }
         keys = [*STAGES, "c7"]
         return Sweep(args, numbers, {k: a.id for k, a in zip(keys, planted, strict=True)},
                      sheets)
+
+
+def _plant_objection(world, assignment) -> None:
+    """File an objection (with an attachment) for a closed candidate of a public session."""
+    from datetime import timedelta
+
+    from doc_helpers import TINY_PNG
+
+    from scoring.models import CandidateCode, utcnow
+    from scoring.workflow.candidates import file_objection, issue_codes, set_policy
+
+    db.session.flush()
+    issue_codes(world.session, [assignment])
+    set_policy(world.session, opens_at=utcnow() - timedelta(hours=1),
+               closes_at=utcnow() + timedelta(days=1), share_notes=True)
+    code = db.session.scalar(db.select(CandidateCode).where(
+        CandidateCode.assignment_id == assignment.id))
+    file_objection(code, "procedure", "The room was noisy.", ("photo.png", TINY_PNG))
 
 
 def get_urls(app, sweep: Sweep) -> list[str]:

@@ -48,12 +48,19 @@ NO_STORE = {
     "manage_people.user_reset", "manage_people.user_unlock", "manage_people.users",
     "reset.redeem", "reset.redeem_link",
     "verify.index", "verify.token", "verify.upload",
+    # issue 16: the candidate's own pages and the administrator's codes and objection queue
+    "candidates.answer", "candidates.assign", "candidates.attachment", "candidates.codes",
+    "candidates.correction", "candidates.login", "candidates.logout", "candidates.objection",
+    "candidates.objection_detail", "candidates.queue", "candidates.reissue",
+    "candidates.result", "candidates.result_pdf", "candidates.assigned", "candidates.respond",
+    "candidates.reissue_number",
 }
 # Public pages (criteria, weights, results by participant number), static files, and the
 # service worker script: no personal data, caches may keep them.
 CACHEABLE = {
     "public.criteria", "public.criteria_pdf", "public.index", "public.results",
     "static", "examine.service_worker",
+    "candidates.method", "candidates.method_pdf", "candidates.objection_summary",
 }
 # Values for the URL variables; integer ids are 1 (the world's first of everything).
 SAMPLES = {"fmt": "csv", "code": "S1", "token": "0" * 26, "kind": "candidates",

@@ -31,4 +31,11 @@ def document_facts(kind: str, data: dict) -> dict:
                                             "final_score": c["final_score"]}
                                            for c in p["candidates"]]}
                            for p in data["panels"]]}
-    raise ValueError(f"kind: expected 'sheet', 'recap' or 'minutes', got {kind!r}")
+    if kind == "result":  # a candidate's own explained result (issue 16)
+        return {"participant_number": data["candidate"]["participant_number"],
+                "final_score": data["final_score"], "computed_score": data["computed_score"],
+                "overridden": data["override"] is not None,
+                "position_rank": data["position_rank"], "examiners": data["examiners"],
+                "criteria": [{"code": c["code"], "name": c["name"], "weight": c["weight"],
+                              "mean": c["mean"]} for c in data["criteria"]]}
+    raise ValueError(f"kind: expected 'sheet', 'recap', 'minutes' or 'result', got {kind!r}")

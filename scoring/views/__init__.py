@@ -61,8 +61,9 @@ BLUEPRINTS = [
     "chair_finality",
     "discussion",
     "health",
-    "scoring.offline",  # a feature package: imported by its full name
 ]
+# Feature packages (``scoring/<feature>/``) exposing a blueprint ``bp``, registered after these.
+FEATURES = ["offline", "candidates"]
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -89,8 +90,9 @@ CSRF_MESSAGE = _l("The form expired. Reload the page and submit it again.")
 def register(app: Flask) -> None:
     """Register every blueprint, the error handlers and the shared template helpers."""
     for name in BLUEPRINTS:
-        module = name if name.startswith("scoring.") else f".{name}"
-        app.register_blueprint(import_module(module, __name__).bp)
+        app.register_blueprint(import_module(f".{name}", __name__).bp)
+    for name in FEATURES:
+        app.register_blueprint(import_module(f"scoring.{name}").bp)
     _configure_login(app)
     _register_errors(app)
     _register_templating(app)

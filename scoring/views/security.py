@@ -21,7 +21,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 # Blueprints whose pages anyone may see and keep: criteria, weights, results by number.
 CACHEABLE_BLUEPRINTS = frozenset({"public"})
 # The service worker script sets its own Cache-Control (no-cache): it holds no personal data.
-CACHEABLE_ENDPOINTS = frozenset({"static", "examine.service_worker"})
+# The method page and objection summary of issue 16 are public too (counts, never a person).
+CACHEABLE_ENDPOINTS = frozenset({"static", "examine.service_worker", "candidates.method",
+                                 "candidates.method_pdf", "candidates.objection_summary"})
 
 
 def install(app: Flask) -> None:

@@ -45,7 +45,8 @@ class UploadForm(Form):
 
 
 KIND_LABELS = {"sheet": _l("Examiner's score sheet"), "recap": _l("Candidate score recap"),
-               "minutes": _l("Minutes of the interview session (berita acara)")}
+               "minutes": _l("Minutes of the interview session (berita acara)"),
+               "result": _l("A candidate's own interview result")}
 STATUS_LABELS = {
     "valid": _l("Valid: this document was issued and sealed by this system and has not been "
                 "changed."),

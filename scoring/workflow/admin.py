@@ -7,7 +7,7 @@ import secrets
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
 from ..models import (
@@ -146,12 +146,23 @@ def remove_assignment(
     if assignment.sheets:
         raise WorkflowError("assignment_locked", _l(
             "Candidate %(n)s already has score sheets.", n=assignment.candidate.participant_number))
+    _drop_candidate_codes(assignment)
     record("assignment.remove", actor, assignment,
            {"candidate": assignment.candidate.participant_number,
             "panel": assignment.panel.name},
            session_id=assignment.session_id, info=info)
     db.session.delete(assignment)
     db.session.flush()
+
+
+def _drop_candidate_codes(assignment: Assignment) -> None:
+    """Drop the access codes of a placement being removed; refuse if it holds an objection."""
+    from ..models import CandidateCode, Objection
+
+    if db.session.scalar(select(Objection.id).where(Objection.assignment_id == assignment.id)):
+        raise WorkflowError("has_objection", _l(
+            "Candidate %(n)s has filed an objection.", n=assignment.candidate.participant_number))
+    db.session.execute(delete(CandidateCode).where(CandidateCode.assignment_id == assignment.id))
 
 
 def update_candidate(
