@@ -379,8 +379,9 @@ export_group.add_command(export_sheets_command)
 export_group.add_command(export_scores_command)
 
 from .cli_backup import backup_command, restore_command  # noqa: E402
+from .cli_calibration import calibration_group  # noqa: E402
 from .cli_worker import worker_command  # noqa: E402
 
 COMMANDS = (init_command, demo_command, rubric_group, import_command, user_group, export_group,
             audit_group, stats_command, report_command, backup_command, restore_command,
-            worker_command)
+            worker_command, calibration_group)

@@ -48,6 +48,12 @@ NO_STORE = {
     "reset.redeem", "reset.redeem_link",
     "verify.index", "verify.token", "verify.upload",
 }
+# Calibration, the certification gate, shadow examiners and examiner records (issue 15).
+NO_STORE |= {
+    "calibration.case", "calibration.gate", "calibration.index", "calibration.media",
+    "calibration.result", "calibration.save", "calibration.scores_csv", "calibration.start",
+    "calibration.submit",
+}
 # Public pages (criteria, weights, results by participant number), static files, and the
 # service worker script: no personal data, caches may keep them.
 CACHEABLE = {

@@ -61,6 +61,8 @@ BLUEPRINTS = [
     "discussion",
     "health",
 ]
+# Feature packages ``scoring/<name>/``: the package holds ``bp``, its ``views`` the routes.
+FEATURES = ["calibration"]
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -88,6 +90,9 @@ def register(app: Flask) -> None:
     """Register every blueprint, the error handlers and the shared template helpers."""
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(f".{name}", __name__).bp)
+    for name in FEATURES:
+        import_module(f"scoring.{name}.views")
+        app.register_blueprint(import_module(f"scoring.{name}").bp)
     _configure_login(app)
     _register_errors(app)
     _register_templating(app)
