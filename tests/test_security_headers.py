@@ -53,6 +53,8 @@ NO_STORE |= {
     "calibration.case", "calibration.gate", "calibration.index", "calibration.media",
     "calibration.result", "calibration.save", "calibration.scores_csv", "calibration.start",
     "calibration.submit",
+    "shadow.declare", "shadow.index", "shadow.panel", "shadow.save", "shadow.sheet",
+    "shadow.submit",
 }
 # Public pages (criteria, weights, results by participant number), static files, and the
 # service worker script: no personal data, caches may keep them.
