@@ -123,15 +123,22 @@ def init_command() -> None:
 def demo_command(panels: int, candidates_per_panel: int) -> None:
     """Load the demo session (reproducible) and print the logins."""
     from .demo import demo_exists, demo_logins, demo_panel_count, load_demo
+    from .examiners.demo import history_logins, load_demo_history
 
+    # The examiners' history (issue 15) needs the classic demo's nine examiners.
+    history = panels >= 3
     if demo_exists():
         click.echo("The demo data is already loaded.")
         logins = demo_logins(demo_panel_count())
+        logins += history_logins() if demo_panel_count() >= 3 else []
     else:
         logins = _commit_or_abort(lambda: load_demo(
-            panels=panels, candidates_per_panel=candidates_per_panel))
+            panels=panels, candidates_per_panel=candidates_per_panel)
+            + (load_demo_history() if history else []))
         click.echo(f"Loaded the demo: 1 session, {panels} panels of 4 examiners, "
-                   f"{panels * candidates_per_panel} candidates.")
+                   f"{panels * candidates_per_panel} candidates"
+                   + (", and two earlier, closed sessions for the examiners' records."
+                      if history else "."))
     click.echo("\nLogins (username / password):")
     for login in logins:
         click.echo(f"  {login.username:<10} {login.password:<18} {login.role:<9} {login.note}")
@@ -380,8 +387,9 @@ export_group.add_command(export_scores_command)
 
 from .cli_backup import backup_command, restore_command  # noqa: E402
 from .cli_calibration import calibration_group  # noqa: E402
+from .cli_examiners import examiner_group  # noqa: E402
 from .cli_worker import worker_command  # noqa: E402
 
 COMMANDS = (init_command, demo_command, rubric_group, import_command, user_group, export_group,
             audit_group, stats_command, report_command, backup_command, restore_command,
-            worker_command, calibration_group)
+            worker_command, calibration_group, examiner_group)

@@ -55,6 +55,7 @@ NO_STORE |= {
     "calibration.submit",
     "shadow.declare", "shadow.index", "shadow.panel", "shadow.save", "shadow.sheet",
     "shadow.submit",
+    "examiners.briefing_pdf", "examiners.index", "examiners.record",
 }
 # Public pages (criteria, weights, results by participant number), static files, and the
 # service worker script: no personal data, caches may keep them.

@@ -62,7 +62,7 @@ BLUEPRINTS = [
     "health",
 ]
 # Feature packages ``scoring/<name>/``: the package holds ``bp``, its ``views`` the routes.
-FEATURES = ["calibration", "shadow"]
+FEATURES = ["calibration", "shadow", "examiners"]
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
