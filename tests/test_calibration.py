@@ -180,7 +180,7 @@ def test_figures_equal_scoring_stats_on_the_exported_scores(app, client, tmp_pat
     assert stored[:3] == pytest.approx((3 / 6, 5 / 6, 4 / 6))
     assert stored[3] is False  # adjacent below 0.9
     page = client.get(f"/calibration/attempts/{attempt_id}/result").get_data(as_text=True)
-    assert "50%" in page and "83,3%" in page and "+0.67" in page
+    assert "50%" in page and "83,3%" in page and "+0,67" in page
 
 
 def test_reference_figures_degenerate_and_ranking():

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..i18n import current_language
+from ..interpret import FLAG_LABELS
 from ..models import User
 from ..reports.render import render_pdf
 from ..views.util import role_required
@@ -62,7 +63,7 @@ def record(user_id: int):
     user = _subject(user_id)
     rec = queries.examiner_record(user, current_user)
     return render_template("examiners/record.html", record=rec, subject=user,
-                           reasons=briefing.reasons(rec),
+                           reasons=briefing.reasons(rec), flag_labels=FLAG_LABELS,
                            chart=briefing.trend_chart(rec, f"trend-{user.id}"))
 
 
@@ -80,6 +81,7 @@ def briefing_pdf(user_id: int):
     content = briefing.briefing(rec, rubric, lang)
     html = render_template("examiners/briefing_pdf.html", record=rec, subject=user,
                            session=session, rubric=rubric, lang=lang, brief=content,
+                           flag_labels=FLAG_LABELS,
                            chart=briefing.trend_chart(rec, "trend"),
                            institution=current_app.config.get("INSTITUTION_NAME"))
     pdf = render_pdf(html, document_css()).pdf
