@@ -123,14 +123,15 @@ def init_command() -> None:
 def demo_command(panels: int, candidates_per_panel: int) -> None:
     """Load the demo session (reproducible) and print the logins."""
     from .demo import demo_exists, demo_logins, demo_panel_count, load_demo
-    from .examiners.demo import history_logins, load_demo_history
+    from .examiners.demo import history_loaded, history_logins, load_demo_history
 
-    # The examiners' history (issue 15) needs the classic demo's nine examiners.
-    history = panels >= 3
+    # The examiners' history (issue 15) comes with the classic demo only: a load-sized demo
+    # keeps exactly the shape asked for.
+    history = (panels, candidates_per_panel) == (3, 20)
     if demo_exists():
         click.echo("The demo data is already loaded.")
         logins = demo_logins(demo_panel_count())
-        logins += history_logins() if demo_panel_count() >= 3 else []
+        logins += history_logins() if history_loaded() else []
     else:
         logins = _commit_or_abort(lambda: load_demo(
             panels=panels, candidates_per_panel=candidates_per_panel)

@@ -57,6 +57,12 @@ FIRST = ["Gusti", "Mira", "Robi", "Nanda", "Ikhsan", "Vivi", "Jefri", "Tari", "H
 LAST = ["Chaniago", "Koto", "Piliang", "Tanjung", "Jambak", "Sikumbang"]
 
 
+def history_loaded() -> bool:
+    """Return whether the demo history has been loaded."""
+    return db.session.scalar(select(InterviewSession.id).where(
+        InterviewSession.code == EARLIER[0][0])) is not None
+
+
 def history_logins() -> list[Login]:
     """Return the accounts the history adds."""
     return [TRAINEE]
