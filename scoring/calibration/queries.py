@@ -21,6 +21,7 @@ from ..models import (
 )
 from ..paths import data_dir
 from ..rubrics import Rubric, check_rubrics, rubric_from_json
+from ..shadow.queries import shadow_agreement
 from ..workflow.calibration import certification_gap, qualifying_attempt
 
 
@@ -79,6 +80,7 @@ class GateRow:
     attempt: CalibrationAttempt | None
     override: CertificationOverride | None
     gap: str | None
+    shadow: dict  # agreement with panels as a shadow: evidence an override may cite
 
 
 def requirement(session: InterviewSession) -> CalibrationRequirement | None:
@@ -107,5 +109,6 @@ def gate_rows(session: InterviewSession) -> list[GateRow]:
     for user in people:
         attempt = qualifying_attempt(user, req) if req is not None else None
         rows.append(GateRow(user, user.id in seated, attempt, by_user.get(user.id),
-                            certification_gap(user, session) if req is not None else None))
+                            certification_gap(user, session) if req is not None else None,
+                            shadow_agreement(user)))
     return rows
