@@ -226,3 +226,27 @@ def test_practice_pages_on_the_component(app, client, tmp_path):
     assert client.get(case_url).status_code == 404
     assert client.post(practice["urls"]["draft"], json={"scores": {}, "seq": 3},
                        headers={"Accept": "application/json"}).status_code == 404
+
+
+def test_admin_imports_a_set_in_the_browser_with_errors_by_line(app, client):
+    with app.app_context():
+        make_world()
+    client.post("/auth/login", data={"username": "admin", "password": "admin-password"})
+    assert 'action="/calibration/import"' in client.get("/calibration/").get_data(as_text=True)
+    bad = SET_YAML.replace("    media: b.mp3\n", "").replace("level: 4", "level: 9")
+    r = client.post("/calibration/import", data={"file": (io.BytesIO(bad.encode()), "s.yaml")},
+                    content_type="multipart/form-data")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and "baris 11" in page and "SERVICE.level" in page
+    r = client.post("/calibration/import", data={"file": (io.BytesIO(SET_YAML.encode()), "s.yaml")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 400 and "scoring calibration import" in r.get_data(as_text=True)
+    good = SET_YAML.replace("    media: b.mp3\n", "")
+    r = client.post("/calibration/import", data={"file": (io.BytesIO(good.encode()), "s.yaml")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 302
+    with app.app_context():
+        assert db.session.query(CalibrationSet).one().code == "EX-CAL"
+    client.post("/auth/logout")
+    client.post("/auth/login", data={"username": "ex11", "password": PASSWORD})
+    assert client.post("/calibration/import", data={}).status_code == 403

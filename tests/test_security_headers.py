@@ -50,7 +50,8 @@ NO_STORE = {
 }
 # Calibration, the certification gate, shadow examiners and examiner records (issue 15).
 NO_STORE |= {
-    "calibration.case", "calibration.gate", "calibration.index", "calibration.media",
+    "calibration.case", "calibration.gate", "calibration.import_set", "calibration.index",
+    "calibration.media",
     "calibration.result", "calibration.save", "calibration.scores_csv", "calibration.start",
     "calibration.submit",
     "shadow.declare", "shadow.index", "shadow.panel", "shadow.save", "shadow.sheet",

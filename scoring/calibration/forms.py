@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import DecimalField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange
 
@@ -33,3 +34,10 @@ class OverrideForm(Form):
     user_id = SelectField(_l("Examiner"), coerce=int, validators=[InputRequired()])
     reason = TextAreaField(_l("Reason for the override"),
                            validators=[InputRequired(), Length(min=10, max=2000)])
+
+
+class ImportForm(Form):
+    """Upload a set file (YAML); sets with media files go through the command line."""
+
+    file = FileField(_l("Calibration set (YAML)"), validators=[FileRequired()],
+                     render_kw={"accept": ".yaml,.yml,text/yaml"})

@@ -12,16 +12,20 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from ..extensions import db
-from ..i18n import current_language
+from ..i18n import current_language, page_catalogue
 from ..models import CalibrationCase, InterviewSession, User
-from ..views.util import request_info, role_required
+from ..views.util import request_info, role_required, upload_route
 from ..workflow import WorkflowError
 from ..workflow import calibration as verbs
 from . import bp, queries
-from .forms import OverrideForm, RequirementForm, StartForm
+from .forms import ImportForm, OverrideForm, RequirementForm, StartForm
 from .markdown import render as markdown
+from .sets import CalibrationError, parse_set
 
 PRACTISING = ("examiner", "chair")
+
+
+MAX_SET_BYTES = 1024 * 1024
 
 
 @bp.route("/")
@@ -29,7 +33,47 @@ PRACTISING = ("examiner", "chair")
 def index():
     """List the sets to practise and the user's own attempts with their figures."""
     return render_template("calibration/index.html", sets=queries.all_sets(),
-                           attempts=queries.attempts_of(current_user), form=StartForm())
+                           attempts=queries.attempts_of(current_user), form=StartForm(),
+                           upload=ImportForm() if current_user.role == "admin" else None)
+
+
+@bp.route("/import", methods=["POST"])
+@upload_route
+@role_required("admin")
+def import_set():
+    """Import a set file (YAML, no media); every problem listed with its line."""
+    upload = ImportForm()
+    if upload.validate_on_submit():
+        data = upload.file.data.read(MAX_SET_BYTES + 1)
+        problems = []
+        if len(data) > MAX_SET_BYTES:
+            problems = [gettext("The file is larger than 1 MB.")]
+        else:
+            try:
+                parsed = parse_set(data.decode("utf-8-sig"), upload.file.data.filename or "set",
+                                   queries.find_rubric, media_root=None)
+            except UnicodeDecodeError:
+                problems = [gettext("The file is not UTF-8 text.")]
+            except CalibrationError as exc:
+                translate = page_catalogue()
+                problems = [(gettext("line %(n)s", n=e.line) + ": " if e.line else "")
+                            + e.localised(translate) for e in getattr(exc, "all", [exc])]
+            else:
+                if any(c.media for c in parsed.cases):
+                    problems = [gettext("This set has media files: import it with `scoring "
+                                        "calibration import FILE` beside its media.")]
+                else:
+                    cal_set = verbs.import_set(parsed, None,
+                                               actor=current_user._get_current_object(),
+                                               info=request_info())
+                    db.session.commit()
+                    flash(gettext("Calibration set %(code)s imported.", code=cal_set.code),
+                          "success")
+                    return redirect(url_for(".index"))
+        upload.file.errors = problems
+    return render_template("calibration/index.html", sets=queries.all_sets(),
+                           attempts=queries.attempts_of(current_user), form=StartForm(),
+                           upload=upload), 400
 
 
 @bp.route("/sets/<int:set_id>/start", methods=["POST"])
