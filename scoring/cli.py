@@ -123,15 +123,23 @@ def init_command() -> None:
 def demo_command(panels: int, candidates_per_panel: int) -> None:
     """Load the demo session (reproducible) and print the logins."""
     from .demo import demo_exists, demo_logins, demo_panel_count, load_demo
+    from .examiners.demo import history_loaded, history_logins, load_demo_history
 
+    # The examiners' history (issue 15) comes with the classic demo only: a load-sized demo
+    # keeps exactly the shape asked for.
+    history = (panels, candidates_per_panel) == (3, 20)
     if demo_exists():
         click.echo("The demo data is already loaded.")
         logins = demo_logins(demo_panel_count())
+        logins += history_logins() if history_loaded() else []
     else:
         logins = _commit_or_abort(lambda: load_demo(
-            panels=panels, candidates_per_panel=candidates_per_panel))
+            panels=panels, candidates_per_panel=candidates_per_panel)
+            + (load_demo_history() if history else []))
         click.echo(f"Loaded the demo: 1 session, {panels} panels of 4 examiners, "
-                   f"{panels * candidates_per_panel} candidates.")
+                   f"{panels * candidates_per_panel} candidates"
+                   + (", and two earlier, closed sessions for the examiners' records."
+                      if history else "."))
     click.echo("\nLogins (username / password):")
     for login in logins:
         click.echo(f"  {login.username:<10} {login.password:<18} {login.role:<9} {login.note}")
@@ -394,8 +402,10 @@ export_group.add_command(export_scores_command)
 
 from .candidates.cli import candidate_group  # noqa: E402
 from .cli_backup import backup_command, restore_command  # noqa: E402
+from .cli_calibration import calibration_group  # noqa: E402
+from .cli_examiners import examiner_group  # noqa: E402
 from .cli_worker import worker_command  # noqa: E402
 
 COMMANDS = (init_command, demo_command, rubric_group, import_command, user_group, export_group,
             audit_group, stats_command, report_command, backup_command, restore_command,
-            worker_command, candidate_group)
+            worker_command, candidate_group, calibration_group, examiner_group)

@@ -582,3 +582,163 @@ class Objection(db.Model):
 
     assignment: Mapped[Assignment] = relationship()
     responder: Mapped[User | None] = relationship()
+
+
+# ---- calibration and shadow (issue 15) ----
+SHADOW_STATES = ("draft", "submitted", "recused")
+
+
+class CalibrationSet(db.Model):
+    """Practice cases for one rubric with the expert panel's reference levels."""
+
+    __tablename__ = "calibration_set"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    rubric_id: Mapped[str] = mapped_column(String(100))
+    rubric_version: Mapped[str] = mapped_column(String(50))
+    rubric_hash: Mapped[str] = mapped_column(String(64))
+    rubric_snapshot: Mapped[str] = mapped_column(Text)
+    # What an attempt must reach to pass; a session's requirement may ask for more.
+    min_exact: Mapped[float] = mapped_column(Float, default=0.6)
+    min_adjacent: Mapped[float] = mapped_column(Float, default=0.9)
+    max_abs_deviation: Mapped[float] = mapped_column(Float, default=0.5)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    cases: Mapped[list[CalibrationCase]] = relationship(
+        back_populates="set", order_by="CalibrationCase.position", cascade="all, delete-orphan")
+
+
+class CalibrationCase(db.Model):
+    """One practice case: an answer summary (Markdown), optional media, reference levels."""
+
+    __tablename__ = "calibration_case"
+    __table_args__ = (UniqueConstraint("set_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("calibration_set.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    code: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    # A file name under the instance's calibration media folder (served on the LAN).
+    media: Mapped[str | None] = mapped_column(String(300))
+    media_sha256: Mapped[str | None] = mapped_column(String(64))
+    # JSON: {criterion code: {"level": int, "rationale": str}}
+    reference: Mapped[str] = mapped_column(Text)
+
+    set: Mapped[CalibrationSet] = relationship(back_populates="cases")
+
+
+class CalibrationAttempt(db.Model):
+    """One examiner's run through a set; the figures are stored when the last case is in."""
+
+    __tablename__ = "calibration_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("calibration_set.id"))
+    examiner_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    exact: Mapped[float | None] = mapped_column(Float)
+    adjacent: Mapped[float | None] = mapped_column(Float)
+    mean_deviation: Mapped[float | None] = mapped_column(Float)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+
+    set: Mapped[CalibrationSet] = relationship()
+    examiner: Mapped[User] = relationship()
+    answers: Mapped[list[CalibrationAnswer]] = relationship(
+        back_populates="attempt", cascade="all, delete-orphan", order_by="CalibrationAnswer.id")
+
+
+class CalibrationAnswer(db.Model):
+    """An examiner's levels for one practice case (never a real sheet)."""
+
+    __tablename__ = "calibration_answer"
+    __table_args__ = (UniqueConstraint("attempt_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("calibration_attempt.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("calibration_case.id"))
+    # JSON: {criterion code: {"level": int | None, "note": str}}
+    scores: Mapped[str] = mapped_column(Text, default="{}")
+    client_seq: Mapped[int] = mapped_column(Integer, default=0)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    attempt: Mapped[CalibrationAttempt] = relationship(back_populates="answers")
+    case: Mapped[CalibrationCase] = relationship()
+
+
+class CalibrationRequirement(db.Model):
+    """A session's certification gate: a set, thresholds and how long a pass stays valid."""
+
+    __tablename__ = "calibration_requirement"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("interview_session.id", ondelete="CASCADE"), primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("calibration_set.id"))
+    min_exact: Mapped[float] = mapped_column(Float)
+    min_adjacent: Mapped[float] = mapped_column(Float)
+    max_abs_deviation: Mapped[float] = mapped_column(Float)
+    valid_days: Mapped[int] = mapped_column(Integer, default=365)
+
+    set: Mapped[CalibrationSet] = relationship()
+
+
+class CertificationOverride(db.Model):
+    """An administrator's decision to seat an uncertified examiner, with the reason."""
+
+    __tablename__ = "certification_override"
+    __table_args__ = (UniqueConstraint("session_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("interview_session.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    by: Mapped[User | None] = relationship(foreign_keys=[by_id])
+
+
+class ShadowSeat(db.Model):
+    """A trainee beside a live panel: scores like a member, counts nowhere."""
+
+    __tablename__ = "shadow_seat"
+    __table_args__ = (UniqueConstraint("panel_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panel.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    panel: Mapped[Panel] = relationship()
+    user: Mapped[User] = relationship()
+
+
+class ShadowSheet(db.Model):
+    """A shadow's own sheet for one candidate, kept apart from the real sheets."""
+
+    __tablename__ = "shadow_sheet"
+    __table_args__ = (UniqueConstraint("assignment_id", "examiner_id"),
+                      CheckConstraint(_in("status", SHADOW_STATES), name="status"),
+                      CheckConstraint(_in("conflict", RELATIONSHIPS), name="conflict"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"))
+    examiner_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    # The declared relationship to the candidate (as ConflictDeclaration.relationship).
+    conflict: Mapped[str] = mapped_column(String(16), default="none")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    # JSON: {criterion code: {"level": int | None, "note": str}}
+    scores: Mapped[str] = mapped_column(Text, default="{}")
+    client_seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    assignment: Mapped[Assignment] = relationship()

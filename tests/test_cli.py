@@ -107,11 +107,13 @@ def test_init_creates_keys_and_demo_loads_reproducibly(app, runner, tmp_path):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     assert "ketua1" in result.output and "penguji2" in result.output
+    assert "magang1" in result.output  # the trainee of the examiners' history (issue 15)
     result = runner.invoke(args=["demo"])
-    assert "already loaded" in result.output
+    assert "already loaded" in result.output and "magang1" in result.output
     result = runner.invoke(args=["audit", "verify", "--json"])
     assert json.loads(result.output)["ok"] is True
-    from scoring.models import ScoreSheet
+    from scoring.demo import DEMO_CODE
+    from scoring.models import InterviewSession, ScoreSheet
 
     with app.app_context():
         from scoring.demo import DEMO_CODE
@@ -124,6 +126,7 @@ def test_init_creates_keys_and_demo_loads_reproducibly(app, runner, tmp_path):
         submitted = db.session.scalar(select(func.count()).select_from(ScoreSheet).where(
             ScoreSheet.status == "submitted", ScoreSheet.session_id == classic))
         assert 150 <= submitted <= 170  # about two thirds of 60 candidates x 4 examiners
+        assert db.session.scalar(select(func.count()).select_from(InterviewSession)) == 3
 
 
 BAD_RUBRICS = sorted((Path(__file__).parent / "data" / "rubrics" / "bad").glob("*.yaml"))

@@ -94,6 +94,12 @@ UNRESOLVED = {
                         "export_sheet_ids, tested in test_visibility_exports",
     "documents.export_progress": "a background export job's token (counts only)",
     "documents.export_download": "a background export job's token (see documents.export)",
+    # Issue 15: practice attempts and their cases hold no candidate and no real score; that
+    # only their own examiner reaches them is tested in test_calibration.
+    "calibration.case": "a practice attempt's case (practice levels, never a candidate's)",
+    "calibration.result": "a practice attempt's figures against the reference",
+    "calibration.scores_csv": "a practice attempt's levels beside the reference",
+    "calibration.media": "a practice case's audio or video file",
 }
 
 

@@ -55,6 +55,16 @@ NO_STORE = {
     "candidates.result", "candidates.result_pdf", "candidates.assigned", "candidates.respond",
     "candidates.reissue_number",
 }
+# Calibration, the certification gate, shadow examiners and examiner records (issue 15).
+NO_STORE |= {
+    "calibration.case", "calibration.gate", "calibration.import_set", "calibration.index",
+    "calibration.media",
+    "calibration.result", "calibration.save", "calibration.scores_csv", "calibration.start",
+    "calibration.submit",
+    "shadow.declare", "shadow.index", "shadow.panel", "shadow.save", "shadow.sheet",
+    "shadow.submit",
+    "examiners.briefing_pdf", "examiners.index", "examiners.record",
+}
 # Public pages (criteria, weights, results by participant number), static files, and the
 # service worker script: no personal data, caches may keep them.
 CACHEABLE = {

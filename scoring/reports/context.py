@@ -177,11 +177,27 @@ def minutes_context(session: InterviewSession, panel: Panel | None = None,
     """Return the data of the minutes (berita acara) of a session, or of one of its panels."""
     rubric = session_rubric(session)
     panels = [panel] if panel is not None else list(session.panels)
-    return {
+    doc = {
         "kind": "minutes", "lang": lang, "session": _session(session),
         "rubric": _rubric(rubric, lang), "scope": "panel" if panel is not None else "session",
         "panels": [_panel_minutes(p, rubric) for p in panels],
     }
+    overrides = certification_overrides(session, panels)
+    if overrides:  # only then: minutes of sessions without a gate keep their source hash
+        doc["certification_overrides"] = overrides
+    return doc
+
+
+def certification_overrides(session: InterviewSession, panels: list[Panel]) -> list[dict]:
+    """Return the examiners of ``panels`` seated without a calibration pass, and why."""
+    from ..models import CertificationOverride
+
+    seated = {m.user_id for p in panels for m in p.members}
+    rows = db.session.scalars(select(CertificationOverride).where(
+        CertificationOverride.session_id == session.id).order_by(CertificationOverride.id))
+    return [{"examiner": o.user.full_name, "reason": o.reason,
+             "by": o.by.full_name if o.by else "", "at": o.created_at}
+            for o in rows if o.user_id in seated]
 
 
 def _panel_minutes(panel: Panel, rubric: Rubric) -> dict:

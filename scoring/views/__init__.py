@@ -62,8 +62,9 @@ BLUEPRINTS = [
     "discussion",
     "health",
 ]
-# Feature packages (``scoring/<feature>/``) exposing a blueprint ``bp``, registered after these.
-FEATURES = ["offline", "candidates"]
+# Feature packages ``scoring/<name>/``: the package holds ``bp``, its ``views`` the routes;
+# registered after the blueprints above.
+FEATURES = ["offline", "candidates", "calibration", "shadow", "examiners"]
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -92,6 +93,7 @@ def register(app: Flask) -> None:
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(f".{name}", __name__).bp)
     for name in FEATURES:
+        import_module(f"scoring.{name}.views")
         app.register_blueprint(import_module(f"scoring.{name}").bp)
     _configure_login(app)
     _register_errors(app)

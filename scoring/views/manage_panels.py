@@ -76,7 +76,7 @@ def panel_new(session_id: int):
             db.session.commit()
         except WorkflowError as exc:
             db.session.rollback()
-            form.name.errors = [exc.message]
+            (form.members if exc.code == "not_certified" else form.name).errors = [exc.message]
         else:
             flash(gettext("Panel %(n)s created.", n=panel.name), "success")
             return redirect(url_for("manage_panels.panel", panel_id=panel.id))
@@ -96,7 +96,7 @@ def panel_edit(panel_id: int):
                                   actor=actor(), info=request_info())
         except WorkflowError as exc:
             db.session.rollback()
-            field = form.members if exc.code == "member_has_sheets" else (
+            field = form.members if exc.code in ("member_has_sheets", "not_certified") else (
                 form.quorum if exc.code == "bad_quorum" else form.name)
             field.errors = [exc.message]
         else:

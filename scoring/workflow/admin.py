@@ -22,6 +22,7 @@ from ..models import (
     utcnow,
 )
 from .audit import RequestInfo, record
+from .calibration import check_certified
 from .errors import WorkflowError
 from .logins import clear_lockout, end_all_logins
 from .people import check_password_strength
@@ -78,6 +79,7 @@ def update_panel(
     its panel.
     """
     check_panel_members(members, quorum)
+    check_certified(panel.session, members, already={m.user_id for m in panel.members})
     wanted = {u.id for u in members}
     kept_out = [m.user for m in panel.members
                 if m.user_id not in wanted and m.user_id in _sheet_holders(panel)]

@@ -185,6 +185,9 @@ def create_panel(
 ) -> Panel:
     """Create a panel with its members (in order) and chair."""
     check_panel_members(members, quorum)
+    from .calibration import check_certified  # calibration reads sheets, which read sessions
+
+    check_certified(session, members)
     panel = Panel(session=session, name=name, chair=chair, quorum=quorum, room=room)
     panel.members = [PanelMember(user=u, position=i) for i, u in enumerate(members)]
     db.session.add(panel)

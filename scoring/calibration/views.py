@@ -1,0 +1,276 @@
+"""Calibration pages: practice sets on the tablet (marked "Latihan"), feedback, the gate."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from types import SimpleNamespace
+
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
+from flask_login import current_user
+
+from ..extensions import db
+from ..i18n import current_language, page_catalogue
+from ..models import CalibrationCase, InterviewSession, User
+from ..views.util import request_info, role_required, upload_route
+from ..workflow import WorkflowError
+from ..workflow import calibration as verbs
+from . import bp, queries
+from .forms import ImportForm, OverrideForm, RequirementForm, StartForm
+from .markdown import render as markdown
+from .sets import CalibrationError, parse_set
+
+PRACTISING = ("examiner", "chair")
+
+
+MAX_SET_BYTES = 1024 * 1024
+
+
+@bp.route("/")
+@role_required("examiner", "chair", "admin")
+def index():
+    """List the sets to practise and the user's own attempts with their figures."""
+    return render_template("calibration/index.html", sets=queries.all_sets(),
+                           attempts=queries.attempts_of(current_user), form=StartForm(),
+                           upload=ImportForm() if current_user.role == "admin" else None)
+
+
+@bp.route("/import", methods=["POST"])
+@upload_route
+@role_required("admin")
+def import_set():
+    """Import a set file (YAML, no media); every problem listed with its line."""
+    upload = ImportForm()
+    if upload.validate_on_submit():
+        data = upload.file.data.read(MAX_SET_BYTES + 1)
+        problems = []
+        if len(data) > MAX_SET_BYTES:
+            problems = [gettext("The file is larger than 1 MB.")]
+        else:
+            try:
+                parsed = parse_set(data.decode("utf-8-sig"), upload.file.data.filename or "set",
+                                   queries.find_rubric, media_root=None)
+            except UnicodeDecodeError:
+                problems = [gettext("The file is not UTF-8 text.")]
+            except CalibrationError as exc:
+                translate = page_catalogue()
+                problems = [(gettext("line %(n)s", n=e.line) + ": " if e.line else "")
+                            + e.localised(translate) for e in getattr(exc, "all", [exc])]
+            else:
+                if any(c.media for c in parsed.cases):
+                    problems = [gettext("This set has media files: import it with `scoring "
+                                        "calibration import FILE` beside its media.")]
+                else:
+                    cal_set = verbs.import_set(parsed, None,
+                                               actor=current_user._get_current_object(),
+                                               info=request_info())
+                    db.session.commit()
+                    flash(gettext("Calibration set %(code)s imported.", code=cal_set.code),
+                          "success")
+                    return redirect(url_for(".index"))
+        upload.file.errors = problems
+    return render_template("calibration/index.html", sets=queries.all_sets(),
+                           attempts=queries.attempts_of(current_user), form=StartForm(),
+                           upload=upload), 400
+
+
+@bp.route("/sets/<int:set_id>/start", methods=["POST"])
+@role_required(*PRACTISING)
+def start(set_id: int):
+    """Start or continue a practice set; open its first case not yet submitted."""
+    cal_set = db.get_or_404(verbs.CalibrationSet, set_id)
+    if not StartForm().validate_on_submit():
+        abort(400)
+    attempt = verbs.start_attempt(cal_set, current_user._get_current_object())
+    db.session.commit()
+    return redirect(url_for(".case", attempt_id=attempt.id, number=_next_case(attempt)))
+
+
+def _next_case(attempt) -> int:
+    for number, case in enumerate(attempt.set.cases, start=1):
+        answer = verbs.answer_of(attempt, case)
+        if answer is None or answer.submitted_at is None:
+            return number
+    return len(attempt.set.cases)
+
+
+def _case_of(attempt, number: int) -> CalibrationCase:
+    cases = attempt.set.cases
+    if not 1 <= number <= len(cases):
+        abort(404)
+    return cases[number - 1]
+
+
+@bp.route("/attempts/<int:attempt_id>/<int:number>")
+@role_required(*PRACTISING)
+def case(attempt_id: int, number: int):
+    """Show a practice case on the scoring component, or its feedback once submitted."""
+    attempt = queries.own_attempt(current_user, attempt_id)
+    item = _case_of(attempt, number)
+    rubric = verbs.set_rubric(attempt.set)
+    answer = verbs.answer_of(attempt, item)
+    state = json.loads(answer.scores) if answer else {}
+    common = dict(attempt=attempt, case=item, number=number, total=len(attempt.set.cases),
+                  rubric=rubric, lang=current_language(), summary=markdown(item.summary))
+    if answer is not None and answer.submitted_at is not None:
+        return render_template(
+            "calibration/feedback.html", **common, rows=_feedback(rubric, item, state),
+            finished=attempt.finished_at is not None)
+    # The examine component reads an assignment id and a sheet; here they are the case's.
+    sheet = SimpleNamespace(client_seq=answer.client_seq if answer else 0, status="draft")
+    return render_template(
+        "calibration/case.html", **common, assignment=SimpleNamespace(id=item.id), sheet=sheet,
+        state=state, practice={
+            "key": f"calibration-{attempt.id}-{item.id}",
+            "urls": {"draft": url_for(".save", attempt_id=attempt.id, number=number),
+                     "submit": url_for(".submit", attempt_id=attempt.id, number=number),
+                     "feedback": url_for(".case", attempt_id=attempt.id, number=number)}})
+
+
+def _feedback(rubric, item, state) -> list[dict]:
+    reference = queries.case_reference(item)
+    rows = []
+    for criterion in rubric.criteria:
+        ref = reference[criterion.code]
+        own = (state.get(criterion.code) or {}).get("level")
+        rows.append({"criterion": criterion, "own": own, "reference": ref["level"],
+                     "difference": None if own is None else own - ref["level"],
+                     "anchor": criterion.anchor(ref["level"]),
+                     "own_anchor": criterion.anchor(own) if own is not None else None,
+                     "rationale": ref["rationale"]})
+    return rows
+
+
+def _json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise WorkflowError("bad_json", gettext("Send a JSON object."), 400)
+    return data
+
+
+@bp.route("/attempts/<int:attempt_id>/<int:number>/draft", methods=["POST"])
+@role_required(*PRACTISING)
+def save(attempt_id: int, number: int):
+    """Save a practice case's state (the scoring component's draft call)."""
+    data = _json_body()
+    attempt = queries.own_attempt(current_user, attempt_id)
+    answer, applied = verbs.save_answer(attempt, _case_of(attempt, number),
+                                        current_user._get_current_object(), data.get("scores"),
+                                        data.get("seq"))
+    db.session.commit()
+    return jsonify({"status": "draft", "applied": applied, "seq": answer.client_seq})
+
+
+@bp.route("/attempts/<int:attempt_id>/<int:number>/submit", methods=["POST"])
+@role_required(*PRACTISING)
+def submit(attempt_id: int, number: int):
+    """Submit a practice case (the signature the component sends is not kept)."""
+    data = _json_body()
+    attempt = queries.own_attempt(current_user, attempt_id)
+    verbs.submit_answer(attempt, _case_of(attempt, number), current_user._get_current_object(),
+                        data.get("scores"), data.get("seq"))
+    db.session.commit()
+    return jsonify({"status": "submitted", "content_hash": "",
+                    "receipt": gettext("Practice case submitted")})
+
+
+@bp.route("/attempts/<int:attempt_id>/result")
+@role_required(*PRACTISING)
+def result(attempt_id: int):
+    """Show the set's figures: agreement with the reference, deviation, criteria to watch."""
+    attempt = queries.own_attempt(current_user, attempt_id)
+    figures = verbs.attempt_figures(attempt)
+    rubric = verbs.set_rubric(attempt.set)
+    return render_template("calibration/result.html", attempt=attempt,
+                           figures=figures, rubric=rubric, lang=current_language())
+
+
+@bp.route("/attempts/<int:attempt_id>/scores.csv")
+@role_required(*PRACTISING)
+def scores_csv(attempt_id: int):
+    """Download the attempt's levels beside the reference as a long file `scoring stats` reads."""
+    attempt = queries.own_attempt(current_user, attempt_id)
+    body = io.StringIO()
+    writer = csv.writer(body)
+    writer.writerow(["candidate", "examiner", "criterion", "score", "phase"])
+    rubric = verbs.set_rubric(attempt.set)
+    levels, reference = verbs.attempt_arrays(attempt, rubric)
+    for i, item in enumerate(attempt.set.cases):
+        for j, code in enumerate(rubric.codes):
+            if levels[i, j] == levels[i, j]:  # not NaN: the case was submitted
+                writer.writerow([item.code, attempt.examiner.username, code,
+                                 int(levels[i, j]), "pre"])
+                writer.writerow([item.code, "reference", code, int(reference[i, j]), "pre"])
+    response = send_file(io.BytesIO(body.getvalue().encode("utf-8")), mimetype="text/csv",
+                         as_attachment=True,
+                         download_name=f"calibration-{attempt.set.code}-{attempt.id}.csv")
+    return response
+
+
+@bp.route("/media/<int:case_id>")
+@role_required("examiner", "chair", "admin")
+def media(case_id: int):
+    """Serve a practice case's audio or video from the instance (range requests allowed)."""
+    item = db.get_or_404(CalibrationCase, case_id)
+    if not item.media:
+        abort(404)
+    path = verbs.media_dir() / item.media
+    if not path.is_file():
+        abort(404)
+    return send_file(path, conditional=True)
+
+
+@bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
+@role_required("admin")
+def gate(session_id: int):
+    """A session's certification gate: the requirement, who has passed, overrides."""
+    session = db.get_or_404(InterviewSession, session_id)
+    sets = [s for s in queries.all_sets() if s.rubric_id == session.rubric_id]
+    req = queries.requirement(session)
+    form = RequirementForm(prefix="req", data=_requirement_data(req, sets))
+    form.set_id.choices = [(0, gettext("No requirement"))] + [(s.id, f"{s.code} · {s.title}")
+                                                               for s in sets]
+    rows = queries.gate_rows(session)
+    override = OverrideForm(prefix="ovr")
+    override.user_id.choices = [(r.user.id, f"{r.user.username} · {r.user.full_name}")
+                                for r in rows if r.gap]
+    if request.method == "POST" and request.form.get("action") == "requirement":
+        if form.validate():
+            chosen = db.session.get(verbs.CalibrationSet, form.set_id.data) \
+                if form.set_id.data else None
+            verbs.set_requirement(
+                session, chosen, min_exact=float(form.min_exact.data) / 100,
+                min_adjacent=float(form.min_adjacent.data) / 100,
+                max_abs_deviation=float(form.max_abs_deviation.data),
+                valid_days=form.valid_days.data, actor=current_user._get_current_object(),
+                info=request_info())
+            db.session.commit()
+            flash(gettext("The certification requirement is saved."), "success")
+            return redirect(url_for(".gate", session_id=session.id))
+    elif request.method == "POST" and request.form.get("action") == "override":
+        if override.validate():
+            user = db.get_or_404(User, override.user_id.data)
+            verbs.override_certification(session, user, override.reason.data,
+                                         actor=current_user._get_current_object(),
+                                         info=request_info())
+            db.session.commit()
+            flash(gettext("The override is recorded."), "success")
+            return redirect(url_for(".gate", session_id=session.id))
+    elif request.method == "POST":
+        abort(400)
+    return render_template("calibration/gate.html", session=session, req=req, form=form,
+                           override=override, rows=rows, overrides=queries.overrides(session))
+
+
+def _requirement_data(req, sets) -> dict:
+    if req is not None:
+        return {"set_id": req.set_id, "min_exact": round(req.min_exact * 100, 1),
+                "min_adjacent": round(req.min_adjacent * 100, 1),
+                "max_abs_deviation": req.max_abs_deviation, "valid_days": req.valid_days}
+    first = sets[0] if sets else None
+    return {"set_id": first.id if first else 0,
+            "min_exact": round((first.min_exact if first else 0.6) * 100, 1),
+            "min_adjacent": round((first.min_adjacent if first else 0.9) * 100, 1),
+            "max_abs_deviation": first.max_abs_deviation if first else 0.5, "valid_days": 365}
