@@ -30,14 +30,12 @@ from ..workflow import WorkflowError, load_login
 from . import security
 from .util import (
     apply_upload_limit,
-    has_endpoint,
     request_info,
     safe_next,
-    url_for_if,
     wants_json,
 )
 
-__all__ = ["BLUEPRINTS", "register", "request_info", "safe_next", "url_for_if", "wants_json"]
+__all__ = ["BLUEPRINTS", "register", "request_info", "safe_next", "wants_json"]
 
 # Modules of this package that expose a blueprint ``bp``, registered in this order.
 BLUEPRINTS = [
@@ -167,7 +165,6 @@ def _register_errors(app: Flask) -> None:
 
 
 def _register_templating(app: Flask) -> None:
-    app.jinja_env.globals.update(has_endpoint=has_endpoint, url_for_if=url_for_if)
     app.jinja_env.filters.update(
         date=lambda value, fmt="long": format_date(value, fmt) if value else "",
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",

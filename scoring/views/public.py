@@ -7,7 +7,7 @@ to publish them. Criteria are public once a session leaves draft; results once i
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
 from .. import i18n
 from .. import public_queries as pq
@@ -20,19 +20,6 @@ from ..workflow.finality import publications
 bp = Blueprint("public", __name__, url_prefix="/public")
 
 RESULTS_PER_PAGE = 100
-
-
-def verify_url() -> str | None:
-    """Return the score-sheet verification page's URL, if that page exists."""
-    for rule in current_app.url_map.iter_rules():
-        if rule.rule.rstrip("/") == "/verify" and "GET" in (rule.methods or ()):
-            return rule.rule
-    return None
-
-
-@bp.app_context_processor
-def public_helpers():
-    return {"verify_url": verify_url}
 
 
 def _session_or_404(code: str):
