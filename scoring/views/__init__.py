@@ -143,7 +143,13 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(WorkflowError)
     def workflow_error(exc: WorkflowError):
+        """The one answer to a refused action: roll back, then a JSON body or an error page."""
         db.session.rollback()
+        if wants_json():
+            body = exc.to_dict()
+            if getattr(exc, "missing", None):  # what a submission still lacks (scoring page)
+                body["missing"] = exc.missing
+            return jsonify(body), exc.status
         return _render_error(exc.status, exc.message, error=exc.code)
 
     @app.errorhandler(SecurityError)

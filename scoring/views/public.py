@@ -7,7 +7,9 @@ to publish them. Criteria are public once a session leaves draft; results once i
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+import io
+
+from flask import Blueprint, abort, render_template, request, send_file
 
 from .. import i18n
 from .. import public_queries as pq
@@ -53,9 +55,8 @@ def criteria_pdf(code: str):
     key = (session.id, session.rubric_hash, session.name, session.held_on, session.place,
            lang, context["panel_quorums"].__repr__())
     pdf = html_to_pdf(html, key)
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="kriteria-{session.code}.pdf"',
-        "Cache-Control": "public, max-age=300"})
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf",
+                     download_name=f"kriteria-{session.code}.pdf", max_age=300)
 
 
 @bp.route("/<code>/results")
