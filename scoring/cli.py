@@ -42,14 +42,11 @@ def register(app) -> None:
 
 def _commit_or_abort(action):
     """Run ``action`` in one transaction; roll back and exit non-zero on a workflow error."""
-    from .workflow import WorkflowError
+    from .workflow import WorkflowError, perform
 
     try:
-        result = action()
-        db.session.commit()
-        return result
+        return perform(action)
     except WorkflowError as exc:
-        db.session.rollback()
         raise click.ClickException(str(exc.message)) from exc
 
 

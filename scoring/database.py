@@ -129,3 +129,16 @@ def write_transaction() -> Iterator[None]:
         raise
     finally:
         _write_lock.reset(token)
+
+
+def applied_revisions() -> set[str]:
+    """Return the migration revision(s) the database is at; roll back and re-raise on error."""
+    from sqlalchemy import text
+
+    from .extensions import db
+
+    try:
+        return set(db.session.scalars(text("SELECT version_num FROM alembic_version")))
+    except Exception:
+        db.session.rollback()
+        raise

@@ -201,3 +201,16 @@ def decidable_amendment(user: User, amendment_id: int) -> Amendment:
             or not can_see_colleagues(amendment.sheet.assignment, user)):
         raise WorkflowError("not_found", _l("No such amendment."), 404)
     return amendment
+
+
+def in_discussion(user: User) -> list:
+    """Return the candidates in discussion on ``user``'s panels, latest session first."""
+    return db.session.execute(
+        select(Assignment.id, Assignment.position, Assignment.status, Candidate.participant_number,
+               Candidate.name, Panel.name, InterviewSession.name)
+        .join(Candidate, Candidate.id == Assignment.candidate_id)
+        .join(Panel, Panel.id == Assignment.panel_id)
+        .join(InterviewSession, InterviewSession.id == Assignment.session_id)
+        .join(PanelMember, PanelMember.panel_id == Panel.id)
+        .where(PanelMember.user_id == user.id, Assignment.status == "discussion")
+        .order_by(InterviewSession.held_on.desc(), Panel.name, Assignment.position)).all()

@@ -29,6 +29,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .forms import Form
+from .models import NIK_MESSAGE, is_nik
 from .workflow.people import MIN_PASSWORD
 
 CODE = Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
@@ -37,7 +38,12 @@ PARTICIPANT = Regexp(r"^[A-Za-z0-9][A-Za-z0-9./-]{0,63}$",
                      message=_l("Use letters, digits, dots, slashes or dashes."))
 USERNAME = Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$",
                   message=_l("2-64 letters, digits, dots, dashes or underscores."))
-NIK = Regexp(r"^[0-9]{16}$", message=_l("A NIK has exactly 16 digits."))
+def _nik(form, field) -> None:
+    if field.data and not is_nik(field.data):
+        raise ValidationError(NIK_MESSAGE)
+
+
+NIK = _nik
 NIP = Regexp(r"^[0-9]{18}$", message=_l("A NIP has exactly 18 digits."))
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Not an e-mail address."))
 NO_SPACE = {"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"}

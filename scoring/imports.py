@@ -16,6 +16,8 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
+from .models import NIK_MESSAGE, is_nik
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -271,8 +273,8 @@ def _validate_candidate(values: dict, problem) -> dict | None:
     elif len(name) > 200:
         problem("name", _l("Longer than 200 characters."))
     nik = values.get("nik", "")
-    if nik and not re.fullmatch(r"[0-9]{16}", nik):
-        problem("nik", _l("A NIK has exactly 16 digits."))
+    if nik and not is_nik(nik):
+        problem("nik", NIK_MESSAGE)
     order = values.get("order", "")
     if order and not (ASCII_DIGITS.fullmatch(order) and int(order) >= 1):
         problem("order", _l("The order must be a whole number from 1."))

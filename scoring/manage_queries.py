@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from .extensions import db
 from .models import (
+    SCORER_ROLES,
     Amendment,
     Assignment,
     Candidate,
@@ -209,7 +210,7 @@ def assignment_counts(session: InterviewSession) -> dict[int, int]:
 
 def scorers(role: str | None = None) -> list[User]:
     """Return the active examiners and chairs (or one ``role``), by name."""
-    roles = (role,) if role else ("examiner", "chair")
+    roles = (role,) if role else SCORER_ROLES
     return list(db.session.scalars(select(User).where(User.role.in_(roles), User.active)
                                    .order_by(User.full_name, User.username)))
 
@@ -350,3 +351,18 @@ def reset_code_groups() -> list[tuple[str, str]]:
         .where(InterviewSession.status != "closed")
         .order_by(InterviewSession.held_on.desc(), InterviewSession.code, Panel.name)).all()
     return [(f"panel:{pid}", f"{code} · {name}") for pid, name, code in rows]
+
+
+def members_and_chair(member_ids: list[int] | None, chair_id: int | None
+                      ) -> tuple[list[User], User | None]:
+    """Return the chosen members in the order they were chosen, and the chair."""
+    order = list(dict.fromkeys(member_ids or []))
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(order)))}
+    return [users[i] for i in order], db.session.get(User, chair_id or 0)
+
+
+def session_choices() -> list:
+    """Return (id, code, name) of every session, the latest first (import form choices)."""
+    return db.session.execute(
+        select(InterviewSession.id, InterviewSession.code, InterviewSession.name)
+        .order_by(InterviewSession.held_on.desc())).all()

@@ -11,9 +11,11 @@ The schema makes impossible states unrepresentable where a database can:
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
@@ -37,6 +39,17 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .extensions import db
 
 ROLES = ("admin", "chair", "examiner")
+# A candidate's NIK (national identity number): exactly 16 ASCII digits.
+NIK_MESSAGE = _l("A NIK has exactly 16 digits.")
+
+
+def is_nik(value: str) -> bool:
+    """Return whether ``value`` is a well-formed NIK (exactly 16 ASCII digits)."""
+    return re.fullmatch(r"[0-9]{16}", value) is not None
+
+
+# Who scores candidates: the roles that sit on panels (a chair may score too).
+SCORER_ROLES = ("examiner", "chair")
 # "correction": a published session reopened by the administrator for an audited correction.
 SESSION_STATES = ("draft", "open", "closed", "correction")
 SHEET_STATES = ("draft", "submitted", "recused", "absent")

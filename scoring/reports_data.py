@@ -16,7 +16,16 @@ import numpy as np
 from sqlalchemy import String, cast, func, select
 
 from .extensions import db
-from .models import Assignment, Candidate, Panel, PanelMember, Score, ScoreSheet, User
+from .models import (
+    Assignment,
+    Candidate,
+    ExportJob,
+    Panel,
+    PanelMember,
+    Score,
+    ScoreSheet,
+    User,
+)
 from .rubrics import Rubric
 from .stats import Thresholds, leniency_tier, rater_effects
 from .stats.longform import LONG_HEADERS
@@ -327,3 +336,17 @@ def long_score_rows(session, panel: Panel | None = None, viewer=ADMIN) -> list[l
         out.extend([number, "", "", "", "", state_text(hidden[aid])]
                    for aid, number in db.session.execute(query) if aid in hidden)
     return out
+
+
+def submitted_sheet_counts(session) -> dict[int, int]:
+    """Return panel id -> the number of submitted sheets of ``session``'s candidates."""
+    return dict(db.session.execute(
+        select(Assignment.panel_id, func.count(ScoreSheet.id))
+        .join(ScoreSheet, ScoreSheet.assignment_id == Assignment.id)
+        .where(Assignment.session_id == session.id, ScoreSheet.status == "submitted")
+        .group_by(Assignment.panel_id)).all())
+
+
+def export_job(token: str) -> ExportJob | None:
+    """Return the bulk export with ``token``, or None."""
+    return db.session.scalar(select(ExportJob).where(ExportJob.token == token))

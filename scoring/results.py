@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from .extensions import db
 from .models import ASSIGNMENT_MARKS, Assignment, InterviewSession, Panel, ScoreSheet
-from .workflow.discussion import FINISHED_SHEETS
+from .workflow.discussion import FINISHED_SHEETS, effective_levels
 from .workflow.sessions import panel_quorum
 
 
@@ -36,13 +36,6 @@ class CandidateResult:
     rank: int | None = None
     absent: int = 0
     position_rank: int | None = None  # rank among the candidates for the same position
-
-
-def effective_scores(sheet: ScoreSheet) -> dict[str, int]:
-    """Return the sheet's levels, post-discussion revisions replacing the originals."""
-    levels = {s.criterion_code: s.level for s in sheet.scores if s.phase == "pre"}
-    levels.update({s.criterion_code: s.level for s in sheet.scores if s.phase == "post"})
-    return levels
 
 
 def session_results(session: InterviewSession, panel: Panel | None = None) -> list[CandidateResult]:
@@ -72,7 +65,7 @@ def session_results(session: InterviewSession, panel: Panel | None = None) -> li
         submitted = [s for s in a.sheets if s.status == "submitted"]
         means: dict[str, list[int]] = defaultdict(list)
         for sheet in submitted:
-            for code, level in effective_scores(sheet).items():
+            for code, level in effective_levels(sheet).items():
                 means[code].append(level)
         closed = a.status == "closed"
         # The final score is computed once, at close, and stored; nothing recomputes it.

@@ -126,7 +126,8 @@ def test_init_creates_keys_and_demo_loads_reproducibly(app, runner, tmp_path):
         submitted = db.session.scalar(select(func.count()).select_from(ScoreSheet).where(
             ScoreSheet.status == "submitted", ScoreSheet.session_id == classic))
         assert 150 <= submitted <= 170  # about two thirds of 60 candidates x 4 examiners
-        assert db.session.scalar(select(func.count()).select_from(InterviewSession)) == 4  # + 2 earlier (history), + 1 (candidates)
+        # Two earlier sessions (the examiners' history) and one for candidates' results.
+        assert db.session.scalar(select(func.count()).select_from(InterviewSession)) == 4
 
 
 BAD_RUBRICS = sorted((Path(__file__).parent / "data" / "rubrics" / "bad").glob("*.yaml"))

@@ -14,7 +14,8 @@ from test_web_shell import assert_self_contained
 from scoring.demo import DEMO_CODE, load_demo
 from scoring.extensions import db
 from scoring.models import Candidate, InterviewSession
-from scoring.public_pdf import RefusedURL, html_to_pdf, refuse_url
+from scoring.public_pdf import html_to_pdf
+from scoring.reports.render import RenderError, SafeURLFetcher
 
 
 def _pdf_text(data: bytes) -> str:
@@ -127,7 +128,10 @@ def test_english_is_available(app, client):
 
 
 def test_pdf_renderer_refuses_every_url():
-    with pytest.raises(RefusedURL):
-        refuse_url("file:///etc/passwd")
-    pdf = html_to_pdf('<p>x</p><img src="file:///etc/passwd"><img src="http://example.com/a.png">')
-    assert pdf.startswith(b"%PDF")
+    # The one WeasyPrint wrapper: a file or a remote URL stops the rendering.
+    with pytest.raises(ValueError):
+        SafeURLFetcher().fetch("file:///etc/passwd")
+    for url in ("file:///etc/passwd", "http://example.com/a.png"):
+        with pytest.raises(RenderError):
+            html_to_pdf(f'<p>x</p><img src="{url}">')
+    assert html_to_pdf("<p>x</p>").startswith(b"%PDF")

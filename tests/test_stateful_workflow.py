@@ -46,7 +46,7 @@ from scoring.models import Amendment, AuditEvent, Publication, ScoreSheet
 from scoring.public_queries import session_outcome
 from scoring.reports.context import minutes_context, recap_context
 from scoring.reports_data import board, candidate_detail, long_score_rows
-from scoring.results import effective_scores, session_results
+from scoring.results import session_results
 from scoring.visibility import ADMIN, ANONYMOUS, Viewer, session_public
 from scoring.visible_results import visible_results
 from scoring.workflow import (
@@ -69,6 +69,7 @@ from scoring.workflow import (
     submit_sheet,
     verify_chain,
 )
+from scoring.workflow.discussion import effective_levels
 from scoring.workflow.document_export import export_sheet_ids
 
 RUNS = itertools.count()
@@ -408,7 +409,7 @@ class Workflow(RuleBasedStateMachine):
             final = a.override_score if a.override_score is not None else a.final_score
             assert final is not None
             # Frozen: the sheets a closed result was computed from have not changed since.
-            counted = {sh.examiner_id: effective_scores(sh) for sh in a.sheets
+            counted = {sh.examiner_id: effective_levels(sh) for sh in a.sheets
                        if sh.status == "submitted"}
             assert self.rubric.final_score(counted) == a.final_score
             assert len(counted) == a.scored_at_close

@@ -25,10 +25,11 @@ from ..models import (
     Panel,
     ScoreSheet,
 )
-from ..results import effective_scores, stored_final_score
+from ..results import stored_final_score
 from ..rubrics import Rubric
 from ..visibility import ADMIN, decisions
 from ..workflow.audit import canonical_json
+from ..workflow.discussion import effective_levels
 from ..workflow.sessions import panel_quorum, session_rubric
 
 __all__ = ["minutes_context", "recap_context", "sheet_context", "source_hash"]
@@ -116,7 +117,7 @@ def recap_context(assignment: Assignment, lang: str = "id") -> dict:
                           "pre": pre, "post": post, "submitted_at": sheet.submitted_at,
                           "content_hash": sheet.content_hash})
         if sheet.status == "submitted":
-            counted[sheet.examiner_id] = effective_scores(sheet)
+            counted[sheet.examiner_id] = effective_levels(sheet)
     means = rubric.criterion_means(counted) if counted else {}
     criteria = [{"code": c.code, "name": c.name.get(lang), "weight": c.weight,
                  "mean": None if means.get(c.code) is None else round(means[c.code], 4)}

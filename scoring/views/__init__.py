@@ -31,14 +31,12 @@ from ..workflow import WorkflowError, load_login
 from . import security
 from .util import (
     apply_upload_limit,
-    has_endpoint,
     request_info,
     safe_next,
-    url_for_if,
     wants_json,
 )
 
-__all__ = ["BLUEPRINTS", "register", "request_info", "safe_next", "url_for_if", "wants_json"]
+__all__ = ["BLUEPRINTS", "register", "request_info", "safe_next", "wants_json"]
 
 # Modules of this package that expose a blueprint ``bp``, registered in this order.
 BLUEPRINTS = [
@@ -152,7 +150,13 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(WorkflowError)
     def workflow_error(exc: WorkflowError):
+        """The one answer to a refused action: roll back, then a JSON body or an error page."""
         db.session.rollback()
+        if wants_json():
+            body = exc.to_dict()
+            if getattr(exc, "missing", None):  # what a submission still lacks (scoring page)
+                body["missing"] = exc.missing
+            return jsonify(body), exc.status
         return _render_error(exc.status, exc.message, error=exc.code)
 
     @app.errorhandler(SecurityError)
@@ -174,8 +178,7 @@ def _register_errors(app: Flask) -> None:
 
 
 def _register_templating(app: Flask) -> None:
-    app.jinja_env.globals.update(has_endpoint=has_endpoint, url_for_if=url_for_if,
-                                 result_status=result_status)
+    app.jinja_env.globals.update(result_status=result_status)
     app.jinja_env.filters.update(
         date=lambda value, fmt="long": format_date(value, fmt) if value else "",
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",

@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
-from functools import cache
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import workflow
-from ..extensions import db
 from ..forms import LoginForm
-from ..models import User
 from .util import request_info, safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-
-@cache
-def _dummy_hash() -> str:
-    """Return a hash to check against when the username is unknown, so a miss costs a hit's time."""
-    return generate_password_hash(secrets.token_hex(16), method="scrypt")
-
-
-def _authenticate(username: str, password: str) -> User | None:
-    """Return the active user with these credentials, or None (whatever the reason)."""
-    user = db.session.scalar(select(User).where(User.username == username))
-    if user is None:
-        check_password_hash(_dummy_hash(), password)
-        return None
-    if not user.check_password(password) or not user.active:
-        return None
-    return user
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -50,14 +26,12 @@ def login():
         if refusal is not None:
             flash(str(refusal.message), "error")
             return render_template("auth/login.html", form=form, next=target), 429
-        user = _authenticate(username, form.password.data)
+        user = workflow.authenticate(username, form.password.data)
         if user is not None:
-            workflow.start_login(user, info)
-            db.session.commit()
+            workflow.perform(workflow.start_login, user, info)
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(target))
-        workflow.record_failed_login(username, info)
-        db.session.commit()
+        workflow.perform(workflow.record_failed_login, username, info)
         flash(gettext("The username or password is incorrect, or the account is inactive."),
               "error")
     return render_template("auth/login.html", form=form, next=target)
@@ -67,8 +41,7 @@ def login():
 @login_required
 def logout():
     """Log the user out (POST with a CSRF token, so no link or image can do it)."""
-    workflow.end_login(current_user._get_current_object(), request_info())
-    db.session.commit()
+    workflow.perform(workflow.end_login, current_user._get_current_object(), request_info())
     logout_user()
     flash(gettext("You have logged out."), "info")
     return redirect(url_for("auth.login"))

@@ -7,6 +7,8 @@ is not theirs: nothing leaks about it).
 
 from __future__ import annotations
 
+import io
+
 from flask import (
     Blueprint,
     abort,
@@ -15,6 +17,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -36,9 +39,7 @@ FORMATS = {"csv": "text/csv; charset=utf-8",
 
 def _panel(panel_id: int, write: bool = False) -> Panel:
     """Return a panel the user chairs (admins: any panel, read-only)."""
-    panel = db.session.get(Panel, panel_id)
-    if panel is None:
-        abort(404)
+    panel = db.get_or_404(Panel, panel_id)
     if current_user.role == "admin":
         if write:
             abort(403)
@@ -49,18 +50,14 @@ def _panel(panel_id: int, write: bool = False) -> Panel:
 
 
 def _assignment(assignment_id: int, write: bool = False) -> Assignment:
-    assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None:
-        abort(404)
+    assignment = db.get_or_404(Assignment, assignment_id)
     _panel(assignment.panel_id, write)
     return assignment
 
 
 def _session(session_id: int) -> InterviewSession:
     """Return a session the user may report on: admins, or a chair of one of its panels."""
-    session = db.session.get(InterviewSession, session_id)
-    if session is None:
-        abort(404)
+    session = db.get_or_404(InterviewSession, session_id)
     if current_user.role != "admin" and not any(p.chair_id == current_user.id
                                                 for p in session.panels):
         abort(404)
@@ -111,8 +108,7 @@ def _act(assignment_id: int, verb, form_class=ActionForm):
     assignment = _assignment(assignment_id, write=True)
     if not form_class().validate_on_submit():
         abort(400)
-    verb(assignment, current_user._get_current_object(), info=request_info())
-    db.session.commit()
+    workflow.perform(verb, assignment, current_user._get_current_object(), info=request_info())
     return redirect(url_for(".candidate", assignment_id=assignment_id))
 
 
@@ -137,10 +133,9 @@ def override(assignment_id: int):
     assignment = _assignment(assignment_id, write=True)
     form = OverrideForm()
     if form.validate_on_submit():
-        workflow.override_final_score(assignment, current_user._get_current_object(),
-                                      float(form.score.data), form.reason.data,
-                                      info=request_info())
-        db.session.commit()
+        workflow.perform(workflow.override_final_score, assignment,
+                         current_user._get_current_object(), float(form.score.data),
+                         form.reason.data, info=request_info())
         return redirect(url_for(".candidate", assignment_id=assignment_id))
     detail = reports_data.candidate_detail(assignment, current_user)
     return render_template("chair/candidate.html", a=assignment, d=detail, i=interpret,
@@ -218,8 +213,8 @@ def _pdf(html: str, filename: str):
     env = current_app.jinja_env
     css = env.loader.get_source(env, "chair/report.css")[0]
     pdf = render_pdf(html, css).pdf
-    return current_app.response_class(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{_safe(filename)}"'})
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf",
+                     download_name=_safe(filename))
 
 
 def _safe(name: str) -> str:
@@ -227,8 +222,8 @@ def _safe(name: str) -> str:
 
 
 def _download(data: bytes, fmt: str, filename: str):
-    return current_app.response_class(data, content_type=FORMATS[fmt], headers={
-        "Content-Disposition": f'attachment; filename="{_safe(filename)}"'})
+    return send_file(io.BytesIO(data), mimetype=FORMATS[fmt], as_attachment=True,
+                     download_name=_safe(filename))
 
 
 def _fmt(fmt: str) -> str:

@@ -7,7 +7,6 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from .. import examining, workflow
-from ..extensions import db
 from ..forms import DecisionForm
 from .util import request_info, role_required
 
@@ -33,18 +32,14 @@ def decide(amendment_id: int):
         flash(gettext("Choose approve or reject; a rejection needs a note."), "error")
         return redirect(url_for(".index"))
     user, info = current_user._get_current_object(), request_info()
+    approve = form.decision.data == "approve"
+    verb = workflow.approve_amendment if approve else workflow.reject_amendment
     try:
-        if form.decision.data == "approve":
-            workflow.approve_amendment(amendment, user, form.note.data or "", info=info)
-            message = gettext("The amendment is approved and applied.")
-        else:
-            workflow.reject_amendment(amendment, user, form.note.data or "", info=info)
-            message = gettext("The amendment is rejected.")
-        db.session.commit()
-        flash(message, "success")
+        workflow.perform(verb, amendment, user, form.note.data or "", info=info)
+        flash(gettext("The amendment is approved and applied.") if approve else
+              gettext("The amendment is rejected."), "success")
     except workflow.WorkflowError as exc:
         if exc.status == 404:
             raise
-        db.session.rollback()
         flash(str(exc.message), "error")
     return redirect(url_for(".index"))

@@ -24,8 +24,8 @@ bp = Blueprint("chair_finality", __name__, url_prefix="/chair/candidates")
 
 def _assignment(assignment_id: int) -> Assignment:
     """Return a candidate of a panel the current user chairs (404 otherwise)."""
-    assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or assignment.panel.chair_id != current_user.id:
+    assignment = db.get_or_404(Assignment, assignment_id)
+    if assignment.panel.chair_id != current_user.id:
         abort(404)
     return assignment
 
@@ -42,13 +42,11 @@ def _run(assignment_id: int, form, call, done: str):
                 flash(str(message), "error")
         return _back(assignment_id)
     try:
-        call()
-        db.session.commit()
+        workflow.perform(call)
         flash(done, "success")
     except workflow.WorkflowError as exc:
         if exc.status == 404:
             raise
-        db.session.rollback()
         flash(str(exc.message), "error")
     return _back(assignment_id)
 

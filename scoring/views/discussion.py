@@ -10,38 +10,29 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
 
-from .. import interpret, reports_data, workflow
+from .. import examining, interpret, reports_data, workflow
 from ..extensions import db
 from ..forms_chair import revise_form
 from ..i18n import current_language
-from ..models import Assignment, Candidate, InterviewSession, Panel, PanelMember
+from ..models import Assignment
+from .examine import SCORERS
 from .util import request_info, role_required
 
 bp = Blueprint("discussion", __name__, url_prefix="/discussion")
-SCORERS = ("examiner", "chair")
 
 
 @bp.route("/")
 @role_required(*SCORERS)
 def index():
     """List the candidates in discussion on the user's panels."""
-    rows = db.session.execute(
-        select(Assignment.id, Assignment.position, Assignment.status, Candidate.participant_number,
-               Candidate.name, Panel.name, InterviewSession.name)
-        .join(Candidate, Candidate.id == Assignment.candidate_id)
-        .join(Panel, Panel.id == Assignment.panel_id)
-        .join(InterviewSession, InterviewSession.id == Assignment.session_id)
-        .join(PanelMember, PanelMember.panel_id == Panel.id)
-        .where(PanelMember.user_id == current_user.id, Assignment.status == "discussion")
-        .order_by(InterviewSession.held_on.desc(), Panel.name, Assignment.position)).all()
+    rows = examining.in_discussion(current_user)
     return render_template("discussion/index.html", rows=rows)
 
 
 def _member_assignment(assignment_id: int) -> Assignment:
-    assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or not any(m.user_id == current_user.id
+    assignment = db.get_or_404(Assignment, assignment_id)
+    if not any(m.user_id == current_user.id
                                      for m in assignment.panel.members):
         abort(404)
     return assignment
@@ -65,9 +56,8 @@ def view(assignment_id: int):
         codes = list(detail["rubric"].codes)
         form = revise_form(detail["rubric"], codes, lang)()
         if form.validate_on_submit():
-            workflow.revise_score(assignment, user, form.criterion.data, int(form.level.data),
-                                  form.reason.data, info=request_info())
-            db.session.commit()
+            workflow.perform(workflow.revise_score, assignment, user, form.criterion.data,
+                             int(form.level.data), form.reason.data, info=request_info())
             flash(gettext("Your revised score is saved; your first score is kept on record."),
                   "success")
             return redirect(url_for(".view", assignment_id=assignment_id))

@@ -17,13 +17,14 @@ from flask import (
 )
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 from wtforms import SelectField
 
+from .. import reports_data
 from ..extensions import db
 from ..forms import Form
 from ..models import Assignment, Document, ExportJob, InterviewSession, Panel, ScoreSheet
 from ..tasks import enqueue_export
+from ..workflow import perform
 from ..workflow.document_export import export_file, start_export
 from ..workflow.documents import (
     LANGS,
@@ -54,7 +55,6 @@ def _lang() -> str:
 
 
 def _send(document: Document, name: str):
-    db.session.commit()
     response = send_file(io.BytesIO(document.pdf), mimetype="application/pdf",
                          download_name=f"{name}-{document.lang}.pdf", etag=document.sha256,
                          max_age=0)
@@ -66,10 +66,12 @@ def _send(document: Document, name: str):
 @login_required
 def sheet(sheet_id: int):
     """Send the signed PDF of a submitted sheet (its examiner, the panel chair, admins)."""
-    sheet = db.session.get(ScoreSheet, sheet_id)
-    if sheet is None or not can_download_sheet(current_user, sheet):
+    sheet = db.get_or_404(ScoreSheet, sheet_id)
+    if not can_download_sheet(current_user, sheet):
         abort(404)
-    document = issue_sheet_document(sheet, _lang(), actor=current_user, info=request_info())
+    # Issued once, on the first download; later downloads send the stored document.
+    document = perform(issue_sheet_document, sheet, _lang(), actor=current_user,
+                       info=request_info())
     number = sheet.assignment.candidate.participant_number
     return _send(document, f"sheet-{number}-{sheet.examiner.username}")
 
@@ -78,10 +80,10 @@ def sheet(sheet_id: int):
 @login_required
 def recap(assignment_id: int):
     """Send the signed recap of a closed candidate (the panel chair, admins)."""
-    assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or not can_download_recap(current_user, assignment):
+    assignment = db.get_or_404(Assignment, assignment_id)
+    if not can_download_recap(current_user, assignment):
         abort(404)
-    document = issue_recap_document(assignment, _lang(), actor=current_user,
+    document = perform(issue_recap_document, assignment, _lang(), actor=current_user,
                                     info=request_info())
     return _send(document, f"recap-{assignment.candidate.participant_number}")
 
@@ -90,22 +92,22 @@ def recap(assignment_id: int):
 @login_required
 def minutes(session_id: int):
     """Send the signed minutes of a session (admins) or of one panel (its chair, admins)."""
-    session = db.session.get(InterviewSession, session_id)
+    session = db.get_or_404(InterviewSession, session_id)
     panel = _panel_arg(session)
-    if session is None or not can_download_minutes(current_user, session, panel):
+    if not can_download_minutes(current_user, session, panel):
         abort(404)
-    document = issue_minutes_document(session, panel, _lang(), actor=current_user,
+    document = perform(issue_minutes_document, session, panel, _lang(), actor=current_user,
                                       info=request_info())
     suffix = f"-{panel.name}" if panel else ""
     return _send(document, f"minutes-{session.code}{suffix}".replace(" ", "_"))
 
 
-def _panel_arg(session: InterviewSession | None) -> Panel | None:
+def _panel_arg(session: InterviewSession) -> Panel | None:
     ref = request.values.get("panel", type=int)
-    if not ref or session is None:
+    if not ref:
         return None
-    panel = db.session.get(Panel, ref)
-    if panel is None or panel.session_id != session.id:
+    panel = db.get_or_404(Panel, ref)
+    if panel.session_id != session.id:
         abort(404)
     return panel
 
@@ -120,8 +122,8 @@ def _exportable_panels(session: InterviewSession) -> list[Panel]:
 @login_required
 def session(session_id: int):
     """List a session's signed documents and start a bulk export of its sheets."""
-    session = db.session.get(InterviewSession, session_id)
-    panels = _exportable_panels(session) if session is not None else []
+    session = db.get_or_404(InterviewSession, session_id)
+    panels = _exportable_panels(session)
     if not panels:
         abort(404)
     form = ExportForm()
@@ -129,24 +131,25 @@ def session(session_id: int):
     form.panel.choices = choices + [(p.id, p.name) for p in panels]
     if form.validate_on_submit():
         panel = next((p for p in panels if p.id == form.panel.data), None)
-        job = start_export(session, panel, current_user, info=request_info(),
-                           base_url=verify_base_url())
-        job_id, token = job.id, job.token
-        db.session.commit()  # and no more reads here: the worker may use the lock at once
+        # The job's id and token are read before the commit, and nothing after it: the
+        # worker may take the write lock at once.
+        job_id, token = perform(_start_export, session, panel)
         enqueue_export(current_app._get_current_object(), job_id)  # `scoring worker` runs it
         return redirect(url_for(".export", token=token))
-    counts = dict(db.session.execute(
-        select(Assignment.panel_id, func.count(ScoreSheet.id))
-        .join(ScoreSheet, ScoreSheet.assignment_id == Assignment.id)
-        .where(Assignment.session_id == session.id, ScoreSheet.status == "submitted")
-        .group_by(Assignment.panel_id)).all())
+    counts = reports_data.submitted_sheet_counts(session)
     rows = [{"id": p.id, "name": p.name, "sheets": counts.get(p.id, 0)} for p in panels]
     return render_template("documents/session.html", session=session, panels=rows, form=form,
                            is_admin=current_user.role == "admin")
 
 
+def _start_export(session: InterviewSession, panel: Panel | None) -> tuple[int, str]:
+    job = start_export(session, panel, current_user, info=request_info(),
+                       base_url=verify_base_url())
+    return job.id, job.token
+
+
 def _job(token: str) -> ExportJob:
-    job = db.session.scalar(select(ExportJob).where(ExportJob.token == token))
+    job = reports_data.export_job(token)
     if job is None or (current_user.role != "admin" and job.requested_by_id != current_user.id):
         abort(404)
     return job
@@ -163,7 +166,7 @@ def _progress(job: ExportJob) -> dict:
 def export(token: str):
     """Show an export's progress (the page polls; a reload finds the job again)."""
     job = _job(token)
-    session = db.session.get(InterviewSession, job.session_id)
+    session = db.get_or_404(InterviewSession, job.session_id)
     panel = db.session.get(Panel, job.panel_id) if job.panel_id else None
     return render_template("documents/export.html", job=job, progress=_progress(job),
                            session=session, panel=panel)
@@ -184,6 +187,6 @@ def export_download(token: str):
     path = export_file(job)
     if job.status != "done" or not path.is_file():
         abort(404)
-    session = db.session.get(InterviewSession, job.session_id)
+    session = db.get_or_404(InterviewSession, job.session_id)
     return send_file(path, mimetype="application/zip", as_attachment=True,
                      download_name=f"{session.code}-sheets.zip")

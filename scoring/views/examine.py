@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -17,14 +18,14 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from .. import examining, workflow
-from ..extensions import db
 from ..forms import ConflictForm, amendment_form
 from ..i18n import current_language
+from ..models import SCORER_ROLES
 from ..paths import data_dir
 from .util import request_info, role_required
 
 bp = Blueprint("examine", __name__, url_prefix="/examine")
-SCORERS = ("examiner", "chair")
+SCORERS = SCORER_ROLES
 
 
 def _today():
@@ -54,13 +55,11 @@ def declare(assignment_id: int):
         return redirect(url_for(".sheet", assignment_id=assignment_id))
     form = ConflictForm()
     if form.validate_on_submit():
-        try:
-            workflow.declare_conflict(assignment, current_user._get_current_object(),
-                                      form.relationship.data, form.detail.data or "",
-                                      info=request_info())
-            db.session.commit()
-        except IntegrityError:  # the same declaration sent twice at once: the first counts
-            db.session.rollback()
+        # The same declaration sent twice at once: the first counts.
+        with suppress(IntegrityError):
+            workflow.perform(workflow.declare_conflict, assignment,
+                             current_user._get_current_object(), form.relationship.data,
+                             form.detail.data or "", info=request_info())
         return redirect(url_for(".sheet", assignment_id=assignment_id))
     # The scoring form comes with the declaration: a tablet that declares offline scores on.
     return render_template("examine/declare.html", form=form, assignment=assignment,
@@ -94,20 +93,15 @@ def sheet(assignment_id: int):
 def amend(assignment_id: int):
     """Request a change to one's own submitted sheet, with a reason, for the chair."""
     assignment = examining.member_assignment(current_user, assignment_id)
-    sheet = examining.own_sheet(assignment, current_user)
-    if sheet is None or sheet.status != "submitted":
-        raise workflow.WorkflowError(
-            "not_submitted", gettext("Only a submitted sheet can be amended; edit the draft "
-                                     "instead."))
+    sheet = workflow.require_amendable(examining.own_sheet(assignment, current_user))
     rubric = workflow.session_rubric(assignment.panel.session)
     state = workflow.sheet_state(sheet)
     form = amendment_form(rubric, state, current_language())()
     if form.validate_on_submit():
         changes = {c.code: {"level": int(form[f"level_{c.code}"].data),
                             "note": form[f"note_{c.code}"].data or ""} for c in rubric.criteria}
-        workflow.request_amendment(sheet, current_user._get_current_object(), changes,
-                                   form.reason.data, info=request_info())
-        db.session.commit()
+        workflow.perform(workflow.request_amendment, sheet, current_user._get_current_object(),
+                         changes, form.reason.data, info=request_info())
         return redirect(url_for(".sheet", assignment_id=assignment_id))
     return render_template("examine/amend.html", form=form, assignment=assignment)
 

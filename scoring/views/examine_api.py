@@ -11,21 +11,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import examining, workflow
-from ..extensions import db
 from ..workflow import WorkflowError
 from .examine import SCORERS, receipt_text
 from .util import request_info, role_required
 
 bp = Blueprint("examine_api", __name__, url_prefix="/api/examine")
-
-
-@bp.errorhandler(WorkflowError)
-def _workflow_error(exc: WorkflowError):
-    db.session.rollback()
-    body = exc.to_dict()
-    if getattr(exc, "missing", None):
-        body["missing"] = exc.missing
-    return jsonify(body), exc.status
 
 
 def _payload() -> dict:
@@ -47,10 +37,10 @@ def save_draft(assignment_id: int):
     """Save the sheet's full state as a draft unless a newer state was already saved."""
     data = _payload()
     assignment = examining.member_assignment(current_user, assignment_id)
-    sheet, applied = workflow.save_draft(
-        assignment, current_user._get_current_object(), data.get("scores"),
-        client_id=data.get("client_id"), seq=data.get("seq"), info=_info(data))
-    db.session.commit()
+    sheet, applied = workflow.perform(
+        workflow.save_draft, assignment, current_user._get_current_object(),
+        data.get("scores"), client_id=data.get("client_id"), seq=data.get("seq"),
+        info=_info(data))
     return jsonify({"status": sheet.status, "applied": applied, "seq": sheet.client_seq})
 
 
@@ -61,11 +51,10 @@ def submit(assignment_id: int):
     data = _payload()
     assignment = examining.member_assignment(current_user, assignment_id)
     signature = workflow.decode_signature(data.get("signature"))
-    receipt = workflow.submit_sheet(
-        assignment, current_user._get_current_object(), client_id=data.get("client_id"),
-        seq=data.get("seq"), scores=data.get("scores"), signature_png=signature,
-        info=_info(data))
-    db.session.commit()
+    receipt = workflow.perform(
+        workflow.submit_sheet, assignment, current_user._get_current_object(),
+        client_id=data.get("client_id"), seq=data.get("seq"), scores=data.get("scores"),
+        signature_png=signature, info=_info(data))
     return jsonify({"status": "submitted", "submitted_at": receipt.submitted_at.isoformat(),
                     "content_hash": receipt.content_hash,
                     "receipt": receipt_text(receipt.submitted_at)})

@@ -6,10 +6,9 @@ import functools
 from pathlib import Path
 
 from flask import Blueprint, jsonify
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..extensions import db
+from ..database import applied_revisions
 
 bp = Blueprint("health", __name__)
 
@@ -32,9 +31,8 @@ def healthz():
     """Answer 200 with JSON when the database answers and is migrated, else 503 and why."""
     heads = migration_heads()
     try:
-        current = set(db.session.scalars(text("SELECT version_num FROM alembic_version")))
+        current = applied_revisions()
     except SQLAlchemyError as exc:
-        db.session.rollback()
         cause = getattr(exc, "orig", None) or exc
         reason = f"database unreachable or not initialised: {type(cause).__name__}: {cause}"
         return _answer(503, reason[:300], heads, None)

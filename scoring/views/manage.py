@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import tempfile
 from pathlib import Path
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from .. import manage_queries as mq
 from .. import workflow
-from ..database import write_transaction
 from ..exports import results_table, session_table
-from ..extensions import db
 from ..forms_manage import ActionForm, SessionForm
 from ..i18n import current_language, page_catalogue
 from ..models import InterviewSession
@@ -100,19 +99,15 @@ def session_new():
         ok, rubric = _chosen_rubric(form, required=True)
         if ok:
             try:
-                session = workflow.create_session(
-                    form.code.data.strip(), form.name.data, form.held_on.data, rubric,
-                    place=form.place.data or "", actor=actor(), info=request_info())
+                session = workflow.perform(
+                    workflow.create_session, form.code.data.strip(), form.name.data.strip(),
+                    form.held_on.data, rubric, place=(form.place.data or "").strip(),
+                    publish_names=bool(form.publish_names.data), actor=actor(),
+                    info=request_info())
             except WorkflowError as exc:
-                db.session.rollback()
                 field = form.rubric_upload if exc.code == "rubric_conflict" else form.code
                 field.errors = [exc.message]
             else:
-                workflow.update_session(session, name=form.name.data,
-                                        held_on=form.held_on.data, place=form.place.data or "",
-                                        publish_names=form.publish_names.data, actor=actor(),
-                                        info=request_info())
-                db.session.commit()
                 flash(gettext("Session %(c)s created (draft).", c=session.code), "success")
                 return redirect(url_for("manage.session", session_id=session.id))
     return render_template("manage/session_new.html", form=form,
@@ -144,19 +139,14 @@ def session_edit(session_id: int):
     if form.validate_on_submit():
         ok, rubric = (True, None) if locked else _chosen_rubric(form, required=False)
         if ok:
-            workflow.update_session(session, name=form.name.data, held_on=form.held_on.data,
-                                    place=form.place.data or "",
-                                    publish_names=form.publish_names.data,
-                                    actor=actor(), info=request_info())
             try:
-                if rubric is not None and rubric.content_hash != session.rubric_hash:
-                    workflow.change_session_rubric(session, rubric, actor=actor(),
-                                                   info=request_info())
+                workflow.perform(workflow.edit_session, session, name=form.name.data,
+                                 held_on=form.held_on.data, place=form.place.data or "",
+                                 publish_names=form.publish_names.data, rubric=rubric,
+                                 actor=actor(), info=request_info())
             except WorkflowError as exc:
-                db.session.rollback()
                 form.rubric_upload.errors = [exc.message]
             else:
-                db.session.commit()
                 flash(gettext("Session saved."), "success")
                 return redirect(url_for("manage.session", session_id=session.id))
     return render_template("manage/session_edit.html", form=form, session=session,
@@ -173,12 +163,10 @@ def session_status(session_id: int, status: str):
         # Closing (publishing) and returning to draft cannot be undone: the verb checks the box.
         confirm = request.form.get("confirm") == "y"
         try:
-            workflow.set_session_status(session, status, actor=actor(), info=request_info(),
-                                        confirm=confirm)
-            db.session.commit()
+            workflow.perform(workflow.set_session_status, session, status, actor=actor(),
+                             info=request_info(), confirm=confirm)
             flash(gettext("The session is now: %(s)s.", s=_status_label(status)), "success")
         except WorkflowError as exc:
-            db.session.rollback()
             flash(str(exc.message), "error")
     return redirect(url_for("manage.session", session_id=session.id))
 
@@ -211,10 +199,9 @@ def session_export(session_id: int, fmt: str):
     keys, rows = results_table(visible_results(session, current_user),
                                session_rubric(session).codes, lang)
     data = session_table(keys, rows, fmt, lang, session)
-    with write_transaction():  # a GET reads deferred; the record is one short write
-        workflow.record("results.export", actor(), session, {"format": fmt, "rows": len(rows)},
-                        session_id=session.id, info=request_info())
+    workflow.record_export(session, "results.export", fmt, len(rows), actor=actor(),
+                           info=request_info())
     mime = ("text/csv; charset=utf-8" if fmt == "csv" else
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return Response(data, content_type=mime, headers={
-        "Content-Disposition": f'attachment; filename="results-{session.code}.{fmt}"'})
+    return send_file(io.BytesIO(data), mimetype=mime, as_attachment=True,
+                     download_name=f"results-{session.code}.{fmt}")

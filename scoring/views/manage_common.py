@@ -47,10 +47,7 @@ def actor():
 
 def get_or_404(model, ident: int):
     """Return the row of ``model`` with primary key ``ident``, or answer 404."""
-    row = db.session.get(model, ident)
-    if row is None:
-        abort(404)
-    return row
+    return db.get_or_404(model, ident)
 
 
 def list_args(sorts: dict, default: str, filters: tuple = (), default_desc: bool = False

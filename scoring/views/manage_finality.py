@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import flash, redirect, url_for
 from flask_babel import gettext
 
-from ..extensions import db
 from ..forms_chair import ConfirmForm, ReasonConfirmForm
 from ..models import InterviewSession
-from ..workflow import WorkflowError, finality
+from ..workflow import WorkflowError, finality, perform
 from .manage_common import actor, admin_blueprint, get_or_404
 from .util import request_info
 
@@ -23,11 +22,9 @@ def _run(session_id: int, form, call, done: str, target: str | None = None):
                 flash(str(message), "error")
         return redirect(url_for("manage.session", session_id=session_id))
     try:
-        call()
-        db.session.commit()
+        perform(call)
         flash(done, "success")
     except WorkflowError as exc:
-        db.session.rollback()
         flash(str(exc.message), "error")
         return redirect(url_for("manage.session", session_id=session_id))
     return redirect(target or url_for("manage.session", session_id=session_id))

@@ -9,43 +9,25 @@ file. Nothing is written before the confirmation, and nothing at all if any row 
 
 from __future__ import annotations
 
-import json
-import re
-import secrets
-import time
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from wtforms import SelectChoice
 
+from .. import manage_queries as mq
 from .. import workflow
 from ..extensions import db
 from ..forms_manage import ActionForm, ImportForm
 from ..imports import ImportFileError, limits_from_config, parse_candidates, parse_examiners
 from ..models import InterviewSession
-from ..private_files import private_dir, write_private
+from ..workflow.uploads import TOKEN, discard_upload, stage_upload, staged_upload
 from .manage_common import actor, admin_blueprint
 from .util import request_info, upload_route
 
 bp = admin_blueprint("manage_imports", __name__)
 
 KINDS = ("candidates", "examiners")
-TOKEN = re.compile(r"^[0-9a-f]{32}$")
-KEEP_SECONDS = 24 * 3600
-SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
-
-
-def _folder() -> Path:
-    return private_dir(Path(current_app.instance_path) / "imports")
-
-
-def _sweep(folder: Path) -> None:
-    """Delete uploads nobody confirmed within a day."""
-    cutoff = time.time() - KEEP_SECONDS
-    for path in folder.iterdir():
-        if path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
 
 
 def _parse(kind: str, data: bytes, filename: str):
@@ -55,7 +37,7 @@ def _parse(kind: str, data: bytes, filename: str):
     SQLite every transaction holds the write lock, and examiners' saves must not wait for a
     large file to be read.
     """
-    db.session.rollback()
+    workflow.discard()
     parse = parse_candidates if kind == "candidates" else parse_examiners
     try:
         return parse(data, filename, limits_from_config(current_app.config)), None
@@ -66,7 +48,7 @@ def _parse(kind: str, data: bytes, filename: str):
 def _analyse(kind: str, data: bytes, filename: str, session_id: int | None, dry_run: bool):
     """Parse, then (dry-)run the import; return (report or None, file error, session)."""
     parsed, file_error = _parse(kind, data, filename)
-    session = db.session.get(InterviewSession, session_id) if session_id else None
+    session = db.get_or_404(InterviewSession, session_id) if session_id else None
     if parsed is None:
         return None, file_error, session
     if kind == "candidates":
@@ -81,9 +63,7 @@ def _analyse(kind: str, data: bytes, filename: str, session_id: int | None, dry_
 def _form(kind: str) -> ImportForm:
     form = ImportForm()
     if kind == "candidates":
-        sessions = db.session.execute(
-            db.select(InterviewSession.id, InterviewSession.code, InterviewSession.name)
-            .order_by(InterviewSession.held_on.desc())).all()
+        sessions = mq.session_choices()
         form.session.choices = [SelectChoice(0, gettext("No session (candidates only)"))] + [
             SelectChoice(i, f"{c} · {n}") for i, c, n in sessions]
     else:
@@ -107,17 +87,10 @@ def upload(kind: str):
     data = upload.read()
     session_id = form.session.data if kind == "candidates" and form.session.data else None
     report, file_error, session = _analyse(kind, data, filename, session_id, dry_run=True)
-    db.session.rollback()  # a dry run writes nothing; make sure of it
+    workflow.discard()  # a dry run writes nothing; make sure of it
     token = None
     if report is not None and report.ok:
-        suffix = Path(filename).suffix.lower()
-        token = secrets.token_hex(16)
-        folder = _folder()
-        _sweep(folder)
-        write_private(folder / f"{token}.data", data)
-        write_private(folder / f"{token}.json", json.dumps({
-            "kind": kind, "filename": filename if suffix in SUFFIXES else filename + ".csv",
-            "session_id": session.id if session else None, "user_id": actor().id}))
+        token = stage_upload(kind, filename, data, session.id if session else None, actor().id)
     return render_template("manage/import_preview.html", kind=kind, filename=filename,
                            report=report, file_error=file_error, token=token, session=session,
                            confirm_form=ActionForm())
@@ -129,30 +102,31 @@ def confirm(kind: str):
     token = request.form.get("token", "")
     if kind not in KINDS or not TOKEN.match(token) or not ActionForm().validate_on_submit():
         abort(400)
-    folder = _folder()
-    meta_path, data_path = folder / f"{token}.json", folder / f"{token}.data"
-    if not meta_path.is_file() or not data_path.is_file():
+    staged = staged_upload(token)
+    if staged is None:
         flash(gettext("That upload has expired; upload the file again."), "error")
         return redirect(url_for("manage_imports.upload", kind=kind))
-    meta = json.loads(meta_path.read_text())
-    if meta["kind"] != kind or meta["user_id"] != actor().id:
+    if staged.kind != kind or staged.user_id != actor().id:
         abort(400)
-    report, file_error, session = _analyse(kind, data_path.read_bytes(), meta["filename"],
-                                           meta["session_id"], dry_run=False)
+    report, file_error, session = workflow.perform_if(
+        lambda result: result[0] is not None and result[0].ok, _analyse, kind, staged.data,
+        staged.filename, staged.session_id, dry_run=False)
     if report is None or not report.ok:
         # The database changed since the preview (e.g. a panel was renamed): nothing written.
-        db.session.rollback()
         return render_template("manage/import_preview.html", kind=kind,
-                               filename=meta["filename"], report=report, file_error=file_error,
+                               filename=staged.filename, report=report, file_error=file_error,
                                token=None, session=session, confirm_form=ActionForm())
-    db.session.commit()
-    meta_path.unlink(missing_ok=True)
-    data_path.unlink(missing_ok=True)
+    discard_upload(token)
     flash(gettext("Imported: %(c)d created, %(u)d updated, %(n)d unchanged, %(a)d assigned to "
                   "panels.", c=report.created, u=report.updated, n=report.unchanged,
                   a=report.assigned), "success")
+    return redirect(_after_import(kind, session))
+
+
+def _after_import(kind: str, session: InterviewSession | None) -> str:
+    """Return where an import lands: the people list, or the session it placed candidates in."""
     if kind == "examiners":
-        return redirect(url_for("manage_people.users"))
+        return url_for("manage_people.users")
     if session is not None:
-        return redirect(url_for("manage.session", session_id=session.id))
-    return redirect(url_for("manage_people.candidates"))
+        return url_for("manage.session", session_id=session.id)
+    return url_for("manage_people.candidates")

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from .. import manage_queries as mq
 from .. import workflow
-from ..extensions import db
 from ..forms_manage import ActionForm, AssignForm, PanelForm
-from ..models import Assignment, Candidate, InterviewSession, Panel, User
+from ..models import Assignment, InterviewSession, Panel, User
 from ..workflow import WorkflowError
 from .manage_common import actor, admin_blueprint, get_or_404
 from .util import request_info
@@ -50,32 +48,19 @@ def _person(user: User) -> str:
     return f"{user.full_name} ({user.username})"
 
 
-def _members(form: PanelForm) -> tuple[list[User], User | None]:
-    """Return the chosen members in the order they were chosen, and the chair."""
-    order = list(dict.fromkeys(form.members.data or []))
-    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(order)))}
-    return [users[i] for i in order], db.session.get(User, form.chair.data or 0)
-
-
 @bp.route("/sessions/<int:session_id>/panels/new", methods=["GET", "POST"])
 def panel_new(session_id: int):
     """Create a panel in a session."""
     session = get_or_404(InterviewSession, session_id)
     form = _panel_form()
     if form.validate_on_submit():
-        members, chair = _members(form)
-        name = form.name.data.strip()
+        members, chair = mq.members_and_chair(form.members.data, form.chair.data)
         try:
-            if db.session.scalar(select(Panel.id).where(Panel.session_id == session.id,
-                                                        Panel.name == name)):
-                raise WorkflowError("panel_name_taken", gettext(
-                    "The session already has a panel with this name."))
-            panel = workflow.create_panel(session, name, members, chair=chair,
-                                          quorum=form.quorum.data, room=form.room.data or "",
-                                          actor=actor(), info=request_info())
-            db.session.commit()
+            panel = workflow.perform(workflow.create_panel, session, form.name.data, members,
+                                     chair=chair, quorum=form.quorum.data,
+                                     room=form.room.data or "", actor=actor(),
+                                     info=request_info())
         except WorkflowError as exc:
-            db.session.rollback()
             (form.members if exc.code == "not_certified" else form.name).errors = [exc.message]
         else:
             flash(gettext("Panel %(n)s created.", n=panel.name), "success")
@@ -89,18 +74,16 @@ def panel_edit(panel_id: int):
     panel = get_or_404(Panel, panel_id)
     form = _panel_form(panel)
     if form.validate_on_submit():
-        members, chair = _members(form)
+        members, chair = mq.members_and_chair(form.members.data, form.chair.data)
         try:
-            workflow.update_panel(panel, name=form.name.data, members=members, chair=chair,
-                                  quorum=form.quorum.data, room=form.room.data or "",
-                                  actor=actor(), info=request_info())
+            workflow.perform(workflow.update_panel, panel, name=form.name.data, members=members,
+                             chair=chair, quorum=form.quorum.data, room=form.room.data or "",
+                             actor=actor(), info=request_info())
         except WorkflowError as exc:
-            db.session.rollback()
             field = form.members if exc.code in ("member_has_sheets", "not_certified") else (
                 form.quorum if exc.code == "bad_quorum" else form.name)
             field.errors = [exc.message]
         else:
-            db.session.commit()
             flash(gettext("Panel saved."), "success")
             return redirect(url_for("manage_panels.panel", panel_id=panel.id))
     return render_template("manage/panel_form.html", form=form, session=panel.session,
@@ -129,23 +112,13 @@ def panel_assign(panel_id: int):
     form = AssignForm()
     if not form.validate_on_submit():
         return _render_panel(panel, form, 400)
-    numbers = [n.strip() for n in form.numbers.data.replace(",", "\n").splitlines() if n.strip()]
-    found = {c.participant_number: c for c in db.session.scalars(
-        select(Candidate).where(Candidate.participant_number.in_(numbers)))}
-    missing = [n for n in numbers if n not in found]
-    if missing:
-        form.numbers.errors = [gettext("Unknown participant numbers: %(n)s",
-                                       n=", ".join(missing))]
-        return _render_panel(panel, form, 400)
     try:
-        for number in dict.fromkeys(numbers):
-            workflow.assign_candidate(panel, found[number], actor=actor(), info=request_info())
+        placed = workflow.perform(workflow.place_candidates, panel, form.numbers.data,
+                                  actor=actor(), info=request_info())
     except WorkflowError as exc:
-        db.session.rollback()
         form.numbers.errors = [exc.message]
         return _render_panel(panel, form, 400)
-    db.session.commit()
-    flash(gettext("%(n)d candidate(s) on the panel.", n=len(set(numbers))), "success")
+    flash(gettext("%(n)d candidate(s) on the panel.", n=len(placed)), "success")
     warnings = mq.conflict_warnings(panel.session, panel)
     if warnings:
         flash(gettext("Warning: %(n)d examiner(s) on this panel declared a conflict of interest "
@@ -159,18 +132,10 @@ def panel_order(panel_id: int):
     panel = get_or_404(Panel, panel_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("manage_panels.panel", panel_id=panel.id))
-    current = mq.panel_assignments(panel)
-    wanted = []
-    for index, assignment in enumerate(current):
-        raw = request.form.get(f"pos-{assignment.id}", "").strip()
-        try:
-            number = float(raw.replace(",", ".")) if raw else float(index + 1)
-        except ValueError:
-            number = float(index + 1)
-        wanted.append((number, index, assignment.id))
-    order = [ident for _n, _i, ident in sorted(wanted)]
-    workflow.reorder_assignments(panel, order, actor=actor(), info=request_info())
-    db.session.commit()
+    positions = {int(key[4:]): value for key, value in request.form.items()
+                 if key.startswith("pos-") and key[4:].isdigit()}
+    workflow.perform(workflow.order_by_positions, panel, positions, actor=actor(),
+                     info=request_info())
     flash(gettext("Order saved."), "success")
     return redirect(url_for("manage_panels.panel", panel_id=panel.id))
 
@@ -182,11 +147,10 @@ def assignment_remove(assignment_id: int):
     panel_id = assignment.panel_id
     if ActionForm().validate_on_submit():
         try:
-            workflow.remove_assignment(assignment, actor=actor(), info=request_info())
+            workflow.perform(workflow.remove_assignment, assignment, actor=actor(),
+                             info=request_info())
         except WorkflowError as exc:
-            db.session.rollback()
             flash(str(exc.message), "error")
         else:
-            db.session.commit()
             flash(gettext("Candidate taken off the panel."), "success")
     return redirect(url_for("manage_panels.panel", panel_id=panel_id))

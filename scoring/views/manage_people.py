@@ -10,7 +10,6 @@ from wtforms import SelectChoice
 
 from .. import manage_queries as mq
 from .. import workflow
-from ..extensions import db
 from ..forms_manage import (
     ActionForm,
     CandidateForm,
@@ -57,17 +56,19 @@ def reset_codes():
         return redirect(url_for("manage_people.users"))
     kind, _sep, ref = form.who.data.partition(":")
     panel = get_or_404(Panel, int(ref)) if kind == "panel" else None
-    try:
+    label = next(c.label for c in form.who.choices if c.value == form.who.data)
+
+    def issue_and_print() -> bytes:  # the codes are valid only once the slips exist
         users = workflow.reset_targets(role=ref if kind == "role" else None, panel=panel)
         slips = workflow.issue_reset_codes(users, actor=actor(), info=request_info())
+        return reset_slips_pdf(slips, base_url=verify_base_url(), lang=current_language(),
+                               title=gettext("Password reset codes: %(who)s", who=label))
+
+    try:
+        pdf = workflow.perform(issue_and_print)
     except WorkflowError as exc:
-        db.session.rollback()
         flash(str(exc.message), "error")
         return redirect(url_for("manage_people.users"))
-    label = next(c.label for c in form.who.choices if c.value == form.who.data)
-    pdf = reset_slips_pdf(slips, base_url=verify_base_url(), lang=current_language(),
-                          title=gettext("Password reset codes: %(who)s", who=label))
-    db.session.commit()  # the codes are valid only once the slips exist
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=f"reset-codes-{kind}-{ref}.pdf")
 
@@ -78,20 +79,14 @@ def user_new():
     form = UserForm()
     if form.validate_on_submit():
         try:
-            user = workflow.create_user(
-                form.username.data.strip(), form.full_name.data, form.role.data,
-                form.password.data or None, nip=form.nip.data or None,
-                email=form.email.data or None, actor=actor(), info=request_info())
-            workflow.set_role(user, form.role.data, may_chair=form.may_chair.data,
-                              actor=actor(), info=request_info())
+            user, code = workflow.perform(
+                workflow.enrol_user, form.username.data.strip(), form.full_name.data,
+                form.role.data, form.password.data or None, may_chair=form.may_chair.data,
+                nip=form.nip.data or None, email=form.email.data or None, actor=actor(),
+                info=request_info())
         except WorkflowError as exc:
-            db.session.rollback()
             form.username.errors = [exc.message]
         else:
-            code = None
-            if not form.password.data:
-                code = workflow.create_password_reset(user, actor=actor(), info=request_info())
-            db.session.commit()
             flash(gettext("Account %(u)s created.", u=user.username), "success")
             if code:
                 return _show_code(user, code)
@@ -112,9 +107,9 @@ def user(user_id: int):
     user = get_or_404(User, user_id)
     form = UserEditForm(obj=user)
     if form.validate_on_submit():
-        workflow.update_user(user, full_name=form.full_name.data, nip=form.nip.data or None,
-                             email=form.email.data or None, actor=actor(), info=request_info())
-        db.session.commit()
+        workflow.perform(workflow.update_user, user, full_name=form.full_name.data,
+                         nip=form.nip.data or None, email=form.email.data or None,
+                         actor=actor(), info=request_info())
         flash(gettext("Account saved."), "success")
         return redirect(url_for("manage_people.user", user_id=user.id))
     return _render_user(user, form, RoleForm(obj=user))
@@ -134,13 +129,11 @@ def user_role(user_id: int):
     form = RoleForm()
     if form.validate_on_submit():
         try:
-            workflow.set_role(user, form.role.data, may_chair=form.may_chair.data,
-                              actor=actor(), info=request_info())
+            workflow.perform(workflow.set_role, user, form.role.data,
+                             may_chair=form.may_chair.data, actor=actor(), info=request_info())
         except WorkflowError as exc:
-            db.session.rollback()
             form.role.errors = [exc.message]
         else:
-            db.session.commit()
             flash(gettext("Role saved."), "success")
             return redirect(url_for("manage_people.user", user_id=user.id))
     return _render_user(user, UserEditForm(obj=user), form, 400)
@@ -157,8 +150,8 @@ def user_active(user_id: int):
             flash(gettext("You cannot deactivate your own account."), "error")
         else:
             active = request.form.get("active") == "1"
-            workflow.set_active(user, active, actor=actor(), info=request_info())
-            db.session.commit()
+            workflow.perform(workflow.set_active, user, active, actor=actor(),
+                             info=request_info())
             flash(gettext("Account activated.") if active else
                   gettext("Account deactivated: it can no longer log in."), "success")
     return redirect(url_for("manage_people.user", user_id=user.id))
@@ -169,8 +162,7 @@ def user_unlock(user_id: int):
     """Let a user locked out by failed logins try again now (audited)."""
     user = get_or_404(User, user_id)
     if ActionForm().validate_on_submit():
-        workflow.unlock_user(user, actor=actor(), info=request_info())
-        db.session.commit()
+        workflow.perform(workflow.unlock_user, user, actor=actor(), info=request_info())
         flash(gettext("Account unlocked: %(u)s can log in again.", u=user.username), "success")
     return redirect(url_for("manage_people.user", user_id=user.id))
 
@@ -181,8 +173,8 @@ def user_reset(user_id: int):
     user = get_or_404(User, user_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("manage_people.user", user_id=user.id))
-    code = workflow.create_password_reset(user, actor=actor(), info=request_info())
-    db.session.commit()
+    code = workflow.perform(workflow.create_password_reset, user, actor=actor(),
+                            info=request_info())
     return _show_code(user, code)
 
 
@@ -199,15 +191,13 @@ def candidate_new():
     form = CandidateForm()
     if form.validate_on_submit():
         try:
-            candidate = workflow.create_candidate(
-                form.participant_number.data.strip(), form.name.data.strip(),
-                position_applied=(form.position_applied.data or "").strip(),
+            candidate = workflow.perform(
+                workflow.create_candidate, form.participant_number.data.strip(),
+                form.name.data.strip(), position_applied=(form.position_applied.data or "").strip(),
                 nik=form.nik.data or None, actor=actor(), info=request_info())
         except WorkflowError as exc:
-            db.session.rollback()
             form.participant_number.errors = [exc.message]
         else:
-            db.session.commit()
             flash(gettext("Candidate %(n)s created.", n=candidate.participant_number), "success")
             return redirect(url_for("manage_people.candidates"))
     return render_template("manage/candidate_form.html", form=form, candidate=None)
@@ -220,10 +210,9 @@ def candidate(candidate_id: int):
     form = CandidateForm(obj=candidate)
     del form.participant_number
     if form.validate_on_submit():
-        workflow.update_candidate(candidate, name=form.name.data,
-                                  position_applied=form.position_applied.data or "",
-                                  nik=form.nik.data or None, actor=actor(), info=request_info())
-        db.session.commit()
+        workflow.perform(workflow.update_candidate, candidate, name=form.name.data,
+                         position_applied=form.position_applied.data or "",
+                         nik=form.nik.data or None, actor=actor(), info=request_info())
         flash(gettext("Candidate saved."), "success")
         return redirect(url_for("manage_people.candidates"))
     return render_template("manage/candidate_form.html", form=form, candidate=candidate)

@@ -7,7 +7,9 @@ to publish them. Criteria are public once a session leaves draft; results once i
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+import io
+
+from flask import Blueprint, abort, render_template, request, send_file
 
 from .. import i18n
 from .. import public_queries as pq
@@ -20,19 +22,6 @@ from ..workflow.finality import publications
 bp = Blueprint("public", __name__, url_prefix="/public")
 
 RESULTS_PER_PAGE = 100
-
-
-def verify_url() -> str | None:
-    """Return the score-sheet verification page's URL, if that page exists."""
-    for rule in current_app.url_map.iter_rules():
-        if rule.rule.rstrip("/") == "/verify" and "GET" in (rule.methods or ()):
-            return rule.rule
-    return None
-
-
-@bp.app_context_processor
-def public_helpers():
-    return {"verify_url": verify_url}
 
 
 def _session_or_404(code: str):
@@ -66,9 +55,8 @@ def criteria_pdf(code: str):
     key = (session.id, session.rubric_hash, session.name, session.held_on, session.place,
            lang, context["panel_quorums"].__repr__())
     pdf = html_to_pdf(html, key)
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="kriteria-{session.code}.pdf"',
-        "Cache-Control": "public, max-age=300"})
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf",
+                     download_name=f"kriteria-{session.code}.pdf", max_age=300)
 
 
 @bp.route("/<code>/results")

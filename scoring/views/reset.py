@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext
 
 from .. import workflow
-from ..extensions import db
 from ..forms_manage import ResetForm
 from ..workflow import WorkflowError
 from .util import request_info
@@ -32,14 +31,12 @@ def redeem_link(code: str):
 def _redeem(form: ResetForm):
     if form.validate_on_submit():
         try:
-            user = workflow.redeem_password_reset(form.code.data, form.password.data,
-                                                  info=request_info())
+            user = workflow.perform(workflow.redeem_password_reset, form.code.data,
+                                    form.password.data, info=request_info())
         except WorkflowError as exc:
-            db.session.rollback()
             field = form.password if exc.code == "weak_password" else form.code
             field.errors = [exc.message]
         else:
-            db.session.commit()
             flash(gettext("Password changed for %(u)s. Log in with the new password.",
                           u=user.username), "success")
             return redirect(url_for("auth.login"))

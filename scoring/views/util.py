@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, request, url_for
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 
 from ..workflow import RequestInfo
 
@@ -42,21 +41,6 @@ def is_safe_path(target: str | None) -> bool:
 def safe_next(target: str | None, default: str = "main.index") -> str:
     """Return ``target`` if it is a same-site relative path, else the URL of ``default``."""
     return target if is_safe_path(target) else url_for(default)
-
-
-def has_endpoint(endpoint: str) -> bool:
-    """Return whether the application has a view for ``endpoint`` (e.g. ``examine.queue``)."""
-    return endpoint in current_app.view_functions
-
-
-def url_for_if(endpoint: str, **values) -> str | None:
-    """Return ``url_for(endpoint, **values)``, or None when that view does not exist (yet)."""
-    if not has_endpoint(endpoint):
-        return None
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
 
 
 def role_required(*roles: str):

@@ -2,6 +2,9 @@
 
 from .admin import (
     create_password_reset,
+    edit_session,
+    enrol_user,
+    order_by_positions,
     redeem_password_reset,
     remove_assignment,
     reorder_assignments,
@@ -10,8 +13,14 @@ from .admin import (
     update_session,
     update_user,
 )
-from .amendments import approve_amendment, may_decide, reject_amendment, request_amendment
-from .audit import CLI, ChainCheck, RequestInfo, record, verify_chain
+from .amendments import (
+    approve_amendment,
+    may_decide,
+    reject_amendment,
+    request_amendment,
+    require_amendable,
+)
+from .audit import CLI, ChainCheck, RequestInfo, record, record_export, verify_chain
 from .discussion import (
     Tally,
     close_candidate,
@@ -25,6 +34,7 @@ from .imports import ImportReport, import_candidates, import_examiners
 from .logins import (
     LockState,
     Refusal,
+    authenticate,
     end_all_logins,
     end_login,
     live_login_count,
@@ -44,6 +54,7 @@ from .sessions import (
     create_panel,
     create_session,
     panel_quorum,
+    place_candidates,
     session_rubric,
     set_session_status,
 )
@@ -57,6 +68,7 @@ from .sheets import (
     sheet_state,
     submit_sheet,
 )
+from .transactions import discard, perform, perform_if
 
 __all__ = [
     "CLI",
@@ -69,6 +81,7 @@ __all__ = [
     "WorkflowError",
     "approve_amendment",
     "assign_candidate",
+    "authenticate",
     "can_see_colleagues",
     "change_session_rubric",
     "close_candidate",
@@ -79,6 +92,9 @@ __all__ = [
     "create_user",
     "declare_conflict",
     "decode_signature",
+    "discard",
+    "edit_session",
+    "enrol_user",
     "discrepancies",
     "import_candidates",
     "import_examiners",
@@ -96,9 +112,14 @@ __all__ = [
     "may_decide",
     "missing_items",
     "open_discussion",
+    "order_by_positions",
     "override_final_score",
     "panel_quorum",
+    "perform",
+    "perform_if",
+    "place_candidates",
     "record",
+    "record_export",
     "record_failed_login",
     "redeem_password_reset",
     "reject_amendment",
@@ -106,6 +127,7 @@ __all__ = [
     "reorder_assignments",
     "reset_targets",
     "request_amendment",
+    "require_amendable",
     "revise_score",
     "save_draft",
     "session_rubric",

@@ -21,12 +21,14 @@ from ..models import (
     User,
     utcnow,
 )
+from ..rubrics import Rubric
 from .audit import RequestInfo, record
 from .calibration import check_certified
 from .errors import WorkflowError
 from .logins import clear_lockout, end_all_logins
-from .people import check_password_strength
-from .sessions import check_nik, check_panel_members
+from .people import check_password_strength, create_user
+from .roles import set_role
+from .sessions import change_session_rubric, check_nik, check_panel_members
 
 RESET_HOURS = 24
 # No 0/O, 1/I/L: a code read aloud or copied from paper is typed right the first time.
@@ -53,6 +55,24 @@ def update_session(
     for key, (_old, value) in changes.items():
         setattr(session, key, value)
     record("session.update", actor, session, changes, session_id=session.id, info=info)
+
+
+def edit_session(
+    session: InterviewSession,
+    *,
+    name: str,
+    held_on: date,
+    place: str = "",
+    publish_names: bool = False,
+    rubric: Rubric | None = None,
+    actor: User | None = None,
+    info: RequestInfo | None = None,
+) -> None:
+    """Save the session form: its details, and a new rubric when one is given and differs."""
+    update_session(session, name=name, held_on=held_on, place=place,
+                   publish_names=publish_names, actor=actor, info=info)
+    if rubric is not None and rubric.content_hash != session.rubric_hash:
+        change_session_rubric(session, rubric, actor=actor, info=info)
 
 
 def _sheet_holders(panel: Panel) -> set[int]:
@@ -112,6 +132,33 @@ def _panel_state(panel: Panel) -> dict:
     return {"name": panel.name, "room": panel.room, "quorum": panel.quorum,
             "chair": panel.chair.username if panel.chair else None,
             "members": [m.user.username for m in panel.members]}
+
+
+def order_by_positions(
+    panel: Panel,
+    positions: dict[int, str],
+    *,
+    actor: User | None = None,
+    info: RequestInfo | None = None,
+) -> None:
+    """Reorder the panel's candidates by the numbers typed beside them (ties keep order).
+
+    ``positions`` maps an assignment id to what was typed ("3", "2,5"); a blank or unreadable
+    entry keeps the candidate at its current place.
+    """
+    current = list(db.session.scalars(
+        select(Assignment).where(Assignment.panel_id == panel.id)
+        .order_by(Assignment.position, Assignment.id)))
+    wanted = []
+    for index, assignment in enumerate(current):
+        raw = (positions.get(assignment.id) or "").strip()
+        try:
+            number = float(raw.replace(",", ".")) if raw else float(index + 1)
+        except ValueError:
+            number = float(index + 1)
+        wanted.append((number, index, assignment.id))
+    reorder_assignments(panel, [ident for _n, _i, ident in sorted(wanted)], actor=actor,
+                        info=info)
 
 
 def reorder_assignments(
@@ -277,3 +324,26 @@ def active_reset_count(user: User) -> int:
     return db.session.scalar(select(func.count()).select_from(PasswordReset).where(
         PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None),
         PasswordReset.expires_at > utcnow())) or 0
+
+
+def enrol_user(
+    username: str,
+    full_name: str,
+    role: str,
+    password: str | None,
+    *,
+    may_chair: bool = False,
+    nip: str | None = None,
+    email: str | None = None,
+    actor: User | None = None,
+    info: RequestInfo | None = None,
+) -> tuple[User, str | None]:
+    """Create an account with its role; without a password, also a one-time reset code.
+
+    Returns the user and the code (None when a password was given): the code is shown once.
+    """
+    user = create_user(username, full_name, role, password, nip=nip, email=email,
+                       actor=actor, info=info)
+    set_role(user, role, may_chair=may_chair, actor=actor, info=info)
+    code = None if password else create_password_reset(user, actor=actor, info=info)
+    return user, code

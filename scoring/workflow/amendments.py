@@ -60,6 +60,14 @@ def _reason(text, code: str = "reason_required") -> str:
     return text
 
 
+def require_amendable(sheet: ScoreSheet | None) -> ScoreSheet:
+    """Return ``sheet`` if an amendment may be asked of it: it exists and is submitted."""
+    if sheet is None or sheet.status != "submitted":
+        raise WorkflowError("not_submitted",
+                            _l("Only a submitted sheet can be amended; edit the draft instead."))
+    return sheet
+
+
 def request_amendment(
     sheet: ScoreSheet,
     examiner: User,
@@ -71,10 +79,7 @@ def request_amendment(
     """Ask for ``changes`` ({code: {"level", "note"}}) to the examiner's submitted sheet."""
     if sheet.examiner_id != examiner.id:
         raise WorkflowError("not_found", _l("No such candidate in your panels."), 404)
-    sheet = _lock(sheet)
-    if sheet.status != "submitted":
-        raise WorkflowError("not_submitted",
-                            _l("Only a submitted sheet can be amended; edit the draft instead."))
+    sheet = require_amendable(_lock(sheet))
     _require_open_result(sheet)
     reason = _reason(reason)
     pending = db.session.scalar(

@@ -141,3 +141,17 @@ def verify_chain(batch: int = 5000) -> ChainCheck:
     if head is not None and head.last_hash != prev_hash:
         return ChainCheck(False, count, last, f"event {last} does not match the chain's head")
     return ChainCheck(True, count)
+
+
+def record_export(session, action: str, fmt: str, rows: int, *, actor=None,
+                  info: RequestInfo | None = None) -> None:
+    """Record that ``session``'s data left the system (an export), in a write of its own.
+
+    An export is a GET: its request reads deferred, so the record takes one short write
+    transaction and commits it at once.
+    """
+    from ..database import write_transaction
+
+    with write_transaction():
+        record(action, actor, session, {"format": fmt, "rows": rows}, session_id=session.id,
+               info=info)

@@ -27,6 +27,7 @@ from sqlalchemy import delete, func, select
 from ..extensions import db
 from ..models import (
     ASSIGNMENT_MARKS,
+    SCORER_ROLES,
     Amendment,
     Assignment,
     ConflictDeclaration,
@@ -102,7 +103,7 @@ def add_substitute(assignment: Assignment, chair: User, examiner: User, reason: 
     if assignment.status not in UNFINISHED:
         raise WorkflowError("result_closed", _l(
             "The candidate's result is closed; reopen it first."))
-    if examiner.role not in ("examiner", "chair") or not examiner.active:
+    if examiner.role not in SCORER_ROLES or not examiner.active:
         raise WorkflowError("not_examiner", _l("%(u)s is not an active examiner or chair.",
                                                u=examiner.username), 400)
     panel = assignment.panel

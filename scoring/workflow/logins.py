@@ -16,10 +16,12 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import AuditEvent, LoginSession, User, utcnow
@@ -194,3 +196,20 @@ def unlock_user(user: User, *, actor: User | None = None, info: RequestInfo | No
     clear_lockout(user)
     record("user.unlock", actor, user, {"username": user.username, "failures": state.failures},
            info=info)
+
+
+@cache
+def _dummy_hash() -> str:
+    """Return a hash to check against when the username is unknown, so a miss costs a hit's time."""
+    return generate_password_hash(secrets.token_hex(16), method="scrypt")
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """Return the active user with these credentials, or None (whatever the reason)."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user

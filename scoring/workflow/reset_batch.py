@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Panel, PanelMember, User
+from ..models import SCORER_ROLES, Panel, PanelMember, User
 from .admin import create_password_reset, format_reset_code
 from .audit import RequestInfo
 from .errors import WorkflowError
@@ -29,7 +29,7 @@ def reset_targets(*, role: str | None = None, panel: Panel | None = None) -> lis
     if panel is not None:
         query = (select(User).join(PanelMember, PanelMember.user_id == User.id)
                  .where(PanelMember.panel_id == panel.id).order_by(PanelMember.position))
-    elif role in ("examiner", "chair"):
+    elif role in SCORER_ROLES:
         query = select(User).where(User.role == role).order_by(User.full_name, User.username)
     else:
         raise WorkflowError("bad_role", _l("Unknown role %(role)s.", role=role or ""), 400)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from functools import lru_cache
 
@@ -11,6 +10,8 @@ from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
 from ..models import (
+    NIK_MESSAGE,
+    SCORER_ROLES,
     Assignment,
     Candidate,
     InterviewSession,
@@ -20,6 +21,7 @@ from ..models import (
     Score,
     ScoreSheet,
     User,
+    is_nik,
 )
 from ..rubrics import Rubric, rubric_from_json
 from .audit import RequestInfo, record
@@ -43,20 +45,23 @@ def create_session(
     rubric: Rubric,
     *,
     place: str = "",
+    publish_names: bool = False,
     actor: User | None = None,
     info: RequestInfo | None = None,
 ) -> InterviewSession:
-    """Create a session in draft state with its own snapshot of ``rubric``."""
+    """Create a session in draft state with its own snapshot of ``rubric`` (one audit event)."""
     if db.session.scalar(select(InterviewSession.id).where(InterviewSession.code == code)):
         raise WorkflowError("session_code_taken", _l("Session code %(c)s exists.", c=code))
     check_rubric_identity(rubric)
-    session = InterviewSession(code=code, name=name, held_on=held_on, place=place)
+    session = InterviewSession(code=code, name=name, held_on=held_on, place=place,
+                               publish_names=publish_names)
     _apply_rubric(session, rubric)
     db.session.add(session)
     db.session.flush()
     _write_levels(session, rubric)
     record("session.create", actor, session,
-           {"code": code, "rubric": rubric.id, "rubric_hash": rubric.content_hash},
+           {"code": code, "rubric": rubric.id, "rubric_hash": rubric.content_hash,
+            "publish_names": publish_names},
            session_id=session.id, info=info)
     return session
 
@@ -166,7 +171,7 @@ def check_panel_members(members: list[User], quorum: int | None) -> None:
     if len({m.id for m in members}) != len(members):
         raise WorkflowError("duplicate_member", _l("A member is listed twice."), 400)
     for user in members:
-        if user.role not in ("examiner", "chair"):
+        if user.role not in SCORER_ROLES:
             raise WorkflowError(
                 "not_examiner", _l("%(u)s is not an examiner or chair.", u=user.username), 400
             )
@@ -183,7 +188,12 @@ def create_panel(
     actor: User | None = None,
     info: RequestInfo | None = None,
 ) -> Panel:
-    """Create a panel with its members (in order) and chair."""
+    """Create a panel with its members (in order) and chair; its name is unique in the session."""
+    name = name.strip()
+    if db.session.scalar(select(Panel.id).where(Panel.session_id == session.id,
+                                                Panel.name == name)):
+        raise WorkflowError("panel_name_taken", _l("The session already has a panel %(n)s.",
+                                                   n=name))
     check_panel_members(members, quorum)
     from .calibration import check_certified  # calibration reads sheets, which read sessions
 
@@ -208,8 +218,8 @@ def panel_quorum(panel: Panel) -> int:
 
 def check_nik(nik: str | None) -> None:
     """Refuse a NIK that is not exactly 16 digits (None: no NIK recorded)."""
-    if nik is not None and not re.fullmatch(r"[0-9]{16}", nik):
-        raise WorkflowError("bad_nik", _l("A NIK has exactly 16 digits."), 400)
+    if nik is not None and not is_nik(nik):
+        raise WorkflowError("bad_nik", NIK_MESSAGE, 400)
 
 
 def create_candidate(
@@ -235,6 +245,31 @@ def create_candidate(
     record("candidate.create", actor, candidate, {"participant_number": participant_number},
            info=info)
     return candidate
+
+
+def place_candidates(
+    panel: Panel,
+    numbers: str,
+    *,
+    actor: User | None = None,
+    info: RequestInfo | None = None,
+) -> list[Candidate]:
+    """Put candidates on ``panel`` by participant number (one a line or comma-separated).
+
+    They are appended in the order listed; a number given twice counts once. An unknown
+    number refuses the whole list, naming every unknown one.
+    """
+    wanted = list(dict.fromkeys(
+        n.strip() for n in numbers.replace(",", "\n").splitlines() if n.strip()))
+    found = {c.participant_number: c for c in db.session.scalars(
+        select(Candidate).where(Candidate.participant_number.in_(wanted)))}
+    missing = [n for n in wanted if n not in found]
+    if missing:
+        raise WorkflowError("unknown_candidates", _l("Unknown participant numbers: %(n)s",
+                                                     n=", ".join(missing)), 400)
+    for number in wanted:
+        assign_candidate(panel, found[number], actor=actor, info=info)
+    return [found[n] for n in wanted]
 
 
 def assign_candidate(

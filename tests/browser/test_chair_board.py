@@ -41,26 +41,6 @@ def demo(app):
     return panel_id
 
 
-def _context(p, browser, kind: str, requests: list[str]):
-    if kind == "tablet":
-        profile = dict(p.devices["Galaxy Tab S4"])
-        profile.pop("default_browser_type", None)
-    else:
-        profile = {"viewport": {"width": 1366, "height": 768}}
-    context = browser.new_context(**profile, locale="id-ID", timezone_id="Asia/Jakarta")
-    context.on("request", lambda request: requests.append(request.url))
-    context.set_default_timeout(15000)
-    return context
-
-
-def _login(page, base: str, username: str, password: str) -> None:
-    page.goto(base + "/auth/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.locator("form.form button[type=submit]").click()
-    page.wait_for_url(base + "/")
-
-
 def _submit_draft(app) -> None:
     """Penguji 2 submits the draft of candidate 13 (as on the tablet, through the verb)."""
     with app.app_context():
@@ -77,17 +57,16 @@ def _submit_draft(app) -> None:
 
 
 @pytest.mark.parametrize("kind", ["tablet", "laptop"])
-def test_board_refreshes_itself(app, demo, database_url, tmp_path, playwright_chromium, kind):
-    p, chromium = playwright_chromium
+def test_board_refreshes_itself(app, demo, database_url, tmp_path, new_context, login, kind):
     ARTIFACTS.mkdir(exist_ok=True)
     requests: list[str] = []
     errors: list[str] = []
     with live_server(database_url, tmp_path) as base:
-        context = _context(p, chromium, kind, requests)
+        context = new_context(kind, requests=requests)
         page = context.new_page()
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
-        _login(page, base, "ketua1", "ketua1-demo")
+        login(page, base, "ketua1", "ketua1-demo", landing="/")
         page.goto(f"{base}/")
         page.get_by_role("link", name="Panel 1").first.click()
         page.wait_for_url(f"{base}/chair/panels/{demo}")
@@ -116,17 +95,16 @@ def test_board_refreshes_itself(app, demo, database_url, tmp_path, playwright_ch
     assert all(u.startswith(base) for u in requests), "a request left the server"
 
 
-def test_report_page_and_pdf(app, demo, database_url, tmp_path, playwright_chromium):
-    p, chromium = playwright_chromium
+def test_report_page_and_pdf(app, demo, database_url, tmp_path, new_context, login):
     ARTIFACTS.mkdir(exist_ok=True)
     requests: list[str] = []
     errors: list[str] = []
     with live_server(database_url, tmp_path) as base:
-        context = _context(p, chromium, "laptop", requests)
+        context = new_context("laptop", requests=requests)
         page = context.new_page()
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        _login(page, base, "ketua1", "ketua1-demo")
+        login(page, base, "ketua1", "ketua1-demo", landing="/")
         page.goto(f"{base}/chair/panels/{demo}/report")
         assert page.locator("svg.chart").count() == 5  # with the Wright map
         assert page.locator("tr[data-examiner='penguji2'] [data-stat='flags']").inner_text() \

@@ -33,7 +33,6 @@ from scoring.workflow import create_user
 
 pytestmark = pytest.mark.browser
 
-LAPTOP = {"viewport": {"width": 1366, "height": 768}}
 CODE = re.compile(r"\b[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}\b")
 EXAMINERS_BAD = ("username;nama;peran\n"
                  "penguji1;Penguji Satu;penguji\n"
@@ -54,27 +53,6 @@ CANDIDATES = ("nomor_peserta;nama;formasi;panel;urutan\n"
 def _shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"day-{name}.png"), full_page=True)
-
-
-def _context(p, browser, kind: str, errors: list[str]):
-    if kind == "tablet":
-        profile = dict(p.devices["Galaxy Tab S4"])
-        profile.pop("default_browser_type", None)
-    else:
-        profile = LAPTOP
-    context = browser.new_context(**profile, locale="id-ID", timezone_id="Asia/Jakarta",
-                                  accept_downloads=True)
-    context.set_default_timeout(30000)
-    context.on("page", lambda page: page.on("pageerror", lambda e: errors.append(str(e))))
-    return context
-
-
-def _login(page, base: str, username: str, password: str) -> None:
-    page.goto(base + "/auth/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.locator("form.form button[type=submit]").click()
-    page.wait_for_url(base + "/**")
 
 
 def _no_sideways_scroll(page) -> bool:
@@ -208,8 +186,7 @@ def _pdf_text(path) -> str:
                           check=True, text=True).stdout
 
 
-def test_the_officers_whole_day(app, database_url, tmp_path, playwright_chromium):
-    p, chromium = playwright_chromium
+def test_the_officers_whole_day(app, database_url, tmp_path, new_context, login):
     with app.app_context():
         create_user("admin", "Admin BKPSDM", "admin", "admin-password-1")
         db.session.commit()
@@ -232,9 +209,9 @@ def test_the_officers_whole_day(app, database_url, tmp_path, playwright_chromium
     ensure_signing_key(tmp_path / "live-instance" / app.config["SIGNING_DIR"])
 
     with live_server(database_url, tmp_path, workers=1, worker=True) as base:
-        laptop = _context(p, chromium, "laptop", errors)
+        laptop = new_context("laptop", errors=errors, timeout=30000, downloads=True)
         admin = laptop.new_page()
-        _login(admin, base, "admin", "admin-password-1")
+        login(admin, base, "admin", "admin-password-1")
 
         # 1. A session with the officer's own rubric: one mistake first, then the fix.
         admin.goto(base + "/manage/sessions/new")
@@ -354,10 +331,11 @@ def test_the_officers_whole_day(app, database_url, tmp_path, playwright_chromium
                   "penguji1": ({"INT": 3, "KOM": 3}, {"INT": 2, "KOM": 3}),
                   "penguji2": ({"INT": 2, "KOM": 3}, None)}
         for username, (first, second) in levels.items():
-            own = _context(p, chromium, "tablet", errors)  # each examiner has a tablet
+            # Each examiner has a tablet.
+            own = new_context("tablet", errors=errors, timeout=30000, downloads=True)
             page = own.new_page()
             _redeem(page, base, slips[username], f"{username}-sandi-baru")
-            _login(page, base, username, f"{username}-sandi-baru")
+            login(page, base, username, f"{username}-sandi-baru")
             _score(page, base, "PRM-001", first, name=username)
             if username == "ketua1":
                 _shot(page, "10-receipt-tablet")
@@ -378,9 +356,9 @@ def test_the_officers_whole_day(app, database_url, tmp_path, playwright_chromium
             own.close()
 
         # 9. The chair (same tablet size): discuss PRM-001, close both, read the report.
-        tablet = _context(p, chromium, "tablet", errors)
+        tablet = new_context("tablet", errors=errors, timeout=30000, downloads=True)
         chair = tablet.new_page()
-        _login(chair, base, "ketua1", "ketua1-sandi-baru")
+        login(chair, base, "ketua1", "ketua1-sandi-baru")
         home = chair.locator("main").inner_text()
         assert "Panel 1" in home
         chair.get_by_role("link", name="Panel 1").first.click()
@@ -434,10 +412,10 @@ def test_the_officers_whole_day(app, database_url, tmp_path, playwright_chromium
 
         # 10b. PRM-003 did not come: Panel 2's chair marks the candidate absent, so the
         # session can be closed (it refuses while a candidate is neither closed nor marked).
-        own = _context(p, chromium, "tablet", errors)
+        own = new_context("tablet", errors=errors, timeout=30000, downloads=True)
         chair2 = own.new_page()
         _redeem(chair2, base, slips["penguji4"], "penguji4-sandi-baru")
-        _login(chair2, base, "penguji4", "penguji4-sandi-baru")
+        login(chair2, base, "penguji4", "penguji4-sandi-baru")
         chair2.get_by_role("link", name="Panel 2").first.click()
         chair2.wait_for_url(re.compile(r".*/chair/panels/\d+$"))
         chair2.locator("#board tbody tr", has_text="PRM-003").locator("a").first.click()

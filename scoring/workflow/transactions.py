@@ -1,0 +1,44 @@
+"""One request, one transaction: how a view or a command makes a verb's changes durable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from ..extensions import db
+
+T = TypeVar("T")
+
+
+def perform(verb: Callable[..., T], *args, **kwargs) -> T:
+    """Run ``verb(*args, **kwargs)`` and commit; on any error roll back and re-raise.
+
+    Views and commands call verbs through this, so that none of them commits or rolls back
+    itself; a ``WorkflowError`` that a view does not catch reaches the one registered handler.
+    """
+    try:
+        result = verb(*args, **kwargs)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return result
+
+
+def perform_if(accept: Callable[[T], bool], verb: Callable[..., T], *args, **kwargs) -> T:
+    """Run ``verb`` and commit when ``accept(result)``; otherwise roll back (nothing written)."""
+    try:
+        result = verb(*args, **kwargs)
+    except BaseException:
+        db.session.rollback()
+        raise
+    if accept(result):
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return result
+
+
+def discard() -> None:
+    """Throw away what the request changed and has not committed (a dry run, a refusal)."""
+    db.session.rollback()
