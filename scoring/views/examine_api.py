@@ -50,8 +50,11 @@ def save_draft(assignment_id: int):
     sheet, applied = workflow.save_draft(
         assignment, current_user._get_current_object(), data.get("scores"),
         client_id=data.get("client_id"), seq=data.get("seq"), info=_info(data))
+    # Read before the commit: afterwards the sheet is expired, and reloading it would open a
+    # second write transaction (a POST's transactions take the lock) just to answer.
+    body = {"status": sheet.status, "applied": applied, "seq": sheet.client_seq}
     db.session.commit()
-    return jsonify({"status": sheet.status, "applied": applied, "seq": sheet.client_seq})
+    return jsonify(body)
 
 
 @bp.route("/<int:assignment_id>/submit", methods=["POST"])
