@@ -25,7 +25,9 @@ from ..extensions import db
 from ..forms_chair import ActionForm, ConfirmForm, OverrideForm
 from ..i18n import current_language
 from ..models import Assignment, InterviewSession, Panel
+from ..tasks import enqueue_export
 from ..visible_results import visible_results
+from ..workflow import report_jobs
 from .chair_finality import forms_for
 from .util import request_info, role_required
 
@@ -158,15 +160,12 @@ def panel_report(panel_id: int):
                            charts=interpret.panel_charts(report), lang=current_language())
 
 
-@bp.route("/panels/<int:panel_id>/report.pdf")
+@bp.route("/panels/<int:panel_id>/report.pdf", methods=["POST"])
 @role_required("chair", "admin")
 def panel_report_pdf(panel_id: int):
-    """Return the agreement report of a panel as a PDF."""
+    """Queue the agreement report of a panel as a PDF; answer with the job's progress page."""
     panel = _panel(panel_id)
-    report = agreement.panel_report(panel, _target(), viewer=current_user)
-    html = render_template("chair/report_pdf.html", r=report, i=interpret,
-                           charts=interpret.panel_charts(report), lang=current_language())
-    return _pdf(html, f"{panel.session.code}-{panel.name}-report.pdf")
+    return _queue_report("panel_report", panel.session, panel)
 
 
 @bp.route("/sessions/<int:session_id>/report")
@@ -179,25 +178,25 @@ def session_report(session_id: int):
                            chart=interpret.session_chart(report), lang=current_language())
 
 
-@bp.route("/sessions/<int:session_id>/report.pdf")
+@bp.route("/sessions/<int:session_id>/report.pdf", methods=["POST"])
 @role_required("chair", "admin")
 def session_report_pdf(session_id: int):
-    """Return the agreement report of a session as a PDF."""
+    """Queue the agreement report of a session as a PDF; answer with the progress page."""
     session = _session(session_id)
-    report = agreement.session_report(session, _target(), viewer=current_user)
-    html = render_template("chair/session_pdf.html", r=report, i=interpret,
-                           chart=interpret.session_chart(report), lang=current_language())
-    return _pdf(html, f"{session.code}-report.pdf")
+    return _queue_report("session_report", session, None)
 
 
-def _pdf(html: str, filename: str):
-    from ..reports.render import render_pdf
-
-    env = current_app.jinja_env
-    css = env.loader.get_source(env, "chair/report.css")[0]
-    pdf = render_pdf(html, css).pdf
-    return current_app.response_class(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{_safe(filename)}"'})
+def _queue_report(kind: str, session: InterviewSession, panel: Panel | None):
+    """Start a report job for ``scoring worker`` (seconds of rendering never hold a thread)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    job = report_jobs.start_report(kind, session, panel, current_user._get_current_object(),
+                                   target=_target(), lang=current_language(),
+                                   info=request_info())
+    job_id, token = job.id, job.token
+    db.session.commit()  # and no more reads here: the worker may take the lock at once
+    enqueue_export(current_app._get_current_object(), job_id)
+    return redirect(url_for("documents.export", token=token))
 
 
 def _safe(name: str) -> str:
