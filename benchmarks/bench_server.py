@@ -369,7 +369,9 @@ def day_run(base: str, facts: dict, tablets: int, seconds: float, interval: floa
 def _demo(args, folder: Path) -> tuple[Path, dict]:
     """Build the demo, or reuse the one kept in BENCH_DEMO_CACHE for the same options."""
     cache = os.environ.get("BENCH_DEMO_CACHE")
-    key = f"{args.panels}-{args.candidates_per_panel}-{'day' if args.day else 'drafts'}"
+    schema = sorted(p.name for p in (ROOT / "scoring" / "migrations" / "versions").glob("*.py"))
+    key = (f"{args.panels}-{args.candidates_per_panel}-{'day' if args.day else 'drafts'}-"
+           f"{schema[-1].split('_')[0] if schema else 'none'}-{len(schema)}")
     if cache:
         db_file, facts_file = Path(cache) / f"{key}.sqlite", Path(cache) / f"{key}.json"
         if db_file.is_file() and facts_file.is_file():
