@@ -499,7 +499,9 @@ def _day(args, configs, folder: Path, source: Path, facts: dict) -> None:
         med = {}
         for kind in ("save", "submit", "board", "declare"):
             for q in ("p50", "p95", "p99"):
-                med[f"{kind}_{q}"] = statistics.median(r[kind][q] for r in runs)
+                # A kind with no answer in a run (no tablet got to submit) has no percentile.
+                values = [r[kind][q] for r in runs if r[kind][q] == r[kind][q]]
+                med[f"{kind}_{q}"] = statistics.median(values) if values else float("nan")
         for key in ("saves_s", "requests", "server_cpu_ms"):
             med[key] = statistics.median(r[key] for r in runs)
         rows.append((_label(worker_class, workers, threads), med,
