@@ -6,12 +6,23 @@ that writes opens ``BEGIN IMMEDIATE`` at its first statement, so read-then-write
 lock before it reads and no concurrent update is lost. Slow work that ends in a write (render,
 seal, parse) runs in a read transaction first and writes at the end in
 :func:`write_transaction`, which holds the lock only for the write itself.
+
+Writers queue at a :class:`WriterGate` before ``BEGIN IMMEDIATE``: SQLite's own busy handler
+polls with sleeps that grow to 100 ms and favours newcomers, so under a day's load a waiting
+save slept hundreds of milliseconds after the lock was free (p95 0.7 s with 200 tablets).
+The gate wakes the next writer of this process at once (a thread lock) and the next process
+within a millisecond (``flock`` on a file beside the database). It only orders writers; SQLite's
+lock still decides, and a writer that cannot pass the gate in time goes on to SQLite's busy
+handler as before.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -64,9 +75,106 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
+    gate = WriterGate(database + "-gate", busy_timeout_ms / 1000) if on_disk else None
+    holders: set[int] = set()  # ids of the DBAPI connections that passed the gate
+    dialect = engine.dialect
+
+    def _release(dbapi_connection) -> None:
+        raw = getattr(dbapi_connection, "dbapi_connection", dbapi_connection)
+        if id(raw) in holders:
+            holders.discard(id(raw))
+            gate.release()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_lock.get() else "BEGIN")
+        if not _write_lock.get():
+            connection.exec_driver_sql("BEGIN")
+            return
+        raw = connection.connection.dbapi_connection
+        if gate is not None and id(raw) not in holders and gate.acquire():
+            holders.add(id(raw))
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(raw)
+            raise
+
+    if gate is not None:
+        # Release after SQLite has committed or rolled back (also the pool's reset-on-return
+        # and a connection closed or invalidated mid-transaction), never before.
+        do_commit, do_rollback = dialect.do_commit, dialect.do_rollback
+
+        def _commit(dbapi_connection):
+            try:
+                do_commit(dbapi_connection)
+            finally:
+                _release(dbapi_connection)
+
+        def _rollback(dbapi_connection):
+            try:
+                do_rollback(dbapi_connection)
+            finally:
+                _release(dbapi_connection)
+
+        dialect.do_commit, dialect.do_rollback = _commit, _rollback
+
+        @event.listens_for(engine, "close")
+        def _on_close(dbapi_connection, _record):
+            _release(dbapi_connection)
+
+        @event.listens_for(engine, "invalidate")
+        def _on_invalidate(dbapi_connection, _record, _exc):
+            _release(dbapi_connection)
+
+
+class WriterGate:
+    """A queue for the writers of one SQLite database: a thread lock, then ``flock``.
+
+    One thread per process waits on the file lock (polling every millisecond); the others
+    wait on the thread lock, which wakes one of them as soon as it is released. ``acquire``
+    gives up after ``timeout`` seconds and returns False (the caller then relies on SQLite's
+    own busy handler). The file is opened per process: ``flock`` locks belong to an open file,
+    which processes forked from one parent (gunicorn ``--preload``) would share.
+    """
+
+    def __init__(self, path: str, timeout: float):
+        self.path, self.timeout = path, timeout
+        self._threads = threading.Lock()
+        self._fd: int | None = None
+        self._pid: int | None = None
+
+    def _file(self) -> int:
+        if self._pid != os.getpid():
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    def acquire(self) -> bool:
+        """Wait for this database's writers before us; return whether the gate was passed."""
+        deadline = time.monotonic() + self.timeout
+        if not self._threads.acquire(timeout=self.timeout):
+            return False
+        try:
+            fd = self._file()
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        break
+                    time.sleep(0.001)
+        except OSError:
+            pass  # no gate file (a read-only folder): SQLite's busy handler alone
+        self._threads.release()
+        return False
+
+    def release(self) -> None:
+        """Let the next writer through."""
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
 
 
 def writes_locked() -> bool:

@@ -431,7 +431,7 @@ class Document(db.Model):
 
 
 class ExportJob(db.Model):
-    """A background bulk export (ZIP of documents) with its progress."""
+    """A background job (a bulk ZIP of documents, a report PDF) with its progress."""
 
     __tablename__ = "export_job"
     __table_args__ = (CheckConstraint(_in("status", JOB_STATES), name="status"),)
@@ -454,6 +454,10 @@ class ExportJob(db.Model):
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lang: Mapped[str] = mapped_column(String(8), default="id", server_default="id")
     base_url: Mapped[str | None] = mapped_column(String(500))
+    # What the job makes: "sheets" (a ZIP of signed sheets) or a report PDF
+    # (scoring.workflow.report_jobs.REPORT_KINDS), with its options as JSON in ``params``.
+    kind: Mapped[str] = mapped_column(String(24), default="sheets", server_default="sheets")
+    params: Mapped[str | None] = mapped_column(Text)
 
 
 class PasswordReset(db.Model):

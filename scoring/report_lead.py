@@ -58,6 +58,11 @@ def anchors(panel_id: int) -> dict[str, str]:
             "lead": f"lead-{panel_id}"}
 
 
+def context(report: dict) -> dict:
+    """Return what a template needs to print ``report``'s lead: its items and their anchors."""
+    return {"lead": lead(report), "anchors": anchors(report["panel"]["id"])}
+
+
 def lead(report: dict) -> list[LeadItem]:
     """Return the lead of a panel report: three items, or one when there is nothing to read."""
     ids = anchors(report["panel"]["id"])

@@ -1,4 +1,5 @@
-"""Background work on huey, an existing task queue: bulk exports run in ``scoring worker``.
+"""Background work on huey, an existing task queue: bulk exports and report PDFs run in
+``scoring worker``.
 
 The queue lives in ``instance/huey.sqlite`` (SqliteHuey) by default, so one machine needs
 nothing more; with ``HUEY_REDIS_URL`` set (and the ``redis`` package installed) every app
@@ -50,7 +51,7 @@ _lock = threading.Lock()
 def _register(app: Flask, huey) -> dict:
     @huey.task(name="export_sheets")
     def export_sheets(job_id: int) -> None:
-        from .workflow.document_export import run_export
+        from .workflow.report_jobs import run_job
 
         done = threading.Event()
         heart = threading.Thread(target=_heartbeat, args=(app, job_id, done), daemon=True,
@@ -58,7 +59,7 @@ def _register(app: Flask, huey) -> dict:
         heart.start()
         with app.app_context():
             try:
-                run_export(job_id)
+                run_job(job_id)  # a ZIP of sheets or a report PDF, by the job's kind
             finally:
                 done.set()
                 db.session.remove()

@@ -36,6 +36,16 @@ from scoring.workflow import (
 )
 
 
+def report_pdf(client, url: str) -> bytes:
+    """Ask for a report PDF (a background job; the tests' queue runs it at once); return it."""
+    started = client.post(url)
+    assert started.status_code == 302, started.data[:300]
+    progress = client.get(started.headers["Location"] + "/progress").get_json()
+    assert progress["status"] == "done", progress
+    with client.get(progress["download_url"]) as response:
+        assert response.status_code == 200 and response.mimetype == "application/pdf"
+        return response.data
+
 def _independent(session, panel, report, tmp_path):
     """Return panel_analysis().to_dict() computed from the exported CSV, not from the DB."""
     used = set(report["candidates"])
@@ -142,10 +152,10 @@ def test_demo_report_equals_stats_and_flags_the_lenient_examiner(app, client, tm
     assert html.count("<svg") == 5  # four agreement charts and the Wright map
 
     # and so does the PDF
-    pdf = client.get(f"/chair/panels/{panel1_id}/report.pdf")
-    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    pdf = report_pdf(client, f"/chair/panels/{panel1_id}/report.pdf")
+    assert pdf.startswith(b"%PDF")
     path = tmp_path / "report.pdf"
-    path.write_bytes(pdf.data)
+    path.write_bytes(pdf)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "Penguji 2 scores on average" in re.sub(r"\s+", " ", text)
@@ -247,9 +257,9 @@ def test_rasch_table_wright_map_and_fair_averages_in_page_and_pdf(app, client, t
     assert _stat(row, "fair_average") == f"{first['fair_average']:.2f}"
     assert f'id="wright-{panel_id}-title"' in html
     assert "official scores are never changed" in html
-    pdf = client.get(f"/chair/panels/{panel_id}/report.pdf")
+    pdf = report_pdf(client, f"/chair/panels/{panel_id}/report.pdf")
     path = tmp_path / "rasch.pdf"
-    path.write_bytes(pdf.data)
+    path.write_bytes(pdf)
     text = re.sub(r"\s+", " ", subprocess.run(["pdftotext", "-layout", str(path), "-"],
                                               capture_output=True, text=True,
                                               check=True).stdout)

@@ -28,7 +28,9 @@ from ..extensions import db
 from ..forms_chair import ActionForm, ConfirmForm, OverrideForm
 from ..i18n import current_language
 from ..models import Assignment, InterviewSession, Panel
+from ..tasks import enqueue_export
 from ..visible_results import visible_results
+from ..workflow import report_jobs
 from .chair_finality import forms_for
 from .util import request_info, role_required
 
@@ -151,13 +153,7 @@ def panel_report(panel_id: int):
     report = agreement.panel_report(panel, _target(), viewer=current_user)
     return render_template("chair/panel_report.html", panel=panel, r=report, i=interpret,
                            charts=interpret.panel_charts(report), lang=current_language(),
-                           **_lead(report))
-
-
-def _lead(report: dict) -> dict:
-    """Return the plain-words lead of a panel report and its anchors (page and PDF alike)."""
-    return {"lead": report_lead.lead(report),
-            "anchors": report_lead.anchors(report["panel"]["id"])}
+                           **report_lead.context(report))
 
 
 def _panel_leads(report: dict, session: InterviewSession) -> dict[int, dict]:
@@ -166,22 +162,18 @@ def _panel_leads(report: dict, session: InterviewSession) -> dict[int, dict]:
     mine = {p.id for p in session.panels
             if current_user.role == "admin" or p.chair_id == current_user.id}
     return {p["panel"]["id"]: {
-        **_lead({**p, "criteria": report["criteria"]}),
+        **report_lead.context({**p, "criteria": report["criteria"]}),
         "evidence_url": url_for(".panel_report", panel_id=p["panel"]["id"],
                                 target=report["target"]) if p["panel"]["id"] in mine else None}
         for p in report["panels"]}
 
 
-@bp.route("/panels/<int:panel_id>/report.pdf")
+@bp.route("/panels/<int:panel_id>/report.pdf", methods=["POST"])
 @role_required("chair", "admin")
 def panel_report_pdf(panel_id: int):
-    """Return the agreement report of a panel as a PDF."""
+    """Queue the agreement report of a panel as a PDF; answer with the job's progress page."""
     panel = _panel(panel_id)
-    report = agreement.panel_report(panel, _target(), viewer=current_user)
-    html = render_template("chair/report_pdf.html", r=report, i=interpret,
-                           charts=interpret.panel_charts(report), lang=current_language(),
-                           **_lead(report))
-    return _pdf(html, f"{panel.session.code}-{panel.name}-report.pdf")
+    return _queue_report("panel_report", panel.session, panel)
 
 
 @bp.route("/sessions/<int:session_id>/report")
@@ -195,26 +187,28 @@ def session_report(session_id: int):
                            leads=_panel_leads(report, session))
 
 
-@bp.route("/sessions/<int:session_id>/report.pdf")
+@bp.route("/sessions/<int:session_id>/report.pdf", methods=["POST"])
 @role_required("chair", "admin")
 def session_report_pdf(session_id: int):
-    """Return the agreement report of a session as a PDF."""
+    """Queue the agreement report of a session as a PDF; answer with the progress page."""
     session = _session(session_id)
-    report = agreement.session_report(session, _target(), viewer=current_user)
-    html = render_template("chair/session_pdf.html", r=report, i=interpret,
-                           chart=interpret.session_chart(report), lang=current_language(),
-                           leads=_panel_leads(report, session))
-    return _pdf(html, f"{session.code}-report.pdf")
+    return _queue_report("session_report", session, None)
 
 
-def _pdf(html: str, filename: str):
-    from ..reports.render import render_pdf
+def _queue_report(kind: str, session: InterviewSession, panel: Panel | None):
+    """Start a report job for ``scoring worker`` (seconds of rendering never hold a thread)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
 
-    env = current_app.jinja_env
-    css = env.loader.get_source(env, "chair/report.css")[0]
-    pdf = render_pdf(html, css).pdf
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf",
-                     download_name=_safe(filename))
+    def start() -> tuple[int, str]:
+        job = report_jobs.start_report(kind, session, panel, current_user._get_current_object(),
+                                       target=_target(), lang=current_language(),
+                                       info=request_info())
+        return job.id, job.token  # read before the commit: no reads after it
+
+    job_id, token = workflow.perform(start)  # the worker may take the lock at once
+    enqueue_export(current_app._get_current_object(), job_id)
+    return redirect(url_for("documents.export", token=token))
 
 
 def _safe(name: str) -> str:

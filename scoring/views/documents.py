@@ -25,7 +25,7 @@ from ..forms import Form
 from ..models import Assignment, Document, ExportJob, InterviewSession, Panel, ScoreSheet
 from ..tasks import enqueue_export
 from ..workflow import perform
-from ..workflow.document_export import export_file, start_export
+from ..workflow.document_export import start_export
 from ..workflow.documents import (
     LANGS,
     can_download_minutes,
@@ -36,6 +36,7 @@ from ..workflow.documents import (
     issue_sheet_document,
     verify_base_url,
 )
+from ..workflow.report_jobs import REPORT_KINDS, job_file
 from .util import request_info
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -156,7 +157,7 @@ def _job(token: str) -> ExportJob:
 
 
 def _progress(job: ExportJob) -> dict:
-    ready = job.status == "done" and export_file(job).is_file()
+    ready = job.status == "done" and job_file(job).is_file()
     return {"status": job.status, "done": job.done, "total": job.total, "error": job.error,
             "download_url": url_for(".export_download", token=job.token) if ready else None}
 
@@ -169,7 +170,7 @@ def export(token: str):
     session = db.get_or_404(InterviewSession, job.session_id)
     panel = db.session.get(Panel, job.panel_id) if job.panel_id else None
     return render_template("documents/export.html", job=job, progress=_progress(job),
-                           session=session, panel=panel)
+                           session=session, panel=panel, report=job.kind in REPORT_KINDS)
 
 
 @bp.route("/exports/<token>/progress")
@@ -182,11 +183,17 @@ def export_progress(token: str):
 @bp.route("/exports/<token>/download")
 @login_required
 def export_download(token: str):
-    """Send the finished ZIP."""
+    """Send the finished ZIP, or the finished report PDF."""
     job = _job(token)
-    path = export_file(job)
+    path = job_file(job)
     if job.status != "done" or not path.is_file():
         abort(404)
     session = db.get_or_404(InterviewSession, job.session_id)
+    if job.kind in REPORT_KINDS:
+        panel = db.session.get(Panel, job.panel_id) if job.panel_id else None
+        name = f"{session.code}-{panel.name}-report" if panel else f"{session.code}-report"
+        return send_file(path, mimetype="application/pdf", as_attachment=True,
+                         download_name="".join(ch if ch.isalnum() or ch in "-_." else "-"
+                                               for ch in name) + ".pdf")
     return send_file(path, mimetype="application/zip", as_attachment=True,
                      download_name=f"{session.code}-sheets.zip")

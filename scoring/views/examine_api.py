@@ -37,11 +37,15 @@ def save_draft(assignment_id: int):
     """Save the sheet's full state as a draft unless a newer state was already saved."""
     data = _payload()
     assignment = examining.member_assignment(current_user, assignment_id)
-    sheet, applied = workflow.perform(
-        workflow.save_draft, assignment, current_user._get_current_object(),
-        data.get("scores"), client_id=data.get("client_id"), seq=data.get("seq"),
-        info=_info(data))
-    return jsonify({"status": sheet.status, "applied": applied, "seq": sheet.client_seq})
+    # The answer is read inside the verb's transaction: afterwards the sheet is expired, and
+    # reloading it would open a second write transaction (a POST's take the lock) to answer.
+    def save() -> dict:
+        sheet, applied = workflow.save_draft(
+            assignment, current_user._get_current_object(), data.get("scores"),
+            client_id=data.get("client_id"), seq=data.get("seq"), info=_info(data))
+        return {"status": sheet.status, "applied": applied, "seq": sheet.client_seq}
+
+    return jsonify(workflow.perform(save))
 
 
 @bp.route("/<int:assignment_id>/submit", methods=["POST"])

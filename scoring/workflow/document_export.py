@@ -41,6 +41,7 @@ from ..models import (
     utcnow,
 )
 from ..private_files import create_private, private_dir
+from ..reports.agreement_pdf import REPORT_KINDS
 from ..reports.sealing import SealJob, seal, seal_in_worker, seal_pool
 from ..visibility import ADMIN, decisions, viewer_of
 from .audit import RequestInfo, record
@@ -247,8 +248,9 @@ def _write_sheets_zip(session: InterviewSession, panel: Panel | None, output: Pa
 
 
 def export_file(job: ExportJob) -> Path:
-    """Return where the ZIP of ``job`` is (or will be) written."""
-    return Path(current_app.instance_path) / "exports" / f"{job.token}.zip"
+    """Return where the file of ``job`` is (or will be) written: a ZIP, or a report's PDF."""
+    suffix = "pdf" if job.kind in REPORT_KINDS else "zip"
+    return Path(current_app.instance_path) / "exports" / f"{job.token}.{suffix}"
 
 
 def start_export(session: InterviewSession, panel: Panel | None, actor: User | None, *,

@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..database import write_transaction
 from ..extensions import db
 from ..models import AuditEvent, LoginSession, User, utcnow
 from .audit import RequestInfo, record
@@ -64,24 +65,33 @@ def load_login(token: str | None) -> LoadedLogin:
     """
     if not token or len(token) > 100:
         return LoadedLogin(None)
-    login = db.session.scalar(select(LoginSession).where(
-        LoginSession.token_hash == _token_hash(token)))
-    if login is None:
+    # One query for the login and its user (this runs on every request).
+    row = db.session.execute(
+        select(LoginSession.id, LoginSession.ended_at, LoginSession.end_reason,
+               LoginSession.last_seen_at, User)
+        .join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.token_hash == _token_hash(token))).first()
+    if row is None:
         return LoadedLogin(None)
-    if login.ended_at is not None:
-        return LoadedLogin(None, ended=login.end_reason)
-    user = db.session.get(User, login.user_id)
-    if user is None or not user.active:
+    login_id, ended_at, end_reason, last_seen_at, user = row
+    if ended_at is not None:
+        return LoadedLogin(None, ended=end_reason)
+    if not user.active:
         return LoadedLogin(None)
     now = utcnow()
     idle = timedelta(minutes=current_app.config["LOGIN_IDLE_MINUTES"])
-    if now - login.last_seen_at >= idle:
-        _end(select(LoginSession.id).where(LoginSession.id == login.id), "idle", now)
+    if now - last_seen_at >= idle:
+        with write_transaction():
+            _end(select(LoginSession.id).where(LoginSession.id == login_id), "idle", now)
         db.session.commit()
         return LoadedLogin(None, ended="idle")
-    if (now - login.last_seen_at).total_seconds() >= TOUCH_SECONDS:
-        db.session.execute(update(LoginSession).where(LoginSession.id == login.id)
-                           .values(last_seen_at=now))
+    if (now - last_seen_at).total_seconds() >= TOUCH_SECONDS:
+        # A read-only request reads in a deferred transaction, which SQLite cannot turn into a
+        # write once another writer has committed ("database is locked" at once, no wait):
+        # the stamp gets a short write transaction of its own.
+        with write_transaction():
+            db.session.execute(update(LoginSession).where(LoginSession.id == login_id)
+                               .values(last_seen_at=now))
         db.session.commit()
     user.login_token = token
     return LoadedLogin(user)

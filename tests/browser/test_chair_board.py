@@ -99,7 +99,7 @@ def test_report_page_and_pdf(app, demo, database_url, tmp_path, new_context, log
     ARTIFACTS.mkdir(exist_ok=True)
     requests: list[str] = []
     errors: list[str] = []
-    with live_server(database_url, tmp_path) as base:
+    with live_server(database_url, tmp_path, worker=True) as base:
         context = new_context("laptop", requests=requests)
         page = context.new_page()
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -110,7 +110,15 @@ def test_report_page_and_pdf(app, demo, database_url, tmp_path, new_context, log
         assert page.locator("tr[data-examiner='penguji2'] [data-stat='flags']").inner_text() \
             .strip().endswith("Lunak")
         page.screenshot(path=str(ARTIFACTS / "chair-report-laptop.png"), full_page=True)
-        response = page.request.get(f"{base}/chair/panels/{demo}/report.pdf")
+        # The PDF is a background job: the button answers at once with its progress page,
+        # which shows the download when `scoring worker` has rendered it (a reload finds it).
+        page.get_by_role("button", name="PDF").click()
+        page.wait_for_url(f"{base}/documents/exports/*")
+        page.reload()
+        download = page.locator("#export-download a")
+        expect(download).to_be_visible(timeout=120000)
+        page.screenshot(path=str(ARTIFACTS / "chair-report-pdf-job.png"))
+        response = page.request.get(base + download.get_attribute("href"))
         assert response.ok and response.headers["content-type"] == "application/pdf"
         pdf = ARTIFACTS / "chair-report.pdf"
         pdf.write_bytes(response.body())

@@ -1,0 +1,99 @@
+"""Report PDFs of whole sessions and panels as background jobs (``scoring worker``).
+
+An agreement report PDF takes from half a second to several seconds of CPU: rendered in a web
+request it held a server thread (and the GIL beside examiners' saves) that long. Asking for
+it now only writes a queued job (a row of ``export_job`` with ``kind`` and ``params``) and
+answers with the progress page that bulk exports use; the worker renders outside any write
+transaction and stores the file under ``instance/exports/``. The lease, heartbeat and sweep of
+:mod:`scoring.workflow.document_export` apply unchanged: a job whose worker died is queued
+again, or failed with the reason after ``EXPORT_MAX_ATTEMPTS``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from ..database import read_only, write_transaction
+from ..extensions import db
+from ..models import ExportJob, InterviewSession, Panel, User, utcnow
+from ..private_files import private_dir, write_private
+from ..reports.agreement_pdf import REPORT_KINDS, render_agreement_pdf
+from .audit import RequestInfo, record
+from .document_export import export_file as job_file
+from .document_export import run_export
+from .documents import new_token
+from .errors import WorkflowError
+
+__all__ = ["REPORT_KINDS", "job_file", "run_job", "run_report", "start_report"]
+
+
+def start_report(kind: str, session: InterviewSession, panel: Panel | None, actor: User, *,
+                 target: float, lang: str = "id", info: RequestInfo | None = None) -> ExportJob:
+    """Create a queued job for the agreement report PDF of ``panel`` (or the whole session)."""
+    if kind not in REPORT_KINDS:
+        raise ValueError(f"unknown report kind {kind!r}; expected one of {REPORT_KINDS}")
+    if panel is not None and panel.session_id != session.id:
+        raise WorkflowError("not_found", _l("No such panel in this session."), 404)
+    job = ExportJob(token=new_token(), kind=kind, session_id=session.id,
+                    panel_id=panel.id if panel else None, requested_by_id=actor.id,
+                    status="queued", total=1, lang=lang, params=json.dumps({"target": target}))
+    db.session.add(job)
+    db.session.flush()
+    record("report.start", actor, job, {"kind": kind, "panel": panel.name if panel else None,
+                                        "target": target, "lang": lang},
+           session_id=session.id, info=info)
+    return job
+
+
+def run_job(job_id: int) -> ExportJob | None:
+    """Run the queued job ``job_id``, whatever its kind (the task queue's entry point)."""
+    with read_only():
+        kind = db.session.scalar(select(ExportJob.kind).where(ExportJob.id == job_id))
+        db.session.commit()
+    if kind is None:
+        return None
+    return run_report(job_id) if kind in REPORT_KINDS else run_export(job_id)
+
+
+def run_report(job_id: int) -> ExportJob:
+    """Render a queued report job to its file (call in an app context); a duplicate is a no-op.
+
+    The claim and the end are two short write transactions; the report is read and rendered
+    in a deferred (read) transaction, so no writer waits for it.
+    """
+    with read_only():
+        with write_transaction():
+            claimed = db.session.execute(
+                update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "queued")
+                .values(status="running", done=0, attempts=ExportJob.attempts + 1,
+                        heartbeat_at=utcnow())).rowcount
+        job = db.session.get(ExportJob, job_id)
+        if not claimed:
+            return job
+        try:
+            target = float(json.loads(job.params or "{}").get("target", 0.8))
+            session = db.session.get(InterviewSession, job.session_id)
+            panel = db.session.get(Panel, job.panel_id) if job.panel_id else None
+            viewer = db.session.get(User, job.requested_by_id)
+            pdf = render_agreement_pdf(job.kind, session, panel, viewer, target, job.lang)
+            path = job_file(job)
+            private_dir(path.parent)
+            write_private(path.with_name(path.name + ".part"), pdf).replace(path)
+        except Exception as exc:
+            db.session.rollback()
+            current_app.logger.exception("report job %s failed", job_id)
+            _finish(job_id, "failed", error=repr(exc)[:2000])
+        else:
+            _finish(job_id, "done", done=1, path=str(path))
+        db.session.expire_all()
+        return db.session.get(ExportJob, job_id)
+
+
+def _finish(job_id: int, status: str, **values) -> None:
+    with write_transaction():
+        db.session.execute(update(ExportJob).where(ExportJob.id == job_id)
+                           .values(status=status, finished_at=utcnow(), **values))
