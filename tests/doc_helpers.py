@@ -156,3 +156,14 @@ def append_incremental_update(pdf: bytes) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def report_pdf(client, url: str) -> bytes:
+    """Ask for a report PDF (a background job; the tests' queue runs it at once); return it."""
+    started = client.post(url)
+    assert started.status_code == 302, started.data[:300]
+    progress = client.get(started.headers["Location"] + "/progress").get_json()
+    assert progress["status"] == "done", progress
+    with client.get(progress["download_url"]) as response:
+        assert response.status_code == 200 and response.mimetype == "application/pdf"
+        return response.data

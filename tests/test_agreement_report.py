@@ -15,6 +15,7 @@ import subprocess
 
 import numpy as np
 import pytest
+from doc_helpers import report_pdf
 from factories import PASSWORD, example_rubric
 
 from scoring import agreement
@@ -35,16 +36,6 @@ from scoring.workflow import (
     submit_sheet,
 )
 
-
-def report_pdf(client, url: str) -> bytes:
-    """Ask for a report PDF (a background job; the tests' queue runs it at once); return it."""
-    started = client.post(url)
-    assert started.status_code == 302, started.data[:300]
-    progress = client.get(started.headers["Location"] + "/progress").get_json()
-    assert progress["status"] == "done", progress
-    with client.get(progress["download_url"]) as response:
-        assert response.status_code == 200 and response.mimetype == "application/pdf"
-        return response.data
 
 def _independent(session, panel, report, tmp_path):
     """Return panel_analysis().to_dict() computed from the exported CSV, not from the DB."""

@@ -139,9 +139,15 @@ def _check_report_lead(chair, base: str) -> list[str]:
     chair.wait_for_function("location.hash.startsWith('#examiners-')")
     expect(chair.locator(chair.evaluate("location.hash"))).to_be_in_viewport()
     chair.evaluate("window.scrollTo(0, 0)")
-    pdf_url = chair.get_by_role("link", name="PDF", exact=True).get_attribute("href")
-    response = chair.request.get(base + pdf_url)
+    # The PDF is a background job: the button answers with its progress page.
+    report_url = chair.url
+    chair.get_by_role("button", name="PDF", exact=True).click()
+    chair.wait_for_url(f"{base}/documents/exports/*")
+    download = chair.locator("#export-download a")
+    expect(download).to_be_visible(timeout=120000)
+    response = chair.request.get(base + download.get_attribute("href"))
     assert response.ok and response.body().startswith(b"%PDF")
+    chair.goto(report_url)
     pdf = ARTIFACTS / "day-15b-report.pdf"
     pdf.write_bytes(response.body())
     words = re.sub(r"\s+", " ", _pdf_text(pdf))
