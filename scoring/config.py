@@ -39,12 +39,18 @@ SIGNING_PKCS12_PASSPHRASE = None
 INSTITUTION_NAME = "BKPSDM Kota Pariaman"
 PUBLIC_BASE_URL = None
 
+# Files kept outside the database (bulk exports' ZIPs, imports awaiting confirmation): None
+# keeps them in instance/; with several app servers, a folder all of them share (NFS).
+STORAGE_DIR = None
+
 # Worker processes that render and seal the sheets of a bulk export (ZIP): None takes up to two
 # cores; 1 renders in the exporting process itself. Each worker holds ~100-150 MB.
 EXPORT_WORKERS = None
 
-# The task queue (huey): instance/huey.sqlite unless HUEY_REDIS_URL names a Redis server shared
-# by several machines; HUEY_IMMEDIATE runs tasks at once in the enqueuing process (tests).
+# The task queue (huey): a SQLite file (HUEY_SQLITE_PATH, default instance/huey.sqlite), which
+# several app servers on ONE machine may share; HUEY_REDIS_URL names a Redis server shared by
+# several machines; HUEY_IMMEDIATE runs tasks at once in the enqueuing process (tests).
+HUEY_SQLITE_PATH = None
 HUEY_REDIS_URL = None
 HUEY_IMMEDIATE = False
 # A running export whose heartbeat is older than this lost its worker: it is queued again, and
@@ -83,6 +89,8 @@ ENV_OVERRIDES = (
     "INSTITUTION_NAME",
     "PUBLIC_BASE_URL",
     "HUEY_REDIS_URL",
+    "HUEY_SQLITE_PATH",
+    "STORAGE_DIR",
 )
 
 

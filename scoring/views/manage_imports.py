@@ -3,8 +3,9 @@
 Step 1 (upload) validates every row with the same functions as ``scoring import`` and does a
 dry run of the import, then rolls back: the preview lists every problem (row, column,
 reason) or the counts that would change. Only a clean file is kept, server-side under
-``instance/imports/`` keyed by a random token, and step 2 (confirm) imports exactly that
-file. Nothing is written before the confirmation, and nothing at all if any row is bad.
+``imports/`` of the storage folder every app server shares (:mod:`scoring.storage`), keyed by
+a random token, and step 2 (confirm), on whichever server, imports exactly that file.
+Nothing is written before the confirmation, and nothing at all if any row is bad.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from ..extensions import db
 from ..forms_manage import ActionForm, ImportForm
 from ..imports import ImportFileError, limits_from_config, parse_candidates, parse_examiners
 from ..models import InterviewSession
-from ..private_files import private_dir, write_private
+from ..private_files import write_private
+from ..storage import storage_folder
 from .manage_common import actor, admin_blueprint
 from .util import request_info, upload_route
 
@@ -37,7 +39,7 @@ SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
 
 
 def _folder() -> Path:
-    return private_dir(Path(current_app.instance_path) / "imports")
+    return storage_folder("imports")
 
 
 def _sweep(folder: Path) -> None:

@@ -42,6 +42,7 @@ from ..models import (
 )
 from ..private_files import create_private, private_dir
 from ..reports.sealing import SealJob, seal, seal_in_worker, seal_pool
+from ..storage import storage_dir
 from ..visibility import ADMIN, decisions, viewer_of
 from .audit import RequestInfo, record
 from .documents import (
@@ -248,7 +249,7 @@ def _write_sheets_zip(session: InterviewSession, panel: Panel | None, output: Pa
 
 def export_file(job: ExportJob) -> Path:
     """Return where the ZIP of ``job`` is (or will be) written."""
-    return Path(current_app.instance_path) / "exports" / f"{job.token}.zip"
+    return storage_dir() / "exports" / f"{job.token}.zip"
 
 
 def start_export(session: InterviewSession, panel: Panel | None, actor: User | None, *,
