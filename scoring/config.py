@@ -8,6 +8,9 @@ BABEL_DEFAULT_LOCALE = "id"
 BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
 
 SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+# PostgreSQL: seconds a request waits for a restarting database server (new connections, and
+# the tablets' retried saves) before it fails.
+DATABASE_RECONNECT_SECONDS = 15
 # SQLite: seconds a writer waits for the lock before "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 5000
 

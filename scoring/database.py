@@ -11,13 +11,16 @@ seal, parse) runs in a read transaction first and writes at the end in
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from .private_files import create_private, narrow
 
@@ -67,6 +70,66 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_lock.get() else "BEGIN")
+
+
+def engine_options(config) -> dict:
+    """Return the engine options: PostgreSQL pings a pooled connection before using it.
+
+    A database server restarted (or a connection dropped by a firewall) leaves the pool with
+    dead connections; without the ping, the next request on each of them fails with a 500.
+    """
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+        options.setdefault("pool_pre_ping", True)
+    return options
+
+
+def configure_postgresql(engine: Engine, reconnect_seconds: float) -> None:
+    """Let a new connection wait up to ``reconnect_seconds`` for a restarting server.
+
+    While PostgreSQL restarts (seconds), connecting is refused or told "the database system
+    is starting up"; a request that arrives then waits and goes on instead of failing.
+    """
+    if engine.dialect.name != "postgresql" or reconnect_seconds <= 0:
+        return
+
+    @event.listens_for(engine, "do_connect")
+    def _connect_patiently(dialect, _record, cargs, cparams):
+        deadline = time.monotonic() + reconnect_seconds
+        while True:
+            try:
+                return dialect.connect(*cargs, **cparams)
+            except dialect.loaded_dbapi.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.25)
+
+
+def retry_if_disconnected(view):
+    """Run ``view`` again when the database connection died under it (a server restart).
+
+    Only for views that may run twice: reads, and the tablets' saves and submissions, which
+    carry a client id and sequence number and are applied once (a retried save whose first
+    commit did land answers "not applied", a retried submission the same receipt). The
+    failed transaction is rolled back first; the retry takes a fresh connection.
+    """
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        from flask import current_app
+
+        from .extensions import db
+
+        deadline = time.monotonic() + float(current_app.config["DATABASE_RECONNECT_SECONDS"])
+        while True:
+            try:
+                return view(*args, **kwargs)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated or time.monotonic() > deadline:
+                    raise
+                db.session.rollback()
+                time.sleep(0.25)
+
+    return wrapped
 
 
 def writes_locked() -> bool:

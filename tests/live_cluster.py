@@ -132,11 +132,12 @@ class Cluster:
 
 def start_cluster(database_url: str, folder: Path, *, servers: int = 2, proxy: bool = True,
                   worker: bool = True, gunicorn_args: list[str] | None = None,
-                  env: dict | None = None, signing: Path | None = None,
+                  env: dict | None = None, signing: Path | None = None, config: str = "",
                   boot_timeout: float = 120) -> Cluster:
     """Start ``servers`` gunicorns (and nginx in front, and a worker); return the Cluster.
 
     ``signing`` is a signing-key folder copied into every instance (as the README says);
+    ``config`` is added to every instance's ``config.py``;
     the database must be migrated already. The caller stops the cluster (``Cluster.stop``).
     """
     folder.mkdir(parents=True, exist_ok=True)
@@ -158,7 +159,7 @@ def start_cluster(database_url: str, folder: Path, *, servers: int = 2, proxy: b
         for index, port in enumerate(ports):
             instance = folder / f"instance-{index}"
             instance.mkdir(exist_ok=True)
-            (instance / "config.py").write_text(f"PROXY_HOPS = {1 if proxy else 0}\n")
+            (instance / "config.py").write_text(f"PROXY_HOPS = {1 if proxy else 0}\n{config}")
             if signing is not None and not (instance / "signing").exists():
                 shutil.copytree(signing, instance / "signing")
             log = (folder / f"gunicorn-{index}.log").open("ab")

@@ -20,6 +20,7 @@ from flask import (
 from flask_login import current_user
 
 from .. import agreement, interpret, reports_data, workflow
+from ..database import retry_if_disconnected
 from ..exports import results_table, table_bytes
 from ..extensions import db
 from ..forms_chair import ActionForm, ConfirmForm, OverrideForm
@@ -86,6 +87,7 @@ def panel(panel_id: int):
 
 
 @bp.route("/panels/<int:panel_id>/state")
+@retry_if_disconnected
 @role_required("chair", "admin")
 def board_state(panel_id: int):
     """Return the board as JSON: states, quorum, discrepancy flags, provisional deviations."""

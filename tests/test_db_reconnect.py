@@ -1,0 +1,87 @@
+"""A database restart costs the tablets nothing: dead pooled connections are replaced, and a
+save or submission whose connection died under it is run again (it is applied once)."""
+
+from __future__ import annotations
+
+import pytest
+from factories import PASSWORD, full_state, make_world
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import OperationalError
+
+from scoring import workflow
+from scoring.extensions import db
+from scoring.models import ScoreSheet
+from scoring.workflow import declare_conflict
+
+
+@pytest.fixture
+def examiner(app, client):
+    """Log in an examiner who has declared for a candidate; return (assignment id, rubric)."""
+    with app.app_context():
+        world = make_world()
+        assignment = world.assignments[0][0]
+        declare_conflict(assignment, world.examiners[0][1], "none")
+        db.session.commit()
+        aid, rubric = assignment.id, world.rubric
+    client.post("/auth/login", data={"username": "ex11", "password": PASSWORD})
+    return aid, rubric
+
+
+def test_a_save_whose_connection_died_is_run_again_and_applied_once(app, client, examiner,
+                                                                     monkeypatch):
+    aid, rubric = examiner
+    real = workflow.save_draft
+    calls = []
+
+    def dies_once(*args, **kwargs):
+        calls.append(1)
+        result = real(*args, **kwargs)
+        if len(calls) == 1:  # the write was made, then the server went away
+            raise OperationalError("UPDATE score_sheet", {}, Exception("server closed"),
+                                   connection_invalidated=True)
+        return result
+
+    monkeypatch.setattr(workflow, "save_draft", dies_once)
+    saved = client.post(f"/api/examine/{aid}/draft",
+                        json={"client_id": "t", "seq": 3, "scores": full_state(rubric, 2)})
+    assert saved.status_code == 200 and saved.get_json()["applied"], saved.get_json()
+    assert len(calls) == 2
+    with app.app_context():
+        sheet = db.session.scalar(select(ScoreSheet).where(ScoreSheet.assignment_id == aid))
+        assert sheet.client_seq == 3 and workflow.sheet_state(sheet) == full_state(rubric, 2)
+
+
+def test_other_database_errors_are_not_retried(app, client, examiner, monkeypatch):
+    aid, rubric = examiner
+    calls = []
+
+    def fails(*args, **kwargs):
+        calls.append(1)
+        raise OperationalError("UPDATE score_sheet", {}, Exception("disk full"))
+
+    monkeypatch.setattr(workflow, "save_draft", fails)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    answer = client.post(f"/api/examine/{aid}/draft",
+                         json={"client_id": "t", "seq": 3, "scores": full_state(rubric, 2)})
+    assert answer.status_code == 500 and len(calls) == 1
+
+
+def test_pooled_connections_killed_by_a_restart_are_replaced(app, client, examiner):
+    """PostgreSQL only: every server connection of the app is ended, as a restart does."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only (TEST_DATABASE_URL)")
+    aid, rubric = examiner
+    assert client.get(f"/api/examine/{aid}/state").status_code == 200  # the pool holds one
+    killer = create_engine(url, isolation_level="AUTOCOMMIT")
+    with killer.connect() as conn:
+        ended = conn.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    killer.dispose()
+    assert ended >= 1
+    state = client.get(f"/api/examine/{aid}/state")
+    assert state.status_code == 200 and state.get_json()["status"] == "draft"
+    saved = client.post(f"/api/examine/{aid}/draft",
+                        json={"client_id": "t", "seq": 1, "scores": full_state(rubric, 3)})
+    assert saved.status_code == 200 and saved.get_json()["applied"]
