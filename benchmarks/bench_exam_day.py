@@ -49,7 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import closing, suppress
+from contextlib import closing, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -537,6 +537,8 @@ def main() -> None:
     parser.add_argument("--candidates-per-panel", type=int, default=3)
     parser.add_argument("--spawn-rate", type=float, default=20, help="logins per second")
     parser.add_argument("--rows", default=",".join(ROWS))
+    parser.add_argument("--keep", metavar="DIR",
+                        help="work in DIR (new) and keep it: logs of every server, databases")
     args = parser.parse_args()
     rows = [r for r in args.rows.split(",") if r]
     unknown = set(rows) - set(ROWS)
@@ -547,8 +549,11 @@ def main() -> None:
     from live_cluster import start_cluster
 
     results = []
-    with tempfile.TemporaryDirectory(prefix="bench-exam-day-") as tmp:
-        folder = Path(tmp)
+    if args.keep:
+        Path(args.keep).mkdir(parents=True)
+    with (nullcontext(args.keep) if args.keep
+          else tempfile.TemporaryDirectory(prefix="bench-exam-day-")) as tmp:
+        folder = Path(tmp).resolve()
         os.chmod(folder, 0o755)  # the private PostgreSQL (user postgres) lives below it
         postgres = None
         sqlite_template = folder / "demo-sqlite"
