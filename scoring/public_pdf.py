@@ -8,6 +8,7 @@ renderer read a local file or reach the network. Fonts come from the system (Dej
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Hashable
 
 _CACHE: OrderedDict = OrderedDict()
 _CACHE_SIZE = 32
@@ -22,7 +23,7 @@ def refuse_url(url: str, *args, **kwargs):
     raise RefusedURL(f"external resources are not allowed in PDFs: {url[:80]}")
 
 
-def html_to_pdf(html: str, key: tuple | None = None) -> bytes:
+def html_to_pdf(html: str, key: Hashable | None = None) -> bytes:
     """Render self-contained ``html`` to PDF bytes; the same ``key`` returns cached bytes."""
     if key is not None and key in _CACHE:
         _CACHE.move_to_end(key)
