@@ -189,3 +189,40 @@ def test_every_step_works_whichever_server_answers(app, world, cluster):
         assert sheet.status == "submitted" and sheet.client_seq == 5
         assert sheet.signature_png.startswith(b"\x89PNG")
         assert db.session.scalar(select(User.id).where(User.username == "new1"))
+
+
+def test_the_deployed_nginx_configuration_is_valid(tmp_path):
+    """``nginx -t`` on deploy/nginx/scoring.conf as shipped (a test certificate in place)."""
+    import datetime as dt
+    import subprocess
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    from live_cluster import ROOT
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "nilai.example.go.id")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1).not_valid_before(now)
+            .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    site = (ROOT / "deploy" / "nginx" / "scoring.conf").read_text()
+    site = (site.replace("/etc/ssl/certs/nilai.example.go.id.pem", str(tmp_path / "cert.pem"))
+            .replace("/etc/ssl/private/nilai.example.go.id.key", str(tmp_path / "key.pem"))
+            .replace("/etc/nginx/snippets/scoring-proxy.conf",
+                     str(ROOT / "deploy" / "nginx" / "scoring-proxy.conf")))
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nevents {{}}\nhttp {{\n"
+        f"    access_log {tmp_path}/access.log;\n    client_body_temp_path {tmp_path}/b;\n"
+        f"    proxy_temp_path {tmp_path}/p;\n    include {tmp_path}/site.conf;\n}}\n")
+    checked = subprocess.run([nginx_binary(), "-t", "-e", str(tmp_path / "error.log"),
+                              "-c", str(tmp_path / "nginx.conf")],
+                             capture_output=True, text=True, timeout=30)
+    assert checked.returncode == 0, checked.stderr
