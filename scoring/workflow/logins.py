@@ -21,6 +21,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, select, update
 
+from ..database import write_transaction
 from ..extensions import db
 from ..models import AuditEvent, LoginSession, User, utcnow
 from .audit import RequestInfo, record
@@ -73,13 +74,19 @@ def load_login(token: str | None) -> LoadedLogin:
         return LoadedLogin(None)
     now = utcnow()
     idle = timedelta(minutes=current_app.config["LOGIN_IDLE_MINUTES"])
+    # A read-only request reads in a deferred transaction, which SQLite cannot turn into a
+    # write once another writer has committed ("database is locked" at once, whatever the
+    # busy timeout): the write gets its own short write transaction.
     if now - login.last_seen_at >= idle:
-        _end(select(LoginSession.id).where(LoginSession.id == login.id), "idle", now)
+        with write_transaction():
+            _end(select(LoginSession.id).where(LoginSession.id == login.id), "idle", now)
         db.session.commit()
         return LoadedLogin(None, ended="idle")
     if (now - login.last_seen_at).total_seconds() >= TOUCH_SECONDS:
-        db.session.execute(update(LoginSession).where(LoginSession.id == login.id)
-                           .values(last_seen_at=now))
+        login_id = login.id
+        with write_transaction():
+            db.session.execute(update(LoginSession).where(LoginSession.id == login_id)
+                               .values(last_seen_at=now))
         db.session.commit()
     user.login_token = token
     return LoadedLogin(user)
