@@ -242,6 +242,14 @@ class Browser(FastHttpUser):
             "Content-Type": "application/json", "Accept": "application/json",
             "X-CSRFToken": self.csrf})
 
+    def refresh_token(self) -> None:
+        """Load the queue page (as the tablet does) and keep its CSRF token; retry until then."""
+        self.csrf = ""
+        while not self.csrf:
+            self.csrf = _token(self.client.get("/examine/", name="queue").text or "")
+            if not self.csrf:
+                gevent.sleep(1)
+
     def until(self, moment: float) -> None:
         gevent.sleep(max(0.0, moment - time.monotonic()))
 
@@ -253,7 +261,7 @@ class Tablet(Browser):
     def day(self) -> None:
         username = Shared.tablets.pop()
         self.log_in(username)
-        self.csrf = _token(self.client.get("/examine/", name="queue").text or "")
+        self.refresh_token()
         Shared.started.wait()
         work = Shared.facts["work"][username]
         slot = Shared.seconds / max(1, len(work))
@@ -291,6 +299,8 @@ class Tablet(Browser):
                 "client_id": f"tablet-{username}", "seq": seq, "scores": last}, "draft save")
             if saved.status_code == 200:
                 Shared.ledger.acked[key] = max(Shared.ledger.acked.get(key, 0), seq)
+            elif saved.status_code == 400 and "csrf" in (saved.text or ""):
+                self.refresh_token()  # the page would be reloaded
             gevent.sleep(rng.uniform(0.8, 1.2) * Shared.save_every)
         if last is None:
             return
@@ -303,6 +313,9 @@ class Tablet(Browser):
             if answer.status_code == 200:
                 Shared.ledger.receipts[key] = (seq, last, json.loads(answer.text)["content_hash"])
                 return
+            if answer.status_code == 400 and "csrf" in (answer.text or ""):
+                self.refresh_token()
+                continue
             if 400 <= answer.status_code < 500:
                 Shared.ledger.errors.append((key, answer.status_code, answer.text[:200]))
                 return
@@ -535,7 +548,7 @@ def main() -> None:
     parser.add_argument("--save-every", type=float, default=3.0,
                         help="seconds between a tablet's full-draft saves")
     parser.add_argument("--candidates-per-panel", type=int, default=3)
-    parser.add_argument("--spawn-rate", type=float, default=20, help="logins per second")
+    parser.add_argument("--spawn-rate", type=float, default=8, help="logins per second")
     parser.add_argument("--rows", default=",".join(ROWS))
     parser.add_argument("--keep", metavar="DIR",
                         help="work in DIR (new) and keep it: logs of every server, databases")

@@ -247,3 +247,35 @@ def test_a_read_only_request_records_activity_beside_another_writer(app, client,
     with app.app_context():
         seen = db.session.scalar(select(LoginSession.last_seen_at))
     assert real() - seen < timedelta(minutes=1)
+
+
+def test_the_password_is_checked_before_the_write_lock_is_taken(app, client, monkeypatch):
+    """SQLite: a login POST held the write lock while scrypt ran, so a burst of logins (a whole
+    room of tablets at 8:00) stalled every save and ended in 500s ("database is locked")."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("sqlite:///"):
+        import pytest
+
+        pytest.skip("SQLite's write lock")
+    import sqlite3
+
+    _user(app)
+    real = User.check_password
+    took = []
+
+    def check_while_another_writes(self, password):
+        other = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # fails at once if the login holds the lock
+            took.append(True)
+            other.rollback()
+        finally:
+            other.close()
+        return real(self, password)
+
+    monkeypatch.setattr(User, "check_password", check_while_another_writes)
+    _login(client)
+    assert took == [True]
+    assert _logged_in(client)
+    with app.app_context():
+        assert db.session.scalar(select(LoginSession.user_id)) is not None
