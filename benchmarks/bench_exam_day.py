@@ -559,6 +559,9 @@ def main() -> None:
         parser.error(f"unknown rows {sorted(unknown)}; choose from {', '.join(ROWS)}")
     panels = max(1, -(-args.tablets // 4))
     Shared.signature = signature_png()
+    main_greenlet = gevent.getcurrent()
+    for signum in (signal.SIGINT, signal.SIGTERM):  # stop the servers on the way out
+        gevent.signal_handler(signum, gevent.kill, main_greenlet, KeyboardInterrupt)
     from live_cluster import start_cluster
 
     results = []
