@@ -161,6 +161,20 @@ def init_request_transactions(app) -> None:
         if token is not None:
             _write_lock.reset(token)
 
+    # Registered after Flask-SQLAlchemy's, so it runs first (teardowns run in reverse order).
+    @app.teardown_appcontext
+    def _end_session(_exc):
+        from .extensions import db
+
+        try:
+            db.session.remove()
+        except DBAPIError:
+            # The connection died (a database restart) after the answer was made: the request
+            # had committed or failed by then; ending it must not turn its answer into a 500.
+            db.session.registry.clear()
+            app.logger.warning("database connection lost while ending a request",
+                               exc_info=True)
+
 
 @contextmanager
 def write_transaction() -> Iterator[None]:

@@ -67,7 +67,7 @@ def nginx_conf(folder: Path, listen: int, upstreams: list[str]) -> Path:
     """Write an nginx.conf that serves on ``listen`` and includes the deployed proxy snippet."""
     temp = folder / "nginx-temp"
     temp.mkdir(parents=True, exist_ok=True)
-    servers = "\n".join(f"        server {u} max_fails=2 fail_timeout=10s;" for u in upstreams)
+    servers = "\n".join(f"        server {u} max_fails=3 fail_timeout=5s;" for u in upstreams)
     user = "user root;\n" if os.geteuid() == 0 else ""  # workers must reach the temp folders
     conf = folder / "nginx.conf"
     conf.write_text(f"""{user}worker_processes 1;
@@ -82,7 +82,6 @@ http {{
     scgi_temp_path {temp}/scgi;
     upstream scoring_app {{
 {servers}
-        keepalive 32;
     }}
     server {{
         listen 127.0.0.1:{listen};

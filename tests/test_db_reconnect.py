@@ -85,3 +85,25 @@ def test_pooled_connections_killed_by_a_restart_are_replaced(app, client, examin
     saved = client.post(f"/api/examine/{aid}/draft",
                         json={"client_id": "t", "seq": 1, "scores": full_state(rubric, 3)})
     assert saved.status_code == 200 and saved.get_json()["applied"]
+
+
+def test_a_connection_lost_while_ending_a_request_keeps_its_answer(app, client, examiner,
+                                                                  monkeypatch):
+    """The answer was made, then the server went away: the rollback at the end fails."""
+    from sqlalchemy.orm import Session
+
+    aid, _rubric = examiner
+    real = Session.close
+    failures = []
+
+    def close_fails_once(self):
+        if not failures:
+            failures.append(1)
+            raise OperationalError("ROLLBACK", {}, Exception("server closed the connection"),
+                                   connection_invalidated=True)
+        return real(self)
+
+    monkeypatch.setattr(Session, "close", close_fails_once)
+    state = client.get(f"/api/examine/{aid}/state")
+    assert state.status_code == 200 and failures == [1]
+    assert client.get(f"/api/examine/{aid}/state").status_code == 200
