@@ -107,3 +107,23 @@ def test_a_connection_lost_while_ending_a_request_keeps_its_answer(app, client, 
     state = client.get(f"/api/examine/{aid}/state")
     assert state.status_code == 200 and failures == [1]
     assert client.get(f"/api/examine/{aid}/state").status_code == 200
+
+
+def test_the_login_is_looked_up_again_when_its_connection_died(app, client, examiner,
+                                                               monkeypatch):
+    """The cookie's login is read before any view (a before_request hook)."""
+    from scoring.workflow import logins
+
+    aid, _rubric = examiner
+    real = logins.load_login
+    calls = []
+
+    def dies_once(token):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("SELECT login_session", {}, Exception("terminating"),
+                                   connection_invalidated=True)
+        return real(token)
+
+    monkeypatch.setattr("scoring.views.load_login", dies_once)
+    assert client.get(f"/api/examine/{aid}/state").status_code == 200 and len(calls) == 2
