@@ -127,3 +127,31 @@ def test_the_login_is_looked_up_again_when_its_connection_died(app, client, exam
 
     monkeypatch.setattr("scoring.views.load_login", dies_once)
     assert client.get(f"/api/examine/{aid}/state").status_code == 200 and len(calls) == 2
+
+
+def test_a_declaration_whose_connection_died_is_made_once(app, client, monkeypatch):
+    """The declaration form posted while the database restarts: made again, recorded once."""
+    from scoring.models import AuditEvent
+
+    with app.app_context():
+        world = make_world()
+        aid = world.assignments[0][0].id
+    client.post("/auth/login", data={"username": "ex11", "password": PASSWORD})
+    real = workflow.declare_conflict
+    calls = []
+
+    def dies_once(*args, **kwargs):
+        calls.append(1)
+        result = real(*args, **kwargs)
+        if len(calls) == 1:
+            raise OperationalError("INSERT INTO audit_event", {}, Exception("terminating"),
+                                   connection_invalidated=True)
+        return result
+
+    monkeypatch.setattr(workflow, "declare_conflict", dies_once)
+    answer = client.post(f"/examine/{aid}/declare", data={"relationship": "none"})
+    assert answer.status_code == 302 and len(calls) == 2
+    with app.app_context():
+        declared = db.session.scalars(select(AuditEvent.action).where(
+            AuditEvent.action.like("%declar%"))).all()
+        assert len(declared) == 1, declared
