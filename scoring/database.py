@@ -171,9 +171,12 @@ def init_request_transactions(app) -> None:
         except DBAPIError:
             # The connection died (a database restart) after the answer was made: the request
             # had committed or failed by then; ending it must not turn its answer into a 500.
-            db.session.registry.clear()
             app.logger.warning("database connection lost while ending a request",
                                exc_info=True)
+            try:
+                db.session.remove()  # ends what the first try left; a dead connection is
+            except DBAPIError:       # replaced by the pool
+                db.session.registry.clear()
 
 
 @contextmanager

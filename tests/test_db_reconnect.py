@@ -106,6 +106,8 @@ def test_a_connection_lost_while_ending_a_request_keeps_its_answer(app, client, 
     monkeypatch.setattr(Session, "close", close_fails_once)
     state = client.get(f"/api/examine/{aid}/state")
     assert state.status_code == 200 and failures == [1]
+    with app.app_context():
+        assert db.engine.pool.checkedout() == 0  # no connection left in its transaction
     assert client.get(f"/api/examine/{aid}/state").status_code == 200
 
 
