@@ -36,7 +36,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     _load_config(app, test_config)
 
     from . import models  # noqa: F401  (registers the tables on db.metadata)
+    from .database import (
+        configure_postgresql,
+        configure_sqlite,
+        engine_options,
+        init_request_transactions,
+    )
     from .extensions import babel, csrf, db, login_manager, migrate
+
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
@@ -49,10 +57,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         locale_selector=select_locale,
         default_translation_directories=str(data_dir("translations")),
     )
-    from .database import configure_sqlite, init_request_transactions
-
     with app.app_context():
         configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        configure_postgresql(db.engine, app.config["DATABASE_RECONNECT_SECONDS"])
     init_request_transactions(app)
 
     from . import cli, views

@@ -8,6 +8,9 @@ BABEL_DEFAULT_LOCALE = "id"
 BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
 
 SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+# PostgreSQL: seconds a request waits for a restarting database server (new connections, and
+# the tablets' retried saves) before it fails.
+DATABASE_RECONNECT_SECONDS = 15
 # SQLite: seconds a writer waits for the lock before "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -39,12 +42,18 @@ SIGNING_PKCS12_PASSPHRASE = None
 INSTITUTION_NAME = "BKPSDM Kota Pariaman"
 PUBLIC_BASE_URL = None
 
+# Files kept outside the database (bulk exports' ZIPs, imports awaiting confirmation): None
+# keeps them in instance/; with several app servers, a folder all of them share (NFS).
+STORAGE_DIR = None
+
 # Worker processes that render and seal the sheets of a bulk export (ZIP): None takes up to two
 # cores; 1 renders in the exporting process itself. Each worker holds ~100-150 MB.
 EXPORT_WORKERS = None
 
-# The task queue (huey): instance/huey.sqlite unless HUEY_REDIS_URL names a Redis server shared
-# by several machines; HUEY_IMMEDIATE runs tasks at once in the enqueuing process (tests).
+# The task queue (huey): a SQLite file (HUEY_SQLITE_PATH, default instance/huey.sqlite), which
+# several app servers on ONE machine may share; HUEY_REDIS_URL names a Redis server shared by
+# several machines; HUEY_IMMEDIATE runs tasks at once in the enqueuing process (tests).
+HUEY_SQLITE_PATH = None
 HUEY_REDIS_URL = None
 HUEY_IMMEDIATE = False
 # A running export whose heartbeat is older than this lost its worker: it is queued again, and
@@ -87,6 +96,8 @@ ENV_OVERRIDES = (
     "INSTITUTION_NAME",
     "PUBLIC_BASE_URL",
     "HUEY_REDIS_URL",
+    "HUEY_SQLITE_PATH",
+    "STORAGE_DIR",
 )
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import threading
 import time
@@ -29,6 +30,7 @@ from contextvars import ContextVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from .private_files import create_private, narrow
 
@@ -177,6 +179,66 @@ class WriterGate:
             self._threads.release()
 
 
+def engine_options(config) -> dict:
+    """Return the engine options: PostgreSQL pings a pooled connection before using it.
+
+    A database server restarted (or a connection dropped by a firewall) leaves the pool with
+    dead connections; without the ping, the next request on each of them fails with a 500.
+    """
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+        options.setdefault("pool_pre_ping", True)
+    return options
+
+
+def configure_postgresql(engine: Engine, reconnect_seconds: float) -> None:
+    """Let a new connection wait up to ``reconnect_seconds`` for a restarting server.
+
+    While PostgreSQL restarts (seconds), connecting is refused or told "the database system
+    is starting up"; a request that arrives then waits and goes on instead of failing.
+    """
+    if engine.dialect.name != "postgresql" or reconnect_seconds <= 0:
+        return
+
+    @event.listens_for(engine, "do_connect")
+    def _connect_patiently(dialect, _record, cargs, cparams):
+        deadline = time.monotonic() + reconnect_seconds
+        while True:
+            try:
+                return dialect.connect(*cargs, **cparams)
+            except dialect.loaded_dbapi.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.25)
+
+
+def retry_if_disconnected(view):
+    """Run ``view`` again when the database connection died under it (a server restart).
+
+    Only for views that may run twice: reads, and the tablets' saves and submissions, which
+    carry a client id and sequence number and are applied once (a retried save whose first
+    commit did land answers "not applied", a retried submission the same receipt). The
+    failed transaction is rolled back first; the retry takes a fresh connection.
+    """
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        from flask import current_app
+
+        from .extensions import db
+
+        deadline = time.monotonic() + float(current_app.config["DATABASE_RECONNECT_SECONDS"])
+        while True:
+            try:
+                return view(*args, **kwargs)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated or time.monotonic() > deadline:
+                    raise
+                db.session.rollback()
+                time.sleep(0.25)
+
+    return wrapped
+
+
 def writes_locked() -> bool:
     """Return whether transactions begun now take the write lock at once."""
     return _write_lock.get()
@@ -205,6 +267,23 @@ def init_request_transactions(app) -> None:
         token = g.pop("_write_lock_token", None)
         if token is not None:
             _write_lock.reset(token)
+
+    # Registered after Flask-SQLAlchemy's, so it runs first (teardowns run in reverse order).
+    @app.teardown_appcontext
+    def _end_session(_exc):
+        from .extensions import db
+
+        try:
+            db.session.remove()
+        except DBAPIError:
+            # The connection died (a database restart) after the answer was made: the request
+            # had committed or failed by then; ending it must not turn its answer into a 500.
+            app.logger.warning("database connection lost while ending a request",
+                               exc_info=True)
+            try:
+                db.session.remove()  # ends what the first try left; a dead connection is
+            except DBAPIError:       # replaced by the pool
+                db.session.registry.clear()
 
 
 @contextmanager

@@ -9,6 +9,7 @@ local file or reach the network) and the same font-cache lock. Rendered PDFs are
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Hashable
 
 from .reports.render import render_pdf
 
@@ -16,7 +17,7 @@ _CACHE: OrderedDict = OrderedDict()
 _CACHE_SIZE = 32
 
 
-def html_to_pdf(html: str, key: tuple | None = None) -> bytes:
+def html_to_pdf(html: str, key: Hashable | None = None) -> bytes:
     """Render self-contained ``html`` to PDF bytes; the same ``key`` returns cached bytes."""
     if key is not None and key in _CACHE:
         _CACHE.move_to_end(key)

@@ -1,12 +1,13 @@
 """Background work on huey, an existing task queue: bulk exports and report PDFs run in
 ``scoring worker``.
 
-The queue lives in ``instance/huey.sqlite`` (SqliteHuey) by default, so one machine needs
-nothing more; with ``HUEY_REDIS_URL`` set (and the ``redis`` package installed) every app
-server and worker share a Redis queue instead. ``HUEY_IMMEDIATE`` runs each task at once in
-the process that enqueues it (tests). The queue only carries job ids: a job's state, progress
-and lease are rows of ``export_job``, so they survive reloads and restarts, and the sweep in
-every worker re-queues (or fails, with the reason) a job whose worker died.
+The queue lives in ``instance/huey.sqlite`` (SqliteHuey; ``HUEY_SQLITE_PATH`` moves it) by
+default, so one machine needs nothing more, however many app servers it runs (they share the
+file); with ``HUEY_REDIS_URL`` set (and the ``redis`` package installed) every app server and
+worker of several machines share a Redis queue instead. ``HUEY_IMMEDIATE`` runs each task at
+once in the process that enqueues it (tests). The queue only carries job ids: a job's state,
+progress and lease are rows of ``export_job``, so they survive reloads and restarts, and the
+sweep in every worker re-queues (or fails, with the reason) a job whose worker died.
 
 The huey instance is made on first use, not in ``create_app`` (the factory does no I/O).
 """
@@ -31,7 +32,8 @@ def make_huey(app: Flask):
         return MemoryHuey(QUEUE_NAME, immediate=True)
     if app.config.get("HUEY_REDIS_URL"):
         return RedisHuey(QUEUE_NAME, url=app.config["HUEY_REDIS_URL"])
-    return SqliteHuey(QUEUE_NAME, filename=str(Path(app.instance_path) / "huey.sqlite"))
+    path = app.config.get("HUEY_SQLITE_PATH") or Path(app.instance_path) / "huey.sqlite"
+    return SqliteHuey(QUEUE_NAME, filename=str(path))
 
 
 def get_huey(app: Flask):

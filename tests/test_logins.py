@@ -217,3 +217,65 @@ def test_cookie_secure_setting_forces_it(database_url):
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     with app.app_context():
         db.engine.dispose()
+
+
+def test_a_read_only_request_records_activity_beside_another_writer(app, client, monkeypatch):
+    """SQLite: the activity touch of a GET is a write; made inside the GET's deferred read
+    transaction after another connection committed, it failed at once ("database is
+    locked", a 500), whatever the busy timeout. Seen under load by bench_exam_day."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("sqlite:///"):
+        import pytest
+
+        pytest.skip("SQLite's deferred transactions")
+    import sqlite3
+
+    from scoring.workflow import logins
+
+    _user(app)
+    _login(client)
+    _age_logins(app, 5)  # due for a touch, far from idle
+    real = logins.utcnow
+
+    def another_writer_commits():
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as other:
+            other.execute("UPDATE user SET full_name = full_name || '.'")
+        return real()
+
+    monkeypatch.setattr(logins, "utcnow", another_writer_commits)
+    assert client.get("/examine/").status_code == 200
+    with app.app_context():
+        seen = db.session.scalar(select(LoginSession.last_seen_at))
+    assert real() - seen < timedelta(minutes=1)
+
+
+def test_the_password_is_checked_before_the_write_lock_is_taken(app, client, monkeypatch):
+    """SQLite: a login POST held the write lock while scrypt ran, so a burst of logins (a whole
+    room of tablets at 8:00) stalled every save and ended in 500s ("database is locked")."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("sqlite:///"):
+        import pytest
+
+        pytest.skip("SQLite's write lock")
+    import sqlite3
+
+    _user(app)
+    real = User.check_password
+    took = []
+
+    def check_while_another_writes(self, password):
+        other = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # fails at once if the login holds the lock
+            took.append(True)
+            other.rollback()
+        finally:
+            other.close()
+        return real(self, password)
+
+    monkeypatch.setattr(User, "check_password", check_while_another_writes)
+    _login(client)
+    assert took == [True]
+    assert _logged_in(client)
+    with app.app_context():
+        assert db.session.scalar(select(LoginSession.user_id)) is not None

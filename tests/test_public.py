@@ -135,3 +135,16 @@ def test_pdf_renderer_refuses_every_url():
         with pytest.raises(RenderError):
             html_to_pdf(f'<p>x</p><img src="{url}">')
     assert html_to_pdf("<p>x</p>").startswith(b"%PDF")
+
+
+def test_the_criteria_pdf_is_never_older_than_its_page(app, client):
+    """The PDF cache is keyed on the page's HTML: every app server renders what it shows."""
+    with app.app_context():
+        world = make_world(candidates_per_panel=1, status="open")
+        session_id = world.session.id
+    assert "S1 ·" in _pdf_text(client.get("/public/S1/criteria.pdf").data)
+    with app.app_context():
+        session = db.session.get(InterviewSession, session_id)
+        session.code = "S1-B"  # what the old key (id, rubric, name, date, place) missed
+        db.session.commit()
+    assert "S1-B ·" in _pdf_text(client.get("/public/S1-B/criteria.pdf").data)

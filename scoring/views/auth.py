@@ -22,16 +22,14 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         username, info = form.username.data.strip(), request_info()
-        refusal = workflow.login_refusal(username, info)
+        refusal, user = workflow.check_login(username, form.password.data, info)
         if refusal is not None:
             flash(str(refusal.message), "error")
             return render_template("auth/login.html", form=form, next=target), 429
-        user = workflow.authenticate(username, form.password.data)
+        workflow.record_login(user, username, info)
         if user is not None:
-            workflow.perform(workflow.start_login, user, info)
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(target))
-        workflow.perform(workflow.record_failed_login, username, info)
         flash(gettext("The username or password is incorrect, or the account is inactive."),
               "error")
     return render_template("auth/login.html", form=form, next=target)

@@ -23,6 +23,7 @@ from flask import (
 from flask_login import current_user
 
 from .. import agreement, interpret, report_lead, reports_data, workflow
+from ..database import retry_if_disconnected
 from ..exports import long_rows, results_table, session_table
 from ..extensions import db
 from ..forms_chair import ActionForm, ConfirmForm, OverrideForm
@@ -85,6 +86,7 @@ def panel(panel_id: int):
 
 
 @bp.route("/panels/<int:panel_id>/state")
+@retry_if_disconnected
 @role_required("chair", "admin")
 def board_state(panel_id: int):
     """Return the board as JSON: states, quorum, discrepancy flags, provisional deviations."""

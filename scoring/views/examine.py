@@ -18,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from .. import examining, workflow
+from ..database import retry_if_disconnected
 from ..forms import ConflictForm, amendment_form
 from ..i18n import current_language
 from ..models import SCORER_ROLES
@@ -47,6 +48,7 @@ def queue():
 
 
 @bp.route("/<int:assignment_id>/declare", methods=["GET", "POST"])
+@retry_if_disconnected  # a declaration is made once: a repeated one finds the sheet started
 @role_required(*SCORERS)
 def declare(assignment_id: int):
     """Ask for the conflict-of-interest declaration before a candidate is first opened."""

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import examining, workflow
+from ..database import retry_if_disconnected
 from ..workflow import WorkflowError
 from .examine import SCORERS, receipt_text
 from .util import request_info, role_required
@@ -32,6 +33,7 @@ def _info(data: dict):
 
 
 @bp.route("/<int:assignment_id>/draft", methods=["POST"])
+@retry_if_disconnected
 @role_required(*SCORERS)
 def save_draft(assignment_id: int):
     """Save the sheet's full state as a draft unless a newer state was already saved."""
@@ -49,6 +51,7 @@ def save_draft(assignment_id: int):
 
 
 @bp.route("/<int:assignment_id>/submit", methods=["POST"])
+@retry_if_disconnected
 @role_required(*SCORERS)
 def submit(assignment_id: int):
     """Submit and lock the sheet with the examiner's signature; answer with the receipt."""
@@ -65,6 +68,7 @@ def submit(assignment_id: int):
 
 
 @bp.route("/<int:assignment_id>/state")
+@retry_if_disconnected
 @role_required(*SCORERS)
 def state(assignment_id: int):
     """Return the caller's own sheet: status, last applied sequence number and scores."""

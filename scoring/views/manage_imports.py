@@ -3,8 +3,9 @@
 Step 1 (upload) validates every row with the same functions as ``scoring import`` and does a
 dry run of the import, then rolls back: the preview lists every problem (row, column,
 reason) or the counts that would change. Only a clean file is kept, server-side under
-``instance/imports/`` keyed by a random token, and step 2 (confirm) imports exactly that
-file. Nothing is written before the confirmation, and nothing at all if any row is bad.
+``imports/`` of the storage folder every app server shares (:mod:`scoring.storage`), keyed by
+a random token, and step 2 (confirm), on whichever server, imports exactly that file.
+Nothing is written before the confirmation, and nothing at all if any row is bad.
 """
 
 from __future__ import annotations

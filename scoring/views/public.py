@@ -7,6 +7,7 @@ to publish them. Criteria are public once a session leaves draft; results once i
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 from flask import Blueprint, abort, render_template, request, send_file
@@ -52,9 +53,9 @@ def criteria_pdf(code: str):
     lang = current_language()
     context = pq.criteria_context(session, lang)
     html = render_template("public/criteria_pdf.html", c=context)
-    key = (session.id, session.rubric_hash, session.name, session.held_on, session.place,
-           lang, context["panel_quorums"].__repr__())
-    pdf = html_to_pdf(html, key)
+    # Keyed on the page's own HTML: whatever it shows (status, panels, quorums) is in the key,
+    # so no server can hand out a PDF older than its page.
+    pdf = html_to_pdf(html, hashlib.sha256(html.encode("utf-8")).hexdigest())
     return send_file(io.BytesIO(pdf), mimetype="application/pdf",
                      download_name=f"kriteria-{session.code}.pdf", max_age=300)
 

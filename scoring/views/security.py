@@ -18,6 +18,8 @@ from flask import Flask, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ..database import retry_if_disconnected
+
 # Blueprints whose pages anyone may see and keep: criteria, weights, results by number.
 CACHEABLE_BLUEPRINTS = frozenset({"public"})
 # The service worker script sets its own Cache-Control (no-cache): it holds no personal data.
@@ -47,9 +49,13 @@ def install(app: Flask) -> None:
 
 
 def _load_login_first() -> None:
-    """Resolve the cookie's login now (it may commit: its last activity, an idle end)."""
+    """Resolve the cookie's login now (it may commit: its last activity, an idle end).
+
+    Looked up again when the database connection died under it (a server restart): reading
+    the login and touching its last activity may run twice.
+    """
     if request.endpoint != "static":
-        current_user._get_current_object()
+        retry_if_disconnected(current_user._get_current_object)()
 
 
 def is_cacheable(endpoint: str | None, blueprint: str | None) -> bool:

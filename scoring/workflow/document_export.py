@@ -43,6 +43,7 @@ from ..models import (
 from ..private_files import create_private, private_dir
 from ..reports.agreement_pdf import REPORT_KINDS
 from ..reports.sealing import SealJob, seal, seal_in_worker, seal_pool
+from ..storage import storage_dir
 from ..visibility import ADMIN, decisions, viewer_of
 from .audit import RequestInfo, record
 from .documents import (
@@ -250,7 +251,7 @@ def _write_sheets_zip(session: InterviewSession, panel: Panel | None, output: Pa
 def export_file(job: ExportJob) -> Path:
     """Return where the file of ``job`` is (or will be) written: a ZIP, or a report's PDF."""
     suffix = "pdf" if job.kind in REPORT_KINDS else "zip"
-    return Path(current_app.instance_path) / "exports" / f"{job.token}.{suffix}"
+    return storage_dir() / "exports" / f"{job.token}.{suffix}"
 
 
 def start_export(session: InterviewSession, panel: Panel | None, actor: User | None, *,

@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..database import write_transaction
+from ..database import read_only, write_transaction
 from ..extensions import db
 from ..models import AuditEvent, LoginSession, User, utcnow
 from .audit import RequestInfo, record
@@ -212,6 +212,32 @@ def unlock_user(user: User, *, actor: User | None = None, info: RequestInfo | No
 def _dummy_hash() -> str:
     """Return a hash to check against when the username is unknown, so a miss costs a hit's time."""
     return generate_password_hash(secrets.token_hex(16), method="scrypt")
+
+
+def check_login(username: str, password: str, info: RequestInfo):
+    """Return ``(refusal, user)`` for a login attempt, read before any write lock is taken.
+
+    The throttle and the password hash (scrypt: tens of milliseconds of CPU) are read and
+    computed in a deferred transaction: on SQLite a POST holds the write lock from its first
+    statement, and 200 tablets logging in at once would otherwise stall every save.
+    """
+    db.session.commit()  # end the request's transaction: the reads below run deferred
+    with read_only():
+        refusal = login_refusal(username, info)
+        user = None if refusal is not None else authenticate(username, password)
+        db.session.commit()
+    return refusal, user
+
+
+def record_login(user: User | None, username: str, info: RequestInfo) -> None:
+    """Start ``user``'s login, or record a failed attempt for ``username``: one short write."""
+    from .people import record_failed_login
+
+    with write_transaction():
+        if user is not None:
+            start_login(user, info)
+        else:
+            record_failed_login(username, info)
 
 
 def authenticate(username: str, password: str) -> User | None:

@@ -1,7 +1,8 @@
 """Uploads kept between a preview and its confirmation: staged, found again, swept.
 
-An import file is checked in a dry run first; only a clean file is kept, under
-``instance/imports/`` keyed by a random token, for the same administrator to confirm.
+An import file is checked in a dry run first; only a clean file is kept, under ``imports/``
+in the shared storage folder (``STORAGE_DIR``, else ``instance/``), keyed by a random token,
+for the same administrator to confirm.
 Files nobody confirmed within a day are swept away whenever a new one is staged.
 """
 
@@ -14,9 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
-
-from ..private_files import private_dir, write_private
+from ..private_files import write_private
+from ..storage import storage_folder
 
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 KEEP_SECONDS = 24 * 3600
@@ -36,7 +36,7 @@ class StagedUpload:
 
 
 def _folder() -> Path:
-    return private_dir(Path(current_app.instance_path) / "imports")
+    return storage_folder("imports")  # shared by every app server
 
 
 def sweep_uploads(folder: Path | None = None) -> None:
