@@ -24,9 +24,10 @@ from ..models import (
     Publication,
     ScoreSheet,
 )
-from ..results import effective_scores, stored_final_score
+from ..results import stored_final_score
 from ..visibility import session_public
 from ..workflow.candidates import policy_of, wib, window_state
+from ..workflow.discussion import effective_levels
 from ..workflow.sessions import panel_quorum, session_rubric
 
 
@@ -88,7 +89,7 @@ def _explained(assignment: Assignment, rubric, lang: str, share_notes: bool) -> 
         select(ScoreSheet).options(selectinload(ScoreSheet.scores))
         .where(ScoreSheet.assignment_id == assignment.id, ScoreSheet.status == "submitted")
         .order_by(ScoreSheet.id)))
-    finals = [effective_scores(s) for s in sheets]
+    finals = [effective_levels(s) for s in sheets]
     means = rubric.criterion_means(dict(enumerate(finals)))
     weight_total = sum(c.weight for c in rubric.criteria)
     criteria = []
