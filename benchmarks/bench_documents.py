@@ -36,7 +36,7 @@ def make_app(folder: Path):
     from flask_migrate import upgrade
 
     from scoring import create_app
-    from scoring.keys import ensure_signing_key
+    from scoring.ops.keys import ensure_signing_key
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite",
                       "SECRET_KEY": "bench", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
@@ -113,7 +113,7 @@ def reference_html() -> str:
     """Return the peer-baseline page of COMPONENTS.md: A4, a table, inline SVG, QR, PNG."""
     import base64
 
-    from scoring.reports.qr import qr_data_uri
+    from scoring.documents.qr import qr_data_uri
 
     rows = "".join(f"<tr><td>Kriteria {i}</td><td>{i % 4 + 1}</td><td>{'Jangkar perilaku ' * 6}"
                    f"</td><td>Catatan</td></tr>" for i in range(9))
@@ -129,12 +129,12 @@ def reference_html() -> str:
 
 def one_sheet(args) -> list[tuple[str, float, str]]:
     """Time the stages of issuing one sheet; return (label, median ms, note) rows."""
+    from scoring.documents import context as contexts
+    from scoring.documents.qr import qr_data_uri
+    from scoring.documents.render import render_pdf
+    from scoring.documents.signing import sign_pdf, validate_pdf
     from scoring.extensions import db
     from scoring.models import ScoreSheet
-    from scoring.reports import context as contexts
-    from scoring.reports.qr import qr_data_uri
-    from scoring.reports.render import render_pdf
-    from scoring.reports.signing import sign_pdf, validate_pdf
     from scoring.workflow.documents import institution_key
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -202,7 +202,7 @@ def rsa_rows(rendered, args) -> list[tuple[str, float, str]]:
     from cryptography.x509.oid import NameOID
     from pyhanko.sign import signers
 
-    from scoring.reports.signing import SigningKey, load_signing_key, sign_pdf
+    from scoring.documents.signing import SigningKey, load_signing_key, sign_pdf
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -70,7 +70,7 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|name="csrf-token" cont
 
 def scoring_cli(env: dict, *args: str) -> str:
     """Run the ``scoring`` command with ``env``; return its output (raise on failure)."""
-    done = subprocess.run([sys.executable, "-c", "from scoring.console import main; main()",
+    done = subprocess.run([sys.executable, "-c", "from scoring.cli.console import main; main()",
                            *args], cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode:
         raise RuntimeError(f"scoring {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -147,9 +147,9 @@ def demo_facts(database_url: str, panels: int) -> dict:
     from sqlalchemy import select
 
     from scoring import create_app
-    from scoring.demo import demo_logins
     from scoring.extensions import db
     from scoring.models import Assignment, InterviewSession, PanelMember, ScoreSheet
+    from scoring.ops.demo import demo_logins
     from scoring.workflow import session_rubric
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})

@@ -110,9 +110,9 @@ def _median(fn, repeats: int) -> float:
 def render_pdf(app, panel_id: int):
     """Return a call rendering the panel's report PDF as `scoring worker` does for a job."""
     def run():
+        from scoring.documents.agreement_pdf import render_agreement_pdf
         from scoring.extensions import db
         from scoring.models import Panel
-        from scoring.reports.agreement_pdf import render_agreement_pdf
 
         with app.app_context():
             panel = db.session.get(Panel, panel_id)

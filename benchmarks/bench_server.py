@@ -60,10 +60,10 @@ def build_demo(folder: Path, panels: int, per_panel: int,
     from sqlalchemy import select
 
     from scoring import create_app
-    from scoring.demo import load_demo
     from scoring.extensions import db
-    from scoring.keys import ensure_signing_key
     from scoring.models import Assignment, InterviewSession, PanelMember, ScoreSheet
+    from scoring.ops.demo import load_demo
+    from scoring.ops.keys import ensure_signing_key
     from scoring.workflow import declare_conflict, session_rubric
 
     path = folder / "scoring.sqlite"
@@ -296,7 +296,7 @@ def day_run(base: str, facts: dict, tablets: int, seconds: float, interval: floa
     candidates fill ``seconds``. Every panel's chair also polls the board every
     ``board_interval`` s, as static/js/board.js does.
     """
-    from scoring.demo import _signature
+    from scoring.ops.demo import _signature
 
     rng = random.Random(seed)
     by_user: dict[str, list[int]] = {}
@@ -376,7 +376,7 @@ def _demo(args, folder: Path) -> tuple[Path, dict]:
         db_file, facts_file = Path(cache) / f"{key}.sqlite", Path(cache) / f"{key}.json"
         if db_file.is_file() and facts_file.is_file():
             os.environ["SCORING_INSTANCE_PATH"] = str(folder)
-            from scoring.keys import ensure_signing_key
+            from scoring.ops.keys import ensure_signing_key
 
             ensure_signing_key(folder / "signing")
             facts = json.loads(facts_file.read_text())

@@ -115,7 +115,7 @@ SUBPROCESS_PANEL = textwrap.dedent("""
 
 
 PANDAS_READ = "import sys, pandas; pandas.read_csv(sys.argv[1])"
-SCORING_STATS = "from scoring.console import main; main()"  # the `scoring` console script
+SCORING_STATS = "from scoring.cli.console import main; main()"  # the `scoring` console script
 
 
 def write_long_csv(path: Path, n: int = 10_000, k: int = 5, c: int = 8) -> int:

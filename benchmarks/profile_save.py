@@ -40,10 +40,10 @@ def build(folder: Path, panels: int):
     from sqlalchemy import select
 
     from scoring import create_app
-    from scoring.demo import load_demo
     from scoring.extensions import db
-    from scoring.keys import ensure_signing_key
     from scoring.models import Assignment, Panel, PanelMember, ScoreSheet
+    from scoring.ops.demo import load_demo
+    from scoring.ops.keys import ensure_signing_key
     from scoring.workflow import session_rubric
 
     path = folder / "scoring.sqlite"
@@ -95,7 +95,7 @@ def scores(facts: dict, n: int) -> dict:
 
 def plan(app, facts: dict, count: int) -> dict[str, list]:
     """Log the users in and return, per kind, ``count`` ready-to-send requests."""
-    from scoring.demo import _signature
+    from scoring.ops.demo import _signature
 
     clients: dict[str, tuple] = {}
 

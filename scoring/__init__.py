@@ -62,9 +62,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         configure_postgresql(db.engine, app.config["DATABASE_RECONNECT_SECONDS"])
     init_request_transactions(app)
 
-    from . import cli, views
+    from . import cli, web
 
-    views.register(app)
+    web.register(app)
     cli.register(app)
     return app
 

@@ -32,7 +32,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from .private_files import create_private, narrow
+from .ops.private_files import create_private, narrow
 
 # Whether the next transaction of this thread (or task) takes the write lock at BEGIN. True
 # outside requests (CLI commands and jobs write); a read-only request sets it False.

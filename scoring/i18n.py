@@ -30,8 +30,8 @@ OUTCOME_WORDS = {
 }
 
 
-# A result row's status (scoring.results) as pages and exports say it; a hidden candidate's
-# state is the visibility rule's text (scoring.visibility.state_text), translated here.
+# A result row's status (scoring.rules.results) as pages and exports say it; a hidden candidate's
+# state is the visibility rule's text (scoring.rules.visibility.state_text), translated here.
 RESULT_STATUS_LABELS = {
     "incomplete": _l("incomplete"),
     "complete": _l("complete"),

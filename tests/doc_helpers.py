@@ -13,7 +13,7 @@ import pytest
 from factories import make_world
 
 from scoring.extensions import db
-from scoring.keys import ensure_signing_key
+from scoring.ops.keys import ensure_signing_key
 from scoring.workflow import declare_conflict, submit_sheet
 
 

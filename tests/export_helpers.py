@@ -1,6 +1,6 @@
 """Read the app's CSV exports back in tests: the title row, then rows keyed by English names.
 
-The exports follow the page's language (scoring.exports.CSV_STYLES): Indonesian files use
+The exports follow the page's language (scoring.documents.tables.CSV_STYLES): Indonesian files use
 ";" and Indonesian column names, English files "," and English names. Values are left as
 written (a decimal comma stays a comma).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
-from scoring.exports import HEADERS_ID, MEAN_PREFIX
+from scoring.documents.tables import HEADERS_ID, MEAN_PREFIX
 
 KEYS = {name: key for key, name in HEADERS_ID.items()}
 

@@ -108,7 +108,7 @@ class Cluster:
         """Start (or start again) one `scoring worker`, as its supervisor would."""
         with (self.folder / "worker.log").open("ab") as log:
             self.worker = subprocess.Popen(
-                [sys.executable, "-c", "from scoring.console import main; main()", "worker"],
+                [sys.executable, "-c", "from scoring.cli.console import main; main()", "worker"],
                 cwd=ROOT, env=self.server_env(0), stdout=log, stderr=subprocess.STDOUT)
         return self.worker
 

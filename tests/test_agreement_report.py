@@ -18,12 +18,12 @@ import pytest
 from doc_helpers import report_pdf
 from factories import PASSWORD, example_rubric
 
-from scoring import agreement
-from scoring.demo import DEMO_CODE, load_demo
-from scoring.exports import table_bytes
+from scoring.chair import agreement_report as agreement
+from scoring.chair.queries import LONG_HEADER, long_score_rows
+from scoring.documents.tables import table_bytes
 from scoring.extensions import db
 from scoring.models import InterviewSession
-from scoring.reports_data import LONG_HEADER, long_score_rows
+from scoring.ops.demo import DEMO_CODE, load_demo
 from scoring.stats import panel_analysis, read_long_csv
 from scoring.workflow import (
     assign_candidate,

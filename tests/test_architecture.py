@@ -1,8 +1,8 @@
 """The layering test: the pure core imports nothing of the web app or its database.
 
-Pure core: the statistics (``scoring/stats``), the rubric engine (``scoring/rubrics.py`` and
-its ``_rubric_*`` modules), the charts (``scoring/charts.py``, ``scoring/wright_map.py``) and
-the pure visibility rule ``scoring.visibility.decide``. Each pure module's imports are read
+Pure core: the statistics (``scoring/stats``), the rubric engine (``scoring/rubrics/`` and
+its ``_rubric_*`` modules), the charts (``scoring/charts/``, ``scoring/charts/wright_map.py``) and
+the pure visibility rule ``scoring.rules.visibility.decide``. Each pure module's imports are read
 from its source (AST), so a lazy import inside a function is caught too; the statistics may
 import only the standard library, numpy, scipy, narwhals (for a caller's DataFrame) and
 themselves. ``decide`` lives in a module whose wrappers query the database, so for it the
@@ -25,8 +25,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "scoring"
 WEB_OR_DB = ("flask", "flask_", "sqlalchemy", "werkzeug", "jinja2", "wtforms", "babel",
-             "scoring.views", "scoring.models", "scoring.workflow", "scoring.extensions",
-             "scoring.visibility", "scoring.database", "scoring.db")
+             "scoring.web", "scoring.models", "scoring.workflow", "scoring.extensions",
+             "scoring.rules.visibility", "scoring.database", "scoring.db")
 STATS_THIRD_PARTY = ("numpy", "scipy", "narwhals")
 # test oracles and heavy readers never enter the statistics core
 STATS_FORBIDDEN = ("pandas", "polars", "pingouin", "krippendorff", "statsmodels")
@@ -117,7 +117,7 @@ def test_rubric_engine_imports_nothing_of_the_app(path):
 
 @pytest.mark.parametrize("path", CHARTS, ids=_ids)
 def test_charts_import_nothing_of_the_app(path):
-    own = ("scoring.charts", "scoring.wright_map")
+    own = ("scoring.charts", "scoring.charts.wright_map")
     bad = [f"{_ids(path)}:{line} imports {name}" for line, name in _imports(path)
            if not _core_allowed(name, own)]
     assert not bad, "; ".join(bad)
@@ -167,7 +167,7 @@ def _function_dependencies(func) -> tuple[Path, set[str], dict[str, str]]:
 
 
 def test_the_pure_visibility_rule_reads_nothing_of_the_database():
-    from scoring.visibility import decide
+    from scoring.rules.visibility import decide
 
     path, names, imported = _function_dependencies(decide)
     used = {n: imported[n] for n in names if n in imported}
@@ -201,8 +201,8 @@ def test_the_95_percent_quantile_is_computed_in_stats_only():
 def test_the_check_sees_every_part_of_the_core():
     names = {_ids(p) for p in PURE}
     assert {"stats/__init__.py", "stats/icc.py", "stats/mfrm.py", "stats/effects.py"} <= names
-    assert any(n.startswith("rubrics") for n in names) and "_rubric_check.py" in names
-    assert any(n.startswith("charts") for n in names) and "wright_map.py" in names
+    assert any(n.startswith("rubrics") for n in names) and "rubrics/check.py" in names
+    assert any(n.startswith("charts") for n in names) and "charts/wright_map.py" in names
 
 
 def test_the_check_catches_violations(tmp_path):

@@ -12,9 +12,9 @@ import json
 from doc_helpers import BASE, pdf_text, signed_world
 from sqlalchemy import select, text
 
+from scoring.documents.sealing import SealJob, seal
 from scoring.extensions import db
 from scoring.models import AuditEvent, AuditHead, ScoreSheet
-from scoring.reports.sealing import SealJob, seal
 from scoring.workflow import verify_chain
 from scoring.workflow.anchors import chain_head, read_anchor
 from scoring.workflow.audit import GENESIS, event_hash

@@ -69,7 +69,7 @@ def test_backup_taken_under_load_restores_and_verifies(app, runner, database_url
         while sum(written) < 40:  # writers are busy before the backup starts
             threading.Event().wait(0.02)
         before = sum(written)
-        output = tmp_path / "backups" / "scoring.backup"
+        output = tmp_path / "backups" / "scoring.ops.backup"
         result = runner.invoke(args=["backup", "--output", str(output)])
         after_backup = sum(written)
     finally:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from scoring.candidates.queries import result_context
 from scoring.extensions import db
 from scoring.models import Assignment, AuditEvent, CandidateCode, Publication
-from scoring.results import by_position, session_results, stored_final_score
+from scoring.rules.results import by_position, session_results, stored_final_score
 from scoring.workflow import CLI, open_discussion, override_final_score, revise_score
 from scoring.workflow.candidates import candidate_login, code_hash, issue_codes
 

@@ -9,9 +9,9 @@ from factories import PASSWORD, make_world
 from test_calibration import _run, _write
 
 from scoring.calibration.transfer import read_set_file
+from scoring.documents.context import minutes_context
 from scoring.extensions import db
 from scoring.models import AuditEvent, CalibrationSet, User
-from scoring.reports.context import minutes_context
 from scoring.workflow import CLI, WorkflowError, create_user, update_panel
 from scoring.workflow import calibration as verbs
 

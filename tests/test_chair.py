@@ -11,9 +11,9 @@ from export_helpers import export_rows
 from factories import PASSWORD, example_rubric, make_world
 from openpyxl import load_workbook
 
+from scoring.chair.queries import board, long_score_rows
 from scoring.extensions import db
 from scoring.models import Assignment, Panel, User
-from scoring.reports_data import board, long_score_rows
 from scoring.stats import rater_effects
 from scoring.workflow import (
     can_see_colleagues,

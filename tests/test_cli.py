@@ -112,12 +112,12 @@ def test_init_creates_keys_and_demo_loads_reproducibly(app, runner, tmp_path):
     assert "already loaded" in result.output and "magang1" in result.output
     result = runner.invoke(args=["audit", "verify", "--json"])
     assert json.loads(result.output)["ok"] is True
-    from scoring.demo import DEMO_CODE
     from scoring.models import InterviewSession, ScoreSheet
+    from scoring.ops.demo import DEMO_CODE
 
     with app.app_context():
-        from scoring.demo import DEMO_CODE
         from scoring.models import Assignment, InterviewSession
+        from scoring.ops.demo import DEMO_CODE
 
         classic = select(InterviewSession.id).where(
             InterviewSession.code == DEMO_CODE).scalar_subquery()  # issue 16 adds a second

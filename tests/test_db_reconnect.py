@@ -127,7 +127,7 @@ def test_the_login_is_looked_up_again_when_its_connection_died(app, client, exam
                                    connection_invalidated=True)
         return real(token)
 
-    monkeypatch.setattr("scoring.views.load_login", dies_once)
+    monkeypatch.setattr("scoring.web.load_login", dies_once)
     assert client.get(f"/api/examine/{aid}/state").status_code == 200 and len(calls) == 2
 
 

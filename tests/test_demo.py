@@ -9,7 +9,6 @@ import json
 
 from sqlalchemy import func, select
 
-from scoring.demo import DEMO_CODE, load_demo
 from scoring.extensions import db
 from scoring.models import (
     Assignment,
@@ -20,6 +19,7 @@ from scoring.models import (
     ScoreSheet,
     User,
 )
+from scoring.ops.demo import DEMO_CODE, load_demo
 
 # The fingerprint of the classic demo's candidates, assignments and scores, taken from the
 # code before `--panels` existed (same seed, same data).
@@ -105,7 +105,7 @@ def test_demo_issues_codes_prints_two_candidate_logins_and_has_objections(app, r
     answered and one pending in a published session."""
     from scoring.candidates.demo import PUBLISHED_CODE
     from scoring.models import CandidateCode, Objection
-    from scoring.visibility import session_public
+    from scoring.rules.visibility import session_public
 
     assert runner.invoke(args=["init"]).exit_code == 0
     result = runner.invoke(args=["demo", "--panels", "2", "--candidates-per-panel", "3"])

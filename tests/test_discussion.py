@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from scoring.extensions import db
 from scoring.models import AuditEvent, Score
-from scoring.results import session_results
+from scoring.rules.results import session_results
 from scoring.workflow import (
     WorkflowError,
     can_see_colleagues,

@@ -19,10 +19,10 @@ from doc_helpers import (
 from factories import PASSWORD, World
 from sqlalchemy import func, select
 
+from scoring.documents.signing import validate_pdf
 from scoring.extensions import db
 from scoring.models import Document
 from scoring.paths import data_dir
-from scoring.reports.signing import validate_pdf
 from scoring.rubrics import load_rubric
 from scoring.workflow import (
     assign_candidate,

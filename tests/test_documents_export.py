@@ -15,9 +15,9 @@ from doc_helpers import BASE, signed_world
 from factories import PASSWORD
 from sqlalchemy import func, select
 
+from scoring.documents.signing import validate_pdf
 from scoring.extensions import db
 from scoring.models import Document, ExportJob, ScoreSheet
-from scoring.reports.signing import validate_pdf
 from scoring.workflow.document_export import (
     ExportError,
     run_export,

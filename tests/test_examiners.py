@@ -10,11 +10,11 @@ from doc_helpers import pdf_text, prepare_signing
 from factories import PASSWORD, make_world
 from sqlalchemy import select
 
-from scoring.demo import load_demo
 from scoring.examiners.demo import load_demo_history
 from scoring.examiners.queries import CALIBRATION_KEYS, SESSION_KEYS, SHADOW_KEYS
 from scoring.extensions import db
 from scoring.models import User
+from scoring.ops.demo import load_demo
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from factories import full_state, make_world
 from openpyxl import load_workbook
 
 from scoring import workflow
-from scoring.exports import inert_cell, table_bytes
+from scoring.documents.tables import inert_cell, table_bytes
 from scoring.extensions import db
 from scoring.models import Assignment
 

@@ -9,13 +9,13 @@ import pytest
 from factories import PASSWORD, example_rubric, full_state, make_world
 from sqlalchemy import select
 
+from scoring.documents.context import minutes_context, recap_context
 from scoring.extensions import db
 from scoring.models import Assignment, AuditEvent, InterviewSession, Publication
 from scoring.paths import data_dir
-from scoring.public_queries import session_outcome
-from scoring.reports.context import minutes_context, recap_context
-from scoring.results import session_results
+from scoring.public.queries import session_outcome
 from scoring.rubrics import load_rubric
+from scoring.rules.results import session_results
 from scoring.workflow import (
     WorkflowError,
     approve_amendment,
@@ -338,8 +338,8 @@ def test_closing_a_candidate_and_a_session_need_the_box_ticked(app, client, auth
 # Finding 5: one set of agreement figures for a panel.
 
 def test_public_page_report_and_minutes_print_the_same_agreement(world, client):
-    from scoring import agreement
-    from scoring.public_queries import panel_agreements
+    from scoring.chair import agreement_report as agreement
+    from scoring.public.queries import panel_agreements
 
     w = make_world_scored(world)
     panel = w.panels[0]
@@ -408,7 +408,7 @@ def _close_all_but_scored(w):
 # No stale states.
 
 def test_flags_and_advice_disappear_after_discussion_and_feedback_minimum(world):
-    from scoring.reports_data import board, feedback_minimum
+    from scoring.chair.queries import board, feedback_minimum
 
     w = world
     chair = w.examiners[0][0]
@@ -447,7 +447,7 @@ def test_a_substitute_holds_back_only_the_candidate_they_sit_for(app):
     from factories import make_world
 
     from scoring.extensions import db
-    from scoring.visibility import can_see_assignment
+    from scoring.rules.visibility import can_see_assignment
     from scoring.workflow import create_user
     from scoring.workflow.finality import add_substitute
 

@@ -3,8 +3,8 @@
 import numpy as np
 from flask_babel import force_locale
 
-from scoring import interpret
-from scoring.reports_data import _deviation
+from scoring.chair import interpret
+from scoring.chair.queries import _deviation
 from scoring.stats import Thresholds, rater_effects
 
 

@@ -17,7 +17,7 @@ from factories import make_world
 
 from scoring import create_app
 from scoring.extensions import db
-from scoring.imports import parse_candidates, parse_examiners
+from scoring.manage.import_files import parse_candidates, parse_examiners
 from scoring.rubrics import check_rubrics
 from scoring.workflow import WorkflowError, create_candidate, decode_signature
 from scoring.workflow.document_export import member_name, write_sheets_zip

@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from scoring import create_app
 from scoring.extensions import db
-from scoring.views.health import migration_heads
+from scoring.ops.health_views import migration_heads
 
 
 def test_healthz_answers_without_login(client):

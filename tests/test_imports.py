@@ -7,7 +7,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from scoring.extensions import db
-from scoring.imports import parse_candidates, parse_examiners
+from scoring.manage.import_files import parse_candidates, parse_examiners
 from scoring.models import Assignment, AuditEvent, Candidate, User
 from scoring.workflow import import_candidates, import_examiners
 

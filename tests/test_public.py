@@ -11,11 +11,11 @@ from factories import make_world, publish_session
 from sqlalchemy import select
 from test_web_shell import assert_self_contained
 
-from scoring.demo import DEMO_CODE, load_demo
+from scoring.documents.render import RenderError, SafeURLFetcher
 from scoring.extensions import db
 from scoring.models import Candidate, InterviewSession
-from scoring.public_pdf import html_to_pdf
-from scoring.reports.render import RenderError, SafeURLFetcher
+from scoring.ops.demo import DEMO_CODE, load_demo
+from scoring.public.criteria_pdf import html_to_pdf
 
 
 def _pdf_text(data: bytes) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from scoring.extensions import db
 from scoring.models import AuditEvent, ExportJob, utcnow
-from scoring.tasks import sweep
+from scoring.ops.tasks import sweep
 from scoring.workflow.report_jobs import job_file, run_job
 
 
@@ -50,7 +50,7 @@ def test_a_report_pdf_request_queues_a_job_and_answers_at_once(app, client, monk
         panel_id, session_id = world.panels[0].id, world.session.id
         chair = world.panels[0].chair.username
     renders: list[int] = []
-    import scoring.reports.render as render
+    import scoring.documents.render as render
 
     real_render = render.render_pdf
     monkeypatch.setattr(render, "render_pdf",

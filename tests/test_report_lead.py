@@ -15,8 +15,8 @@ from doc_helpers import report_pdf
 from factories import PASSWORD
 from test_agreement_report import _planted_world
 
-from scoring import agreement
-from scoring.report_lead import anchors, lead
+from scoring.chair import agreement_report as agreement
+from scoring.chair.report_lead import anchors, lead
 
 
 def _coef(label, icc21=0.7, icc2k=0.9, low=0.85, high=0.95, alpha=0.85):
@@ -205,7 +205,7 @@ def test_without_an_icc_the_answer_comes_from_alpha(words):
 
 
 def test_a_negative_zero_is_printed_as_zero(app):
-    from scoring.interpret import num
+    from scoring.chair.interpret import num
 
     with app.test_request_context("/"):
         assert num(-0.0001) == "0,00" and num(-0.01) == "-0,01"

@@ -8,7 +8,7 @@ from doc_helpers import submit_panel
 from factories import make_world, publish_session
 
 from scoring.extensions import db
-from scoring.results import by_position, session_results
+from scoring.rules.results import by_position, session_results
 
 POSITIONS = {"P1-001": "Perawat", "P1-002": "Guru", "P1-003": "Guru",
              "P2-001": "Perawat", "P2-002": "Guru", "P2-003": ""}

@@ -10,7 +10,7 @@ per stage; Panel 2 (``chair2``, ``ex21``, ``ex22``) one closed candidate. Every 
 a note unique to it on every criterion, and the candidates that become visible have
 distinctive means or final scores, so a leak of a sheet or of a candidate's figures is
 recognisable. The expectations below are written out by hand from the rule of issue 10
-(they do not call :mod:`scoring.visibility`).
+(they do not call :mod:`scoring.rules.visibility`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from sqlalchemy.engine import make_url
 from scoring import create_app
 from scoring.extensions import db
 from scoring.models import Publication
-from scoring.results import public_rows
+from scoring.rules.results import public_rows
 from scoring.workflow import (
     close_candidate,
     declare_conflict,

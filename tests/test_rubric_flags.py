@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scoring.agreement import PanelData, analyse
-from scoring.reports_data import rubric_thresholds
+from scoring.chair.agreement_report import PanelData, analyse
+from scoring.chair.queries import rubric_thresholds
 from scoring.rubrics import ExaminerFlags, RubricError, load_rubric, parse_rubric, rubric_from_json
 from scoring.stats import Thresholds
 

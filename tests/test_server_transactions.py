@@ -18,8 +18,8 @@ from live_server import live_server
 from test_concurrency_server import Browser, _fire
 
 from scoring.extensions import db
-from scoring.keys import ensure_signing_key
 from scoring.models import Assignment
+from scoring.ops.keys import ensure_signing_key
 from scoring.workflow import declare_conflict
 
 SLOW_SEAL_SECONDS = 6  # longer than SQLite's busy timeout (5 s)

@@ -15,7 +15,8 @@ from doc_helpers import levels_for, signed_world
 from factories import PASSWORD
 from sqlalchemy import delete, select
 
-from scoring.agreement import session_report
+from scoring.chair.agreement_report import session_report
+from scoring.documents.context import minutes_context, recap_context, sheet_context
 from scoring.extensions import db
 from scoring.models import (
     InterviewSession,
@@ -25,9 +26,8 @@ from scoring.models import (
     ShadowSheet,
     User,
 )
-from scoring.reports.context import minutes_context, recap_context, sheet_context
-from scoring.results import public_rows
-from scoring.visibility import ADMIN, decisions
+from scoring.rules.results import public_rows
+from scoring.rules.visibility import ADMIN, decisions
 from scoring.workflow import (
     WorkflowError,
     close_candidate,

@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from doc_helpers import append_incremental_update, change_signature_hex, flip_signed_byte
 
-from scoring.keys import ensure_signing_key
-from scoring.reports.render import render_pdf
-from scoring.reports.signing import load_signing_key, sign_pdf, validate_pdf
+from scoring.documents.render import render_pdf
+from scoring.documents.signing import load_signing_key, sign_pdf, validate_pdf
+from scoring.ops.keys import ensure_signing_key
 
 HTML = """<!doctype html><html><body><h1>Lembar penilaian P1-001</h1>
 <div id="signature-box" style="width: 60mm; height: 20mm; border: 1px solid">seal</div>
@@ -32,7 +32,7 @@ def keys(tmp_path_factory):
 
 
 def _foreign(folder):
-    from scoring.reports.signing import _load
+    from scoring.documents.signing import _load
 
     return _load([folder / "key.pem", folder / "cert.pem"], None, None)
 

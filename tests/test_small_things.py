@@ -8,8 +8,9 @@ import sys
 
 from factories import PASSWORD, make_world
 
-from scoring import create_app, queries
+from scoring import create_app
 from scoring.extensions import db
+from scoring.home import queries
 from scoring.i18n import one_full_stop
 from scoring.models import InterviewSession, User
 from scoring.paths import data_dir

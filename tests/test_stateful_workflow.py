@@ -12,7 +12,7 @@ After every step it checks:
   rows, agreement report, sheet export ids, public outcome) gives a number the visibility rule
   forbids; the expectation is the rule computed here from the machine's own model of what
   happened (membership, sheet states, candidate states, publication), which is checked
-  against the database, never from ``scoring.visibility``;
+  against the database, never from ``scoring.rules.visibility``;
 * a closed candidate's final score is the stored one on every document and export;
 * published results never change except by a new, audited publication (a correction);
 * the quorum recorded when a candidate closed never changes while it stays closed;
@@ -38,17 +38,17 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlalchemy import func, select
 
-from scoring import visibility
-from scoring.agreement import panel_report
-from scoring.exports import results_table
+from scoring.chair.agreement_report import panel_report
+from scoring.chair.queries import board, candidate_detail, long_score_rows
+from scoring.documents.context import minutes_context, recap_context
+from scoring.documents.tables import results_table
 from scoring.extensions import db
 from scoring.models import Amendment, AuditEvent, Publication, ScoreSheet
-from scoring.public_queries import session_outcome
-from scoring.reports.context import minutes_context, recap_context
-from scoring.reports_data import board, candidate_detail, long_score_rows
-from scoring.results import session_results
-from scoring.visibility import ADMIN, ANONYMOUS, Viewer, session_public
-from scoring.visible_results import visible_results
+from scoring.public.queries import session_outcome
+from scoring.rules import visibility
+from scoring.rules.results import session_results
+from scoring.rules.visibility import ADMIN, ANONYMOUS, Viewer, session_public
+from scoring.rules.visible_results import visible_results
 from scoring.workflow import (
     WorkflowError,
     approve_amendment,
@@ -104,7 +104,7 @@ class Workflow(RuleBasedStateMachine):
         db.session.commit()
         # The test's own model of what happened, kept from the verbs that succeeded; the
         # visibility the read functions must respect is computed from it (``expect_visible``),
-        # never from scoring.visibility.
+        # never from scoring.rules.visibility.
         self.member_ids = [[u.id for u in people] for people in self.members]
         self.sheet_state: dict[tuple[int, int], str] = {}  # (assignment, examiner) -> status
         self.cand_state = {a.id: "pending" for _, a in self.assignments}
@@ -466,11 +466,11 @@ def leak_everyone_sees(original):
 
 
 @pytest.mark.parametrize(("module", "name", "leak", "caught_by"), [
-    ("scoring.visibility", "decide", leak_everywhere, "board"),
-    ("scoring.visibility", "decide", leak_before_discussion, "board"),
+    ("scoring.rules.visibility", "decide", leak_everywhere, "board"),
+    ("scoring.rules.visibility", "decide", leak_before_discussion, "board"),
     ("scoring.workflow.document_export", "decisions", leak_everyone_sees, "export_sheet_ids"),
-    ("scoring.visible_results", "decisions", leak_everyone_sees, "results"),
-    ("scoring.reports_data", "decisions", leak_everyone_sees, "board"),
+    ("scoring.rules.visible_results", "decisions", leak_everyone_sees, "results"),
+    ("scoring.chair.queries", "decisions", leak_everyone_sees, "board"),
 ], ids=["rule-everyone", "rule-before-discussion", "export_sheet_ids", "visible_results",
         "board-and-long-rows"])
 def test_state_machine_finds_a_leak(app, monkeypatch, module, name, leak, caught_by):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from scoring.cli_stats import stats_command
+from scoring.cli.stats_commands import stats_command
 from scoring.stats import read_long_csv
 
 try:

@@ -23,7 +23,7 @@ from openpyxl import Workbook
 from test_concurrency_server import Browser
 
 from scoring.extensions import db
-from scoring.imports import ImportFileError, Limits, parse_candidates
+from scoring.manage.import_files import ImportFileError, Limits, parse_candidates
 from scoring.workflow import declare_conflict
 
 
@@ -112,7 +112,7 @@ def test_import_view_uses_the_configured_limits(app, client, admin):
 
 
 def test_no_transaction_is_open_while_the_upload_is_parsed(app, client, admin, monkeypatch):
-    from scoring.views import manage_imports
+    from scoring.manage import import_views as manage_imports
 
     seen = []
 

@@ -13,10 +13,10 @@ from doc_helpers import (
     signed_world,
 )
 
+from scoring.documents.render import render_pdf
+from scoring.documents.signing import _load, sign_pdf
 from scoring.extensions import db
-from scoring.keys import ensure_signing_key
-from scoring.reports.render import render_pdf
-from scoring.reports.signing import _load, sign_pdf
+from scoring.ops.keys import ensure_signing_key
 from scoring.workflow.documents import issue_sheet_document, short_code
 
 
@@ -122,7 +122,7 @@ def test_upload_of_a_foreign_pdf_is_not_ours(client, issued, tmp_path):
 def test_upload_needs_a_file_and_is_size_limited(client, issued, monkeypatch):
     assert client.post("/verify/upload", data={}).status_code == 400
     # A smaller limit keeps the test body in memory (werkzeug spools >500 KB to a file).
-    monkeypatch.setattr("scoring.views.verify.MAX_UPLOAD", 100_000)
+    monkeypatch.setattr("scoring.documents.verify_views.MAX_UPLOAD", 100_000)
     assert _upload(client, b"%PDF-1.7\n" + b"0" * 200_000).status_code == 413
     assert _upload(client, b"%PDF-1.7\n" + b"0" * 99_000).status_code == 200
 

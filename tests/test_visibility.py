@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scoring.visibility import (
+from scoring.rules.visibility import (
     ADMIN,
     ANONYMOUS,
     CandidateFacts,

@@ -13,9 +13,9 @@ from doc_helpers import prepare_signing
 from export_helpers import export_rows, read_export
 from sqlalchemy import select
 
-from scoring.demo import load_demo
 from scoring.extensions import db
 from scoring.models import Assignment, Candidate, Panel, ScoreSheet, User
+from scoring.ops.demo import load_demo
 from scoring.workflow import declare_conflict, submit_sheet
 
 DRAFT = "PRM25-0013"  # a colleague still holds a draft
@@ -148,7 +148,7 @@ def _cli_rows(runner, *args) -> list[dict]:
 
 
 def test_cli_exports_obey_the_rule_with_as_user(runner, demo):
-    from scoring.demo import DEMO_CODE
+    from scoring.ops.demo import DEMO_CODE
 
     rows = _cli_rows(runner, "export", "scores", "--session", DEMO_CODE)
     _assert_no_numbers(rows, "candidate")
@@ -169,7 +169,7 @@ def test_cli_exports_obey_the_rule_with_as_user(runner, demo):
 
 
 def test_sheet_zip_holds_only_sheets_the_requester_may_see(app, demo):
-    from scoring.visibility import ADMIN
+    from scoring.rules.visibility import ADMIN
     from scoring.workflow.document_export import export_sheet_ids
 
     with app.app_context():

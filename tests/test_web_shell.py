@@ -16,7 +16,7 @@ from scoring import workflow
 from scoring.extensions import db
 from scoring.models import AuditEvent, Candidate, InterviewSession
 from scoring.paths import data_dir
-from scoring.views.util import is_safe_path
+from scoring.web.helpers import is_safe_path
 
 PASSWORD = "correct-horse"
 CATALOG = data_dir("translations") / "id" / "LC_MESSAGES"
@@ -118,7 +118,7 @@ def test_login_without_csrf_token_is_refused_kindly(csrf_app):
 
 
 def test_form_level_csrf_error_is_translated(csrf_app):
-    from scoring.forms import LoginForm
+    from scoring.web.forms import LoginForm
 
     with csrf_app.test_request_context("/", method="POST",
                                        data={"username": "a", "password": "b"}):
@@ -402,7 +402,7 @@ def test_pages_are_self_contained(app, client, auth):
 def test_home_queries_count_sheets(app):
     from factories import full_state, make_world
 
-    from scoring import queries
+    from scoring.home import queries
 
     with app.app_context():
         world = make_world(candidates_per_panel=3)
@@ -436,7 +436,7 @@ def test_home_queries_count_sheets(app):
 
 def test_role_required(database_url):
     from scoring import create_app
-    from scoring.views.util import role_required
+    from scoring.web.helpers import role_required
 
     app = create_app({"TESTING": True, "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False,
                       "SQLALCHEMY_DATABASE_URI": database_url})

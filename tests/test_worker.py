@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from scoring.extensions import db
 from scoring.models import AuditEvent, ExportJob, utcnow
-from scoring.tasks import sweep
+from scoring.ops.tasks import sweep
 from scoring.workflow.document_export import export_file, start_export
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +65,7 @@ def test_a_killed_worker_s_job_is_retried_by_the_next_worker(app, tmp_path):
                            base_url="https://nilai.example.go.id")
         job_id = job.id
         db.session.commit()
-    from scoring.tasks import enqueue_export
+    from scoring.ops.tasks import enqueue_export
 
     enqueue_export(app, job_id)
     log = tmp_path / "worker.log"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from scoring.wright_map import LABEL_GAP, wright_map
+from scoring.charts.wright_map import LABEL_GAP, wright_map
 
 NS = "{http://www.w3.org/2000/svg}"
 

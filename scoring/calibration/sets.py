@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import _rubric_yaml
-from .._rubric_messages import N_, Msg, msg
 from ..rubrics import Rubric, RubricError
+from ..rubrics import yaml_lines as _rubric_yaml
+from ..rubrics.messages import N_, Msg, msg
 
 MEDIA_TYPES = {".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".oga": "audio/ogg",
                ".m4a": "audio/mp4", ".wav": "audio/wav", ".mp4": "video/mp4",

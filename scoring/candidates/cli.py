@@ -24,8 +24,8 @@ def codes_command(session_ref, output, lang, base_url) -> None:
     """Issue new access codes (old ones stop working) and write the slips to a PDF."""
     from flask_babel import force_locale, gettext
 
-    from ..cli import _commit_or_abort, find_session
-    from ..reports.candidate_slips import candidate_slips_pdf
+    from ..cli.lookups import _commit_or_abort, find_session
+    from ..documents.candidate_slips import candidate_slips_pdf
     from ..workflow import CLI
     from ..workflow.candidates import issue_codes
     from ..workflow.documents import verify_base_url

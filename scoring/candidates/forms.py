@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..forms import Form
+from ..web.forms import Form
 from ..workflow.candidates import MAX_RESPONSE, MAX_TEXT
 
 CATEGORY_LABELS = {

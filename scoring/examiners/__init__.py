@@ -1,7 +1,7 @@
 """Each examiner's record across sessions: deviation, consistency, flags, training results.
 
 The blueprint lives here; its routes are in :mod:`.views` (imported by
-:func:`scoring.views.register`).
+:func:`scoring.web.register`).
 """
 
 from flask import Blueprint

@@ -1,7 +1,7 @@
 """The one-page briefing an examiner prints before a session: tendencies and anchors to watch.
 
 Built as plain data from the examiner's record (:mod:`.queries`), rendered to HTML by a
-template and to PDF by the document pipeline (:func:`scoring.reports.render.render_pdf`).
+template and to PDF by the document pipeline (:func:`scoring.documents.render.render_pdf`).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from .. import charts
-from ..interpret import examiner_sentences, num
+from ..chair.interpret import examiner_sentences, num
 from ..rubrics import Rubric
 from .queries import Record
 

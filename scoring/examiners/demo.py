@@ -1,6 +1,6 @@
 """Demo history: two earlier, closed sessions, calibration attempts and a shadow trainee.
 
-Loaded by ``scoring demo`` after the classic demo (:func:`scoring.demo.load_demo`), from its
+Loaded by ``scoring demo`` after the classic demo (:func:`scoring.ops.demo.load_demo`), from its
 own seed, through the workflow verbs. Planted so the examiner records have something to show:
 
 * ``penguji2`` is lenient (about +0.8 points) in every session, as in the current one;
@@ -19,9 +19,9 @@ import numpy as np
 from sqlalchemy import select
 
 from ..calibration.transfer import read_set_file
-from ..demo import DEMO_CODE, POSITIONS, Login, _note, _signature
 from ..extensions import db
 from ..models import InterviewSession, User
+from ..ops.demo import DEMO_CODE, POSITIONS, Login, _note, _signature
 from ..paths import data_dir
 from ..workflow import (
     CLI,

@@ -1,7 +1,8 @@
 """Examiner records: per session the figures of the agreement report, plus training results.
 
-Every session figure comes from :func:`scoring.agreement.analyse` (``scoring.stats`` on the
-pre-discussion scores of the candidates the viewer may see, :mod:`scoring.visibility`), the
+Every session figure comes from :func:`scoring.chair.agreement_report.analyse` (``scoring.stats``
+on the
+pre-discussion scores of the candidates the viewer may see, :mod:`scoring.rules.visibility`), the
 same numbers the panel's agreement report shows. Per-criterion tendencies for the briefing
 are :func:`scoring.stats.rater_effects` on one criterion at a time.
 """
@@ -13,14 +14,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from ..agreement import analyse, load_panels
 from ..calibration.queries import attempts_of
+from ..chair.agreement_report import analyse, load_panels
+from ..chair.queries import rubric_thresholds
 from ..extensions import db
 from ..models import InterviewSession, Panel, PanelMember, User
-from ..reports_data import rubric_thresholds
+from ..rules.visibility import ADMIN
 from ..shadow.queries import seats_of, shadow_agreement
 from ..stats import rater_effects
-from ..visibility import ADMIN
 from ..workflow.sessions import session_rubric
 
 # JSON keys of `scoring examiner history --json` (issue 15, point 6).

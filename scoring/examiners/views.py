@@ -7,12 +7,12 @@ import math
 from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
+from ..chair.interpret import FLAG_LABELS
+from ..documents.render import render_pdf
 from ..extensions import db
 from ..i18n import current_language
-from ..interpret import FLAG_LABELS
 from ..models import User
-from ..reports.render import render_pdf
-from ..views.util import role_required
+from ..web.helpers import role_required
 from ..workflow.documents import document_css
 from ..workflow.sessions import session_rubric
 from . import bp, briefing, queries

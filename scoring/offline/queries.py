@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from flask import url_for
 
-from .. import examining
+from ..examine import queries as examining
 from ..models import User
 from ..paths import data_dir
 

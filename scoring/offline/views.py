@@ -2,7 +2,7 @@
 
 Each action carries ``client_id`` and ``seq``; a replay answers with the same receipt, a stale
 or out-of-order one is refused (409) with a message the tablet shows. Errors are
-``{"error": code, "message": text}``, as in :mod:`scoring.views.examine_api`.
+``{"error": code, "message": text}``, as in :mod:`scoring.examine.api_views`.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from .. import examining, workflow
+from .. import workflow
+from ..examine import queries as examining
+from ..examine.views import SCORERS, _today, receipt_text
 from ..extensions import db
-from ..views.examine import SCORERS, _today, receipt_text
-from ..views.util import request_info, role_required
+from ..web.helpers import request_info, role_required
 from ..workflow import WorkflowError
 from ..workflow.offline import declare_once, save_draft_once, submit_once
 from . import bp, queries

@@ -1,7 +1,7 @@
 """Shadow examiners: a trainee scores beside a live panel and learns from the comparison.
 
 The blueprint lives here; its routes are in :mod:`.views` (imported by
-:func:`scoring.views.register`).
+:func:`scoring.web.register`).
 """
 
 from flask import Blueprint

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.validators import InputRequired
 
-from ..forms import ConflictForm, Form
+from ..web.forms import ConflictForm, Form
 
 __all__ = ["AttachForm", "ConflictForm"]
 

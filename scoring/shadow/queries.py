@@ -2,7 +2,7 @@
 
 The comparison reads the panel's sheets only for a closed candidate, and only for the shadow
 who submitted their own sheet (or the chair and administrators, through
-:func:`scoring.visibility.can_see_assignment`).
+:func:`scoring.rules.visibility.can_see_assignment`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from ..models import (
     ShadowSheet,
     User,
 )
-from ..results import stored_final_score
 from ..rubrics import Rubric
+from ..rules.results import stored_final_score
 from ..stats import percent_agreement
 from ..workflow.sessions import session_rubric
 from ..workflow.sheets import sheet_state

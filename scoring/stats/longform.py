@@ -17,7 +17,7 @@ __all__ = ["LongArrays", "LongFormatError", "long_to_arrays", "read_long_csv", "
            "COLUMNS", "LONG_HEADERS"]
 
 COLUMNS = ("candidate", "examiner", "criterion", "score")
-# The long score export's columns in each language of the app (scoring.exports writes them:
+# The long score export's columns in each language of the app (scoring.documents.tables writes them:
 # English with "," and a decimal point, Indonesian with ";" and a decimal comma); the reader
 # takes either, so a file downloaded in either language reads back.
 LONG_HEADERS = {"en": ("candidate", "examiner", "criterion", "score", "phase", "state"),

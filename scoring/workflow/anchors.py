@@ -21,10 +21,10 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from ..documents.sealing import SealJob, seal
+from ..documents.signing import validate_pdf
 from ..extensions import db
 from ..models import AuditEvent, AuditHead, User, utcnow
-from ..reports.sealing import SealJob, seal
-from ..reports.signing import validate_pdf
 from .audit import RequestInfo, record, verify_chain
 from .errors import WorkflowError
 

@@ -44,8 +44,8 @@ from ..models import (
     User,
     utcnow,
 )
-from ..private_files import private_dir, write_private
-from ..visibility import session_public
+from ..ops.private_files import private_dir, write_private
+from ..rules.visibility import session_public
 from .admin import format_reset_code, normalise_reset_code
 from .audit import RequestInfo, canonical_json, record
 from .errors import WorkflowError

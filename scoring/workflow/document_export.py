@@ -3,7 +3,7 @@
 The same loop serves the command line (``scoring export sheets``) and background jobs started
 from the web. It prepares and stores each sheet in this process, in order, and renders and
 seals in a pool of worker processes (``EXPORT_WORKERS``; 1: in this process). A web job runs
-in ``scoring worker`` (the task queue, :mod:`scoring.tasks`); its row in ``export_job``
+in ``scoring worker`` (the task queue, :mod:`scoring.ops.tasks`); its row in ``export_job``
 carries the progress and a heartbeat, so any app server can show it, a reload of the page
 finds it again, and :func:`sweep_exports` queues again (or fails, with the reason) a job
 whose worker died.
@@ -28,7 +28,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
 from ..database import read_only, write_transaction
-from ..exports import csv_writer
+from ..documents.agreement_pdf import REPORT_KINDS
+from ..documents.sealing import SealJob, seal, seal_in_worker, seal_pool
+from ..documents.tables import csv_writer
 from ..extensions import db
 from ..models import (
     Assignment,
@@ -40,11 +42,9 @@ from ..models import (
     User,
     utcnow,
 )
-from ..private_files import create_private, private_dir
-from ..reports.agreement_pdf import REPORT_KINDS
-from ..reports.sealing import SealJob, seal, seal_in_worker, seal_pool
-from ..storage import storage_dir
-from ..visibility import ADMIN, decisions, viewer_of
+from ..ops.private_files import create_private, private_dir
+from ..ops.storage import storage_dir
+from ..rules.visibility import ADMIN, decisions, viewer_of
 from .audit import RequestInfo, record
 from .documents import (
     PreparedDocument,
@@ -77,7 +77,7 @@ def export_sheet_ids(session: InterviewSession, panel: Panel | None = None,
     """Return the ids of the submitted sheets ``viewer`` may see, in panel and interview order.
 
     The default viewer is the administrator's context: every sheet of a candidate whose
-    sheets are all in (:mod:`scoring.visibility`).
+    sheets are all in (:mod:`scoring.rules.visibility`).
     """
     who = viewer_of(viewer)
     decided = decisions(who, **({"panel_ids": [panel.id]} if panel is not None

@@ -1,7 +1,7 @@
 """Signed documents: issue (render, seal, store once), find by code, check an uploaded PDF.
 
 Issuing has three steps: prepare (data, source hash, reuse of a stored document, HTML), render
-and seal (:mod:`scoring.reports.sealing`, pure, so a bulk export can run it in worker
+and seal (:mod:`scoring.documents.sealing`, pure, so a bulk export can run it in worker
 processes), and store (the row and its audit record).
 """
 
@@ -19,15 +19,15 @@ from sqlalchemy import select
 from werkzeug.sansio.utils import host_is_trusted
 
 from ..database import write_transaction
+from ..documents import context as contexts
+from ..documents.facts import document_facts
+from ..documents.qr import qr_data_uri
+from ..documents.sealing import KeySource, SealJob, seal
+from ..documents.signing import SigningError, SigningKey, Verdict
+from ..documents.signing import validate_pdf as validate_signature
 from ..extensions import db
 from ..models import Assignment, Document, InterviewSession, Panel, ScoreSheet, User
-from ..reports import context as contexts
-from ..reports.facts import document_facts
-from ..reports.qr import qr_data_uri
-from ..reports.sealing import KeySource, SealJob, seal
-from ..reports.signing import SigningError, SigningKey, Verdict
-from ..reports.signing import validate_pdf as validate_signature
-from ..visibility import can_see_assignment, can_see_sheet
+from ..rules.visibility import can_see_assignment, can_see_sheet
 from .anchors import ChainHead, anchor_reason, chain_head
 from .audit import RequestInfo, canonical_json, record
 from .errors import WorkflowError
@@ -139,7 +139,7 @@ class PreparedDocument:
     links: dict
     job: SealJob
     audit: ChainHead
-    facts: str | None = None  # JSON of :func:`scoring.reports.facts.document_facts`
+    facts: str | None = None  # JSON of :func:`scoring.documents.facts.document_facts`
 
 
 def signing_source() -> KeySource:

@@ -194,7 +194,7 @@ def _locked_session(session: InterviewSession) -> InterviewSession:
 
 def _publish(session: InterviewSession, actor: User | None, reason: str,
              info: RequestInfo | None) -> Publication:
-    from ..results import public_rows
+    from ..rules.results import public_rows
 
     unfinished = unfinished_candidates(session)
     if unfinished:

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..imports import Parsed, Problem
+from ..manage.import_files import Parsed, Problem
 from ..models import Assignment, Candidate, InterviewSession, Panel, User
 from .audit import RequestInfo, record
 from .sessions import assign_candidate

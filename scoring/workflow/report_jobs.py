@@ -18,10 +18,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ..database import read_only, write_transaction
+from ..documents.agreement_pdf import REPORT_KINDS, render_agreement_pdf
 from ..extensions import db
 from ..models import ExportJob, InterviewSession, Panel, User, utcnow
-from ..private_files import private_dir, write_private
-from ..reports.agreement_pdf import REPORT_KINDS, render_agreement_pdf
+from ..ops.private_files import private_dir, write_private
 from .audit import RequestInfo, record
 from .document_export import export_file as job_file
 from .document_export import run_export

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import RELATIONSHIPS, Assignment, ConflictDeclaration, Score, ScoreSheet, User, utcnow
 from ..rubrics import Rubric
-from ..visibility import can_see_assignment
+from ..rules.visibility import can_see_assignment
 from .audit import RequestInfo, canonical_json, record
 from .errors import WorkflowError
 from .sessions import session_rubric
@@ -308,7 +308,9 @@ def submit_sheet(
 
 
 def can_see_colleagues(assignment: Assignment, viewer: User) -> bool:
-    """Return whether ``viewer`` may see other examiners' scores (:mod:`scoring.visibility`)."""
+    """Return whether ``viewer`` may see other examiners' scores
+    (:mod:`scoring.rules.visibility`).
+    """
     return can_see_assignment(assignment, viewer)
 
 

@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..private_files import write_private
-from ..storage import storage_folder
+from ..ops.private_files import write_private
+from ..ops.storage import storage_folder
 
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 KEEP_SECONDS = 24 * 3600

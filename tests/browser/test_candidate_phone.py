@@ -15,8 +15,8 @@ from live_server import ARTIFACTS, live_server
 from sqlalchemy import select
 
 from scoring.extensions import db
-from scoring.keys import ensure_signing_key
 from scoring.models import InterviewSession, Objection, User, utcnow
+from scoring.ops.keys import ensure_signing_key
 from scoring.workflow.candidates import answer_objection, assign_responder, set_policy
 
 pytestmark = pytest.mark.browser

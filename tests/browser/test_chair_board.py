@@ -20,9 +20,9 @@ try:
 except ImportError:  # pragma: no cover - playwright is a test dependency
     expect = None
 
-from scoring.demo import DEMO_CODE, load_demo
 from scoring.extensions import db
 from scoring.models import Assignment, Candidate, InterviewSession, User
+from scoring.ops.demo import DEMO_CODE, load_demo
 from scoring.workflow import submit_sheet
 
 pytestmark = pytest.mark.browser

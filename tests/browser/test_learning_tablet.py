@@ -172,8 +172,8 @@ def test_practice_to_a_pass_then_assignable_and_a_shadows_comparison(
 
 def test_record_and_briefing_screenshots(playwright_chromium, app, tmp_path):
     """penguji2's record on a laptop and a tablet; the briefing PDF's page as PNG."""
-    from scoring.demo import load_demo
     from scoring.examiners.demo import load_demo_history
+    from scoring.ops.demo import load_demo
 
     p, chromium = playwright_chromium
     prepare_signing(app)

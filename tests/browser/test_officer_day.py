@@ -26,8 +26,8 @@ except ImportError:  # pragma: no cover - playwright is a test dependency
     expect = None
 
 from scoring.extensions import db
-from scoring.keys import ensure_signing_key
 from scoring.models import Assignment, AuditEvent, InterviewSession, Panel, ScoreSheet, User
+from scoring.ops.keys import ensure_signing_key
 from scoring.paths import data_dir
 from scoring.workflow import create_user
 

@@ -15,9 +15,9 @@ from factories import publish_session
 from live_server import ARTIFACTS, live_server
 from sqlalchemy import select
 
-from scoring.demo import DEMO_CODE, load_demo
 from scoring.extensions import db
 from scoring.models import Candidate, InterviewSession
+from scoring.ops.demo import DEMO_CODE, load_demo
 
 pytestmark = pytest.mark.browser
 

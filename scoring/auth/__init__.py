@@ -1,0 +1,1 @@
+"""Log in and out, redeem a password-reset code."""

@@ -1,0 +1,1 @@
+"""The panel chair: live board, reconciliation, amendments, finality, agreement report."""

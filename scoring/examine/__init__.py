@@ -1,0 +1,1 @@
+"""The examiner: queue, declaration, scoring page and its JSON API, discussion."""

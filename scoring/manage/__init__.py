@@ -1,0 +1,1 @@
+"""Administration: sessions, people, panels, candidates, imports, corrections."""

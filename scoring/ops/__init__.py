@@ -1,0 +1,1 @@
+"""Running the service: instance files, keys, backups, task queue, health, demo data."""

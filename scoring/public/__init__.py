@@ -1,0 +1,1 @@
+"""Public pages without login: published criteria and results."""

@@ -1,0 +1,1 @@
+"""The rules every page reads: who sees which score, final scores and ranks."""
