@@ -28,7 +28,12 @@ from .errors import WorkflowError
 from .logins import clear_lockout, end_all_logins
 from .people import check_password_strength, create_user
 from .roles import set_role
-from .sessions import change_session_rubric, check_nik, check_panel_members
+from .sessions import (
+    change_session_rubric,
+    check_nik,
+    check_panel_members,
+    check_panel_name,
+)
 
 RESET_HOURS = 24
 # No 0/O, 1/I/L: a code read aloud or copied from paper is typed right the first time.
@@ -108,10 +113,8 @@ def update_panel(
             "%(u)s already has score sheets on this panel and cannot be removed.",
             u=kept_out[0].username))
     name = name.strip()
-    if name != panel.name and db.session.scalar(select(Panel.id).where(
-            Panel.session_id == panel.session_id, Panel.name == name, Panel.id != panel.id)):
-        raise WorkflowError("panel_name_taken", _l("The session already has a panel %(n)s.",
-                                                   n=name))
+    if name != panel.name:
+        check_panel_name(panel.session_id, name, exclude=panel.id)
     before = _panel_state(panel)
     by_user = {m.user_id: m for m in panel.members}
     new_members = []

@@ -177,6 +177,16 @@ def check_panel_members(members: list[User], quorum: int | None) -> None:
             )
 
 
+def check_panel_name(session_id: int, name: str, *, exclude: int | None = None) -> None:
+    """Refuse a panel name the session already has (``exclude``: the panel being renamed)."""
+    query = select(Panel.id).where(Panel.session_id == session_id, Panel.name == name)
+    if exclude is not None:
+        query = query.where(Panel.id != exclude)
+    if db.session.scalar(query):
+        raise WorkflowError("panel_name_taken", _l("The session already has a panel %(n)s.",
+                                                   n=name))
+
+
 def create_panel(
     session: InterviewSession,
     name: str,
@@ -190,10 +200,7 @@ def create_panel(
 ) -> Panel:
     """Create a panel with its members (in order) and chair; its name is unique in the session."""
     name = name.strip()
-    if db.session.scalar(select(Panel.id).where(Panel.session_id == session.id,
-                                                Panel.name == name)):
-        raise WorkflowError("panel_name_taken", _l("The session already has a panel %(n)s.",
-                                                   n=name))
+    check_panel_name(session.id, name)
     check_panel_members(members, quorum)
     from .calibration import check_certified  # calibration reads sheets, which read sessions
 
