@@ -24,7 +24,7 @@ from flask_login import current_user
 
 from .. import workflow
 from ..database import retry_if_disconnected
-from ..documents.tables import long_rows, results_table, session_table
+from ..documents.tables import MIMETYPES, long_rows, results_table, session_table
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Assignment, InterviewSession, Panel
@@ -39,8 +39,6 @@ from .finality_views import forms_for
 from .forms import ActionForm, ConfirmForm, OverrideForm
 
 bp = Blueprint("chair", __name__, url_prefix="/chair")
-FORMATS = {"csv": "text/csv; charset=utf-8",
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def _panel(panel_id: int, write: bool = False) -> Panel:
@@ -221,12 +219,12 @@ def _safe(name: str) -> str:
 
 
 def _download(data: bytes, fmt: str, filename: str):
-    return send_file(io.BytesIO(data), mimetype=FORMATS[fmt], as_attachment=True,
+    return send_file(io.BytesIO(data), mimetype=MIMETYPES[fmt], as_attachment=True,
                      download_name=_safe(filename))
 
 
 def _fmt(fmt: str) -> str:
-    if fmt not in FORMATS:
+    if fmt not in MIMETYPES:
         abort(404)
     return fmt
 

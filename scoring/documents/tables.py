@@ -47,6 +47,9 @@ HEADERS_ID = {
     "override_reason": "alasan_perubahan",
 }
 MEAN_PREFIX = {"en": "mean_", "id": "rerata_"}
+# What a table export is sent as; Werkzeug adds "; charset=utf-8" to text/csv (once).
+MIMETYPES = {"csv": "text/csv",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 YES_NO = {"en": ("yes", "no"), "id": ("ya", "tidak")}
 
 

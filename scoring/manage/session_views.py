@@ -12,7 +12,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from .. import workflow
-from ..documents.tables import results_table, session_table
+from ..documents.tables import MIMETYPES, results_table, session_table
 from ..i18n import current_language, page_catalogue
 from ..models import InterviewSession
 from ..rubrics import Rubric, check_rubrics
@@ -193,7 +193,7 @@ def session_results_page(session_id: int):
 def session_export(session_id: int, fmt: str):
     """Download the results by position as CSV or XLSX (the export is recorded)."""
     session = get_or_404(InterviewSession, session_id)
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in MIMETYPES:
         abort(404)
     lang = current_language()
     keys, rows = results_table(visible_results(session, current_user),
@@ -201,7 +201,5 @@ def session_export(session_id: int, fmt: str):
     data = session_table(keys, rows, fmt, lang, session)
     workflow.record_export(session, "results.export", fmt, len(rows), actor=actor(),
                            info=request_info())
-    mime = ("text/csv; charset=utf-8" if fmt == "csv" else
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return send_file(io.BytesIO(data), mimetype=mime, as_attachment=True,
+    return send_file(io.BytesIO(data), mimetype=MIMETYPES[fmt], as_attachment=True,
                      download_name=f"results-{session.code}.{fmt}")
