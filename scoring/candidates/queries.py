@@ -23,10 +23,12 @@ from ..models import (
     Panel,
     Publication,
     ScoreSheet,
+    User,
 )
-from ..results import effective_scores, stored_final_score
+from ..results import stored_final_score
 from ..visibility import session_public
-from ..workflow.candidates import policy_of, wib, window_state
+from ..workflow.candidates import panel_user_ids, policy_of, wib, window_state
+from ..workflow.discussion import effective_levels
 from ..workflow.sessions import panel_quorum, session_rubric
 
 
@@ -88,7 +90,7 @@ def _explained(assignment: Assignment, rubric, lang: str, share_notes: bool) -> 
         select(ScoreSheet).options(selectinload(ScoreSheet.scores))
         .where(ScoreSheet.assignment_id == assignment.id, ScoreSheet.status == "submitted")
         .order_by(ScoreSheet.id)))
-    finals = [effective_scores(s) for s in sheets]
+    finals = [effective_levels(s) for s in sheets]
     means = rubric.criterion_means(dict(enumerate(finals)))
     weight_total = sum(c.weight for c in rubric.criteria)
     criteria = []
@@ -232,3 +234,16 @@ def objection_summary(session: InterviewSession) -> dict:
     corrections = db.session.scalar(select(func.count()).select_from(Objection).where(
         Objection.session_id == session.id, Objection.correction_number.is_not(None))) or 0
     return {"rows": table, "totals": totals, "corrections": corrections}
+
+
+def responders(objection: Objection) -> list[User]:
+    """Return the active users who may answer ``objection`` (nobody of the candidate's panel)."""
+    barred = panel_user_ids(objection.assignment)
+    users = db.session.scalars(select(User).where(User.active.is_(True))
+                               .order_by(User.full_name, User.username))
+    return [u for u in users if u.id not in barred]
+
+
+def user_ids() -> list[int]:
+    """Return every user's id (the responder form accepts any; the verb refuses the wrong)."""
+    return list(db.session.scalars(select(User.id)))
