@@ -6,9 +6,11 @@ import json
 from dataclasses import dataclass
 
 from flask import abort
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import page_catalogue
 from ..models import (
     CalibrationAttempt,
     CalibrationRequirement,
@@ -23,6 +25,7 @@ from ..paths import data_dir
 from ..rubrics import Rubric, check_rubrics, rubric_from_json
 from ..shadow.queries import shadow_agreement
 from ..workflow.calibration import certification_gap, qualifying_attempt
+from .sets import CalibrationError, SetFile, parse_set
 
 
 def find_rubric(rubric_id: str, version: str) -> Rubric | None:
@@ -112,3 +115,31 @@ def gate_rows(session: InterviewSession) -> list[GateRow]:
                             certification_gap(user, session) if req is not None else None,
                             shadow_agreement(user)))
     return rows
+
+
+def calibration_set(set_id: int | None) -> CalibrationSet | None:
+    """Return the set chosen in a form (0 or None: no set)."""
+    return db.session.get(CalibrationSet, set_id) if set_id else None
+
+
+def read_set_upload(upload, max_bytes: int) -> tuple[SetFile | None, list[str]]:
+    """Read an uploaded set file (YAML, no media); return it, or every problem with its line.
+
+    Nothing is written: the caller imports the set only when the list of problems is empty.
+    """
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        return None, [gettext("The file is larger than 1 MB.")]
+    try:
+        parsed = parse_set(data.decode("utf-8-sig"), upload.filename or "set", find_rubric,
+                           media_root=None)
+    except UnicodeDecodeError:
+        return None, [gettext("The file is not UTF-8 text.")]
+    except CalibrationError as exc:
+        translate = page_catalogue()
+        return None, [(gettext("line %(n)s", n=e.line) + ": " if e.line else "")
+                      + e.localised(translate) for e in getattr(exc, "all", [exc])]
+    if any(c.media for c in parsed.cases):
+        return None, [gettext("This set has media files: import it with `scoring "
+                              "calibration import FILE` beside its media.")]
+    return parsed, []

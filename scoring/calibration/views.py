@@ -12,15 +12,14 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from ..extensions import db
-from ..i18n import current_language, page_catalogue
+from ..i18n import current_language
 from ..models import CalibrationCase, InterviewSession, User
-from ..web.helpers import request_info, role_required, upload_route
-from ..workflow import WorkflowError
+from ..views.util import request_info, role_required, upload_route
+from ..workflow import WorkflowError, perform
 from ..workflow import calibration as verbs
 from . import bp, queries
 from .forms import ImportForm, OverrideForm, RequirementForm, StartForm
 from .markdown import render as markdown
-from .sets import CalibrationError, parse_set
 
 PRACTISING = ("examiner", "chair")
 
@@ -44,32 +43,12 @@ def import_set():
     """Import a set file (YAML, no media); every problem listed with its line."""
     upload = ImportForm()
     if upload.validate_on_submit():
-        data = upload.file.data.read(MAX_SET_BYTES + 1)
-        problems = []
-        if len(data) > MAX_SET_BYTES:
-            problems = [gettext("The file is larger than 1 MB.")]
-        else:
-            try:
-                parsed = parse_set(data.decode("utf-8-sig"), upload.file.data.filename or "set",
-                                   queries.find_rubric, media_root=None)
-            except UnicodeDecodeError:
-                problems = [gettext("The file is not UTF-8 text.")]
-            except CalibrationError as exc:
-                translate = page_catalogue()
-                problems = [(gettext("line %(n)s", n=e.line) + ": " if e.line else "")
-                            + e.localised(translate) for e in getattr(exc, "all", [exc])]
-            else:
-                if any(c.media for c in parsed.cases):
-                    problems = [gettext("This set has media files: import it with `scoring "
-                                        "calibration import FILE` beside its media.")]
-                else:
-                    cal_set = verbs.import_set(parsed, None,
-                                               actor=current_user._get_current_object(),
-                                               info=request_info())
-                    db.session.commit()
-                    flash(gettext("Calibration set %(code)s imported.", code=cal_set.code),
-                          "success")
-                    return redirect(url_for(".index"))
+        parsed, problems = queries.read_set_upload(upload.file.data, MAX_SET_BYTES)
+        if not problems:
+            cal_set = perform(verbs.import_set, parsed, None,
+                              actor=current_user._get_current_object(), info=request_info())
+            flash(gettext("Calibration set %(code)s imported.", code=cal_set.code), "success")
+            return redirect(url_for(".index"))
         upload.file.errors = problems
     return render_template("calibration/index.html", sets=queries.all_sets(),
                            attempts=queries.attempts_of(current_user), form=StartForm(),
@@ -83,8 +62,7 @@ def start(set_id: int):
     cal_set = db.get_or_404(verbs.CalibrationSet, set_id)
     if not StartForm().validate_on_submit():
         abort(400)
-    attempt = verbs.start_attempt(cal_set, current_user._get_current_object())
-    db.session.commit()
+    attempt = perform(verbs.start_attempt, cal_set, current_user._get_current_object())
     return redirect(url_for(".case", attempt_id=attempt.id, number=_next_case(attempt)))
 
 
@@ -156,10 +134,9 @@ def save(attempt_id: int, number: int):
     """Save a practice case's state (the scoring component's draft call)."""
     data = _json_body()
     attempt = queries.own_attempt(current_user, attempt_id)
-    answer, applied = verbs.save_answer(attempt, _case_of(attempt, number),
-                                        current_user._get_current_object(), data.get("scores"),
-                                        data.get("seq"))
-    db.session.commit()
+    answer, applied = perform(verbs.save_answer, attempt, _case_of(attempt, number),
+                              current_user._get_current_object(), data.get("scores"),
+                              data.get("seq"))
     return jsonify({"status": "draft", "applied": applied, "seq": answer.client_seq})
 
 
@@ -169,9 +146,8 @@ def submit(attempt_id: int, number: int):
     """Submit a practice case (the signature the component sends is not kept)."""
     data = _json_body()
     attempt = queries.own_attempt(current_user, attempt_id)
-    verbs.submit_answer(attempt, _case_of(attempt, number), current_user._get_current_object(),
-                        data.get("scores"), data.get("seq"))
-    db.session.commit()
+    perform(verbs.submit_answer, attempt, _case_of(attempt, number),
+            current_user._get_current_object(), data.get("scores"), data.get("seq"))
     return jsonify({"status": "submitted", "content_hash": "",
                     "receipt": gettext("Practice case submitted")})
 
@@ -236,32 +212,36 @@ def gate(session_id: int):
     override = OverrideForm(prefix="ovr")
     override.user_id.choices = [(r.user.id, f"{r.user.username} · {r.user.full_name}")
                                 for r in rows if r.gap]
-    if request.method == "POST" and request.form.get("action") == "requirement":
-        if form.validate():
-            chosen = db.session.get(verbs.CalibrationSet, form.set_id.data) \
-                if form.set_id.data else None
-            verbs.set_requirement(
-                session, chosen, min_exact=float(form.min_exact.data) / 100,
+    if request.method == "POST":
+        done = _gate_action(session, request.form.get("action"), form, override)
+        if done:
+            flash(done, "success")
+            return redirect(url_for(".gate", session_id=session.id))
+    return render_template("calibration/gate.html", session=session, req=req, form=form,
+                           override=override, rows=rows, overrides=queries.overrides(session))
+
+
+def _gate_action(session: InterviewSession, action: str | None, form: RequirementForm,
+                 override: OverrideForm) -> str | None:
+    """Apply the gate form's ``action``; return the message once done, None if invalid."""
+    if action == "requirement":
+        if not form.validate():
+            return None
+        perform(verbs.set_requirement, session, queries.calibration_set(form.set_id.data),
+                min_exact=float(form.min_exact.data) / 100,
                 min_adjacent=float(form.min_adjacent.data) / 100,
                 max_abs_deviation=float(form.max_abs_deviation.data),
                 valid_days=form.valid_days.data, actor=current_user._get_current_object(),
                 info=request_info())
-            db.session.commit()
-            flash(gettext("The certification requirement is saved."), "success")
-            return redirect(url_for(".gate", session_id=session.id))
-    elif request.method == "POST" and request.form.get("action") == "override":
-        if override.validate():
-            user = db.get_or_404(User, override.user_id.data)
-            verbs.override_certification(session, user, override.reason.data,
-                                         actor=current_user._get_current_object(),
-                                         info=request_info())
-            db.session.commit()
-            flash(gettext("The override is recorded."), "success")
-            return redirect(url_for(".gate", session_id=session.id))
-    elif request.method == "POST":
-        abort(400)
-    return render_template("calibration/gate.html", session=session, req=req, form=form,
-                           override=override, rows=rows, overrides=queries.overrides(session))
+        return gettext("The certification requirement is saved.")
+    if action == "override":
+        if not override.validate():
+            return None
+        perform(verbs.override_certification, session,
+                db.get_or_404(User, override.user_id.data), override.reason.data,
+                actor=current_user._get_current_object(), info=request_info())
+        return gettext("The override is recorded.")
+    abort(400)
 
 
 def _requirement_data(req, sets) -> dict:

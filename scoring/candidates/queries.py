@@ -1,7 +1,7 @@
 """Plain data for the candidate's own result, the method page and the objection summary.
 
 A candidate's result is read from what was stored and published: the final score is
-:func:`scoring.rules.results.stored_final_score`, the rank within the position is the latest
+:func:`scoring.results.stored_final_score`, the rank within the position is the latest
 publication's row, and the per-criterion figures are the submitted sheets the score was made
 from. Nothing here names an examiner, returns a NIK or another candidate's data.
 """
@@ -23,10 +23,11 @@ from ..models import (
     Panel,
     Publication,
     ScoreSheet,
+    User,
 )
-from ..rules.results import stored_final_score
-from ..rules.visibility import session_public
-from ..workflow.candidates import policy_of, wib, window_state
+from ..results import stored_final_score
+from ..visibility import session_public
+from ..workflow.candidates import panel_user_ids, policy_of, wib, window_state
 from ..workflow.discussion import effective_levels
 from ..workflow.sessions import panel_quorum, session_rubric
 
@@ -233,3 +234,16 @@ def objection_summary(session: InterviewSession) -> dict:
     corrections = db.session.scalar(select(func.count()).select_from(Objection).where(
         Objection.session_id == session.id, Objection.correction_number.is_not(None))) or 0
     return {"rows": table, "totals": totals, "corrections": corrections}
+
+
+def responders(objection: Objection) -> list[User]:
+    """Return the active users who may answer ``objection`` (nobody of the candidate's panel)."""
+    barred = panel_user_ids(objection.assignment)
+    users = db.session.scalars(select(User).where(User.active.is_(True))
+                               .order_by(User.full_name, User.username))
+    return [u for u in users if u.id not in barred]
+
+
+def user_ids() -> list[int]:
+    """Return every user's id (the responder form accepts any; the verb refuses the wrong)."""
+    return list(db.session.scalars(select(User.id)))

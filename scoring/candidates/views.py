@@ -7,6 +7,7 @@ reissued code ends it at the next request.
 
 from __future__ import annotations
 
+import functools
 import io
 
 from flask import (
@@ -23,16 +24,15 @@ from flask import (
 from flask import session as cookie
 from flask_babel import force_locale, gettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from ..documents.candidate_slips import candidate_slips_pdf
+from .. import public_queries as pq
 from ..extensions import db
 from ..i18n import OUTCOME_WORDS, current_language
 from ..models import Assignment, InterviewSession, Objection, User, utcnow
-from ..public import queries as pq
-from ..public.criteria_pdf import html_to_pdf
-from ..web.helpers import request_info, role_required, upload_route
-from ..workflow import WorkflowError
+from ..public_pdf import html_to_pdf
+from ..reports.candidate_slips import candidate_slips_pdf
+from ..views.util import request_info, role_required, upload_route
+from ..workflow import WorkflowError, perform
 from ..workflow import candidates as verbs
 from ..workflow.documents import verify_base_url
 from . import bp
@@ -87,8 +87,7 @@ def login():
         if refusal is not None:
             flash(str(refusal.message), "error")
             return render_template("candidates/login.html", form=form), 429
-        code = verbs.candidate_login(number, form.code.data, info)
-        db.session.commit()
+        code = perform(verbs.candidate_login, number, form.code.data, info)
         if code is not None:
             cookie[KEY] = code.id
             return redirect(url_for(".result"))
@@ -123,8 +122,8 @@ def result_pdf():
     context = q.result_context(assignment, lang)
     if context is None or not context["explained"]:
         abort(404)
-    document = verbs.issue_result_document(assignment, context, lang, info=request_info())
-    db.session.commit()
+    document = perform(verbs.issue_result_document, assignment, context, lang,
+                       info=request_info())
     number = context["candidate"]["participant_number"]
     response = send_file(io.BytesIO(document.pdf), mimetype="application/pdf",
                          as_attachment=True, download_name=f"hasil-{number}-{document.lang}.pdf",
@@ -145,14 +144,12 @@ def objection():
         upload = form.attachment.data
         attachment = (upload.filename, upload.read()) if upload and upload.filename else None
         try:
-            verbs.file_objection(code, form.category.data, form.text.data, attachment,
-                                 info=request_info())
-        except WorkflowError as exc:
-            db.session.rollback()
+            perform(verbs.file_objection, code, form.category.data, form.text.data, attachment,
+                    info=request_info())
+        except WorkflowError as exc:  # perform rolled back: nothing of it is kept
             flash(str(exc.message), "error")
             return render_template("candidates/objection.html", form=form, session=session,
                                    objection=None, window=_window(session)), exc.status
-        db.session.commit()
         flash(gettext("Your objection was received."), "success")
         return redirect(url_for(".objection"))
     return render_template("candidates/objection.html", form=form, session=session,
@@ -217,13 +214,18 @@ def _get(model, ident: int):
     return row
 
 
-def _slips_response(session: InterviewSession, slips, name: str):
+def _slips_response(session: InterviewSession, assignments, name: str):
+    """Issue the codes of ``assignments`` (None: everyone) and send their slips as a PDF."""
     lang = current_language()
     with force_locale(lang):
         where = f"{session.name} ({session.code})"
         title = gettext("Access codes: %(s)s", s=where)
-    pdf = candidate_slips_pdf(slips, base_url=verify_base_url(), title=title, lang=lang)
-    db.session.commit()  # the codes count only once their slips are made
+
+    def issue_and_print() -> bytes:  # the codes count only once their slips are made
+        slips = verbs.issue_codes(session, assignments, actor=_admin(), info=request_info())
+        return candidate_slips_pdf(slips, base_url=verify_base_url(), title=title, lang=lang)
+
+    pdf = perform(issue_and_print)
     response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                          download_name=name)
     response.headers["Cache-Control"] = "no-store"
@@ -235,8 +237,7 @@ def _slips_response(session: InterviewSession, slips, name: str):
 def codes(session_id: int):
     """Issue every candidate of the session a new code; send the slips (old codes stop)."""
     session = _get(InterviewSession, session_id)
-    slips = verbs.issue_codes(session, actor=_admin(), info=request_info())
-    return _slips_response(session, slips, f"kode-{session.code}.pdf")
+    return _slips_response(session, None, f"kode-{session.code}.pdf")
 
 
 @bp.route("/manage/assignments/<int:assignment_id>/candidate-code", methods=["POST"])
@@ -245,8 +246,7 @@ def reissue(assignment_id: int):
     """Reissue one candidate's code (the old one stops working); send its slip."""
     assignment = _get(Assignment, assignment_id)
     session = db.session.get(InterviewSession, assignment.session_id)
-    slips = verbs.issue_codes(session, [assignment], actor=_admin(), info=request_info())
-    return _slips_response(session, slips,
+    return _slips_response(session, [assignment],
                            f"kode-{assignment.candidate.participant_number}.pdf")
 
 
@@ -259,13 +259,27 @@ def reissue_number(session_id: int):
     if assignment is None:
         flash(gettext("No candidate with that participant number in this session."), "error")
         return redirect(url_for(".queue", session_id=session.id))
-    slips = verbs.issue_codes(session, [assignment], actor=_admin(), info=request_info())
-    return _slips_response(session, slips,
+    return _slips_response(session, [assignment],
                            f"kode-{assignment.candidate.participant_number}.pdf")
+
+
+def _back_on_refusal(endpoint: str, arg: str | None = None):
+    """Send a refused form action back to ``endpoint`` with the reason (perform rolled back)."""
+    def wrap(view):
+        @functools.wraps(view)
+        def answer_refusal(**kwargs):
+            try:
+                return view(**kwargs)
+            except WorkflowError as exc:
+                flash(str(exc.message), "error")
+                return redirect(url_for(endpoint, **({arg: kwargs[arg]} if arg else {})))
+        return answer_refusal
+    return wrap
 
 
 @bp.route("/manage/sessions/<int:session_id>/objections", methods=["GET", "POST"])
 @role_required("admin")
+@_back_on_refusal(".queue", "session_id")
 def queue(session_id: int):
     """The objection queue with the window and deadlines; set the window and note sharing."""
     session = _get(InterviewSession, session_id)
@@ -274,11 +288,9 @@ def queue(session_id: int):
                       closes_at=_local(policy.objection_closes_at),
                       share_notes=policy.share_notes)
     if form.validate_on_submit():
-        verbs.set_policy(session, opens_at=_utc(form.opens_at.data),
-                         closes_at=_utc(form.closes_at.data),
-                         share_notes=form.share_notes.data, actor=_admin(),
-                         info=request_info())
-        db.session.commit()
+        perform(verbs.set_policy, session, opens_at=_utc(form.opens_at.data),
+                closes_at=_utc(form.closes_at.data), share_notes=form.share_notes.data,
+                actor=_admin(), info=request_info())
         flash(gettext("Saved."), "success")
         return redirect(url_for(".queue", session_id=session.id))
     days, now = current_app.config["OBJECTION_RESPONSE_DAYS"], utcnow()
@@ -297,20 +309,14 @@ def _utc(moment):
     return moment.replace(tzinfo=verbs.WIB) if moment else None
 
 
-def _responders(objection: Objection) -> list[tuple[int, str]]:
-    barred = verbs.panel_user_ids(objection.assignment)
-    users = db.session.scalars(select(User).where(User.active.is_(True))
-                               .order_by(User.full_name, User.username))
-    return [(u.id, f"{u.full_name} ({u.username})") for u in users if u.id not in barred]
-
-
 @bp.route("/manage/objections/<int:objection_id>")
 @role_required("admin")
 def objection_detail(objection_id: int):
     """One objection: its text, attachment, responder and response."""
     objection = _get(Objection, objection_id)
     assign = ResponderForm()
-    assign.responder.choices = _responders(objection)
+    assign.responder.choices = [(u.id, f"{u.full_name} ({u.username})")
+                                for u in q.responders(objection)]
     return render_template("candidates/objection_detail.html", o=objection, assign=assign,
                            answer=AnswerForm(), correction=CorrectionForm(),
                            session=db.session.get(InterviewSession, objection.session_id))
@@ -318,44 +324,44 @@ def objection_detail(objection_id: int):
 
 @bp.route("/manage/objections/<int:objection_id>/assign", methods=["POST"])
 @role_required("admin")
+@_back_on_refusal(".objection_detail", "objection_id")
 def assign(objection_id: int):
     """Assign the responder (never someone of the candidate's panel)."""
     objection = _get(Objection, objection_id)
     form = ResponderForm()
-    form.responder.choices = [(u.id, "") for u in db.session.scalars(select(User))]
+    form.responder.choices = [(user_id, "") for user_id in q.user_ids()]
     if not form.validate_on_submit():
         abort(400)
-    verbs.assign_responder(objection, _get(User, form.responder.data), actor=_admin(),
-                           info=request_info())
-    db.session.commit()
+    perform(verbs.assign_responder, objection, _get(User, form.responder.data),
+            actor=_admin(), info=request_info())
     return redirect(url_for(".objection_detail", objection_id=objection.id))
 
 
 @bp.route("/manage/objections/<int:objection_id>/answer", methods=["POST"])
 @role_required("admin")
+@_back_on_refusal(".objection_detail", "objection_id")
 def answer(objection_id: int):
     """Record the response; the candidate reads it, the public summary counts it."""
     objection = _get(Objection, objection_id)
     form = AnswerForm()
     if not form.validate_on_submit():
         abort(400)
-    verbs.answer_objection(objection, form.decision.data, form.response.data, actor=_admin(),
-                           info=request_info())
-    db.session.commit()
+    perform(verbs.answer_objection, objection, form.decision.data, form.response.data,
+            actor=_admin(), info=request_info())
     return redirect(url_for(".objection_detail", objection_id=objection.id))
 
 
 @bp.route("/manage/objections/<int:objection_id>/correction", methods=["POST"])
 @role_required("admin")
+@_back_on_refusal(".objection_detail", "objection_id")
 def correction(objection_id: int):
     """Publish the open correction this accepted objection led to (a new publication)."""
     objection = _get(Objection, objection_id)
     form = CorrectionForm()
     if not form.validate_on_submit():
         abort(400)
-    verbs.publish_objection_correction(objection, form.reason.data, actor=_admin(),
-                                       confirm=form.confirm.data is True, info=request_info())
-    db.session.commit()
+    perform(verbs.publish_objection_correction, objection, form.reason.data, actor=_admin(),
+            confirm=form.confirm.data is True, info=request_info())
     return redirect(url_for(".objection_detail", objection_id=objection.id))
 
 
@@ -388,6 +394,7 @@ def assigned():
 
 @bp.route("/objections/<int:objection_id>/respond", methods=["POST"])
 @login_required
+@_back_on_refusal(".assigned")
 def respond(objection_id: int):
     """Answer an objection assigned to the logged-in responder (accepted or rejected)."""
     objection = _get(Objection, objection_id)
@@ -396,26 +403,8 @@ def respond(objection_id: int):
     form = AnswerForm(prefix=f"o{objection.id}")
     if not form.validate_on_submit():
         abort(400)
-    verbs.answer_objection(objection, form.decision.data, form.response.data, actor=_admin(),
-                           info=request_info())
-    db.session.commit()
+    perform(verbs.answer_objection, objection, form.decision.data, form.response.data,
+            actor=_admin(), info=request_info())
     flash(gettext("The response is published to the candidate."), "success")
     return redirect(url_for(".assigned"))
 
-
-# A refused form action goes back to its page with the reason; anything else is an error page.
-BACK_TO = {"candidates.respond": (".assigned", None), "candidates.queue": (".queue", "session_id"),
-           "candidates.assign": (".objection_detail", "objection_id"),
-           "candidates.answer": (".objection_detail", "objection_id"),
-           "candidates.correction": (".objection_detail", "objection_id")}
-
-
-@bp.errorhandler(WorkflowError)
-def _workflow_error(exc: WorkflowError):
-    db.session.rollback()
-    if request.endpoint in BACK_TO:
-        endpoint, arg = BACK_TO[request.endpoint]
-        flash(str(exc.message), "error")
-        return redirect(url_for(endpoint, **({arg: request.view_args[arg]} if arg else {})))
-    return render_template("errors/error.html", code=exc.status, message=exc.message), \
-        exc.status

@@ -2,7 +2,9 @@
 
 Each action carries ``client_id`` and ``seq``; a replay answers with the same receipt, a stale
 or out-of-order one is refused (409) with a message the tablet shows. Errors are
-``{"error": code, "message": text}``, as in :mod:`scoring.examine.api_views`.
+``{"error": code, "message": text}`` (with ``server_seq`` when stale), answered by the one
+registered ``WorkflowError`` handler; each action is one ``workflow.perform`` (a refused one
+writes nothing).
 """
 
 from __future__ import annotations
@@ -12,24 +14,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from .. import workflow
-from ..examine import queries as examining
-from ..examine.views import SCORERS, _today, receipt_text
-from ..extensions import db
-from ..web.helpers import request_info, role_required
+from .. import examining, workflow
+from ..views.examine import SCORERS, _today, receipt_text
+from ..views.util import request_info, role_required
 from ..workflow import WorkflowError
 from ..workflow.offline import declare_once, save_draft_once, submit_once
 from . import bp, queries
-
-
-@bp.errorhandler(WorkflowError)
-def _workflow_error(exc: WorkflowError):
-    db.session.rollback()
-    body = exc.to_dict()
-    for name in ("missing", "server_seq"):
-        if getattr(exc, name, None) is not None:
-            body[name] = getattr(exc, name)
-    return jsonify(body), exc.status
 
 
 @bp.app_context_processor
@@ -78,11 +68,10 @@ def declare(assignment_id: int):
     """Record the queued conflict-of-interest declaration once."""
     data = _payload()
     assignment = examining.member_assignment(current_user, assignment_id)
-    receipt = declare_once(
-        assignment, current_user._get_current_object(), data.get("relationship"),
+    receipt = workflow.perform(
+        declare_once, assignment, current_user._get_current_object(), data.get("relationship"),
         _text(data, "detail"), client_id=data.get("client_id"), seq=data.get("seq"),
         info=_info(data))
-    db.session.commit()
     return jsonify({"status": receipt.status, "relationship": receipt.relationship,
                     "seq": receipt.seq, "duplicate": receipt.duplicate,
                     "declared_at": receipt.declared_at.isoformat(),
@@ -95,10 +84,9 @@ def draft(assignment_id: int):
     """Apply the queued draft once; refuse one older than what the server holds."""
     data = _payload()
     assignment = examining.member_assignment(current_user, assignment_id)
-    ack = save_draft_once(
-        assignment, current_user._get_current_object(), data.get("scores"),
+    ack = workflow.perform(
+        save_draft_once, assignment, current_user._get_current_object(), data.get("scores"),
         client_id=data.get("client_id"), seq=data.get("seq"), info=_info(data))
-    db.session.commit()
     return jsonify({"status": ack.status, "seq": ack.seq, "duplicate": ack.duplicate})
 
 
@@ -109,11 +97,10 @@ def submit(assignment_id: int):
     data = _payload()
     assignment = examining.member_assignment(current_user, assignment_id)
     signature = workflow.decode_signature(data.get("signature"))
-    receipt = submit_once(
-        assignment, current_user._get_current_object(), client_id=data.get("client_id"),
-        seq=data.get("seq"), scores=data.get("scores"), signature_png=signature,
-        info=_info(data))
-    db.session.commit()
+    receipt = workflow.perform(
+        submit_once, assignment, current_user._get_current_object(),
+        client_id=data.get("client_id"), seq=data.get("seq"), scores=data.get("scores"),
+        signature_png=signature, info=_info(data))
     return jsonify({"status": "submitted", "seq": data.get("seq"),
                     "submitted_at": receipt.submitted_at.isoformat(),
                     "content_hash": receipt.content_hash,

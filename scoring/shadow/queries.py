@@ -150,3 +150,15 @@ def shadow_agreement(user: User, panel: Panel | None = None) -> dict:
     x = np.asarray(pairs, dtype=float)
     return {"n": n, "exact": percent_agreement(x, 0).value,
             "adjacent": percent_agreement(x, 1).value}
+
+
+def attachable_users(panel: Panel, roles) -> list[User]:
+    """Return the active users of ``roles`` who may be seated as the panel's shadow.
+
+    Nobody already beside the panel: its shadows, its members and its chair.
+    """
+    seated = {s.user_id for s in seats_of_panel(panel)} | \
+        {m.user_id for m in panel.members} | {panel.chair_id}
+    users = db.session.scalars(select(User).where(User.active.is_(True), User.role.in_(roles))
+                               .order_by(User.username))
+    return [u for u in users if u.id not in seated]

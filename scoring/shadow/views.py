@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Panel, User
-from ..web.helpers import request_info, role_required
-from ..workflow import WorkflowError, session_rubric
+from ..views.util import request_info, role_required
+from ..workflow import WorkflowError, perform, session_rubric
 from ..workflow import shadow as verbs
 from . import bp, queries
 from .forms import AttachForm, ConflictForm
@@ -57,12 +57,11 @@ def declare(assignment_id: int):
         return redirect(url_for(".sheet", assignment_id=assignment_id))
     form = ConflictForm()
     if form.validate_on_submit():
-        try:
-            verbs.declare_shadow_conflict(assignment, current_user._get_current_object(),
-                                          form.relationship.data, form.detail.data or "")
-            db.session.commit()
-        except IntegrityError:  # the same declaration sent twice at once: the first counts
-            db.session.rollback()
+        # The same declaration sent twice at once: the first counts (perform rolled back).
+        with suppress(IntegrityError):
+            perform(verbs.declare_shadow_conflict, assignment,
+                    current_user._get_current_object(), form.relationship.data,
+                    form.detail.data or "")
         return redirect(url_for(".sheet", assignment_id=assignment_id))
     return render_template("shadow/declare.html", form=form, assignment=assignment)
 
@@ -104,10 +103,9 @@ def _json_body() -> dict:
 def save(assignment_id: int):
     """Save the shadow's sheet state (the scoring component's draft call)."""
     data = _json_body()
-    own, applied = verbs.save_shadow_draft(_seated(assignment_id),
-                                           current_user._get_current_object(),
-                                           data.get("scores"), data.get("seq"))
-    db.session.commit()
+    own, applied = perform(verbs.save_shadow_draft, _seated(assignment_id),
+                           current_user._get_current_object(), data.get("scores"),
+                           data.get("seq"))
     return jsonify({"status": own.status, "applied": applied, "seq": own.client_seq})
 
 
@@ -116,9 +114,8 @@ def save(assignment_id: int):
 def submit(assignment_id: int):
     """Submit the shadow's sheet (the signature the component sends is not kept)."""
     data = _json_body()
-    verbs.submit_shadow_sheet(_seated(assignment_id), current_user._get_current_object(),
-                              data.get("scores"), data.get("seq"))
-    db.session.commit()
+    perform(verbs.submit_shadow_sheet, _seated(assignment_id),
+            current_user._get_current_object(), data.get("scores"), data.get("seq"))
     return jsonify({"status": "submitted", "content_hash": "",
                     "receipt": gettext("Shadow sheet submitted")})
 
@@ -131,18 +128,14 @@ def panel(panel_id: int):
     if current_user.role != "admin" and item.chair_id != current_user.id:
         abort(403)
     form = AttachForm()
-    seated = {s.user_id for s in queries.seats_of_panel(item)} | \
-        {m.user_id for m in item.members} | {item.chair_id}
-    form.user_id.choices = [(u.id, f"{u.username} · {u.full_name}") for u in db.session.scalars(
-        select(User).where(User.active.is_(True), User.role.in_(SCORERS))
-        .order_by(User.username)) if u.id not in seated]
+    form.user_id.choices = [(u.id, f"{u.username} · {u.full_name}")
+                            for u in queries.attachable_users(item, SCORERS)]
     if request.method == "POST":
         if current_user.role != "admin":
             abort(403)
         if form.validate_on_submit():
-            verbs.attach_shadow(item, db.get_or_404(User, form.user_id.data),
-                                actor=current_user._get_current_object(), info=request_info())
-            db.session.commit()
+            perform(verbs.attach_shadow, item, db.get_or_404(User, form.user_id.data),
+                    actor=current_user._get_current_object(), info=request_info())
             flash(gettext("The shadow is seated beside the panel."), "success")
             return redirect(url_for(".panel", panel_id=item.id))
     shadows = [(s, queries.shadow_agreement(s.user, item)) for s in queries.seats_of_panel(item)]

@@ -151,6 +151,8 @@ def _register_errors(app: Flask) -> None:
             body = exc.to_dict()
             if getattr(exc, "missing", None):  # what a submission still lacks (scoring page)
                 body["missing"] = exc.missing
+            if getattr(exc, "server_seq", None) is not None:  # a stale offline action
+                body["server_seq"] = exc.server_seq
             return jsonify(body), exc.status
         return _render_error(exc.status, exc.message, error=exc.code)
 
