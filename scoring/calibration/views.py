@@ -14,7 +14,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..i18n import current_language
 from ..models import CalibrationCase, InterviewSession, User
-from ..views.util import request_info, role_required, upload_route
+from ..web.helpers import request_info, role_required, upload_route
 from ..workflow import WorkflowError, perform
 from ..workflow import calibration as verbs
 from . import bp, queries

@@ -1,7 +1,7 @@
 """Plain data for the candidate's own result, the method page and the objection summary.
 
 A candidate's result is read from what was stored and published: the final score is
-:func:`scoring.results.stored_final_score`, the rank within the position is the latest
+:func:`scoring.rules.results.stored_final_score`, the rank within the position is the latest
 publication's row, and the per-criterion figures are the submitted sheets the score was made
 from. Nothing here names an examiner, returns a NIK or another candidate's data.
 """
@@ -25,8 +25,8 @@ from ..models import (
     ScoreSheet,
     User,
 )
-from ..results import stored_final_score
-from ..visibility import session_public
+from ..rules.results import stored_final_score
+from ..rules.visibility import session_public
 from ..workflow.candidates import panel_user_ids, policy_of, wib, window_state
 from ..workflow.discussion import effective_levels
 from ..workflow.sessions import panel_quorum, session_rubric

@@ -25,13 +25,13 @@ from flask import session as cookie
 from flask_babel import force_locale, gettext
 from flask_login import current_user, login_required
 
-from .. import public_queries as pq
+from ..documents.candidate_slips import candidate_slips_pdf
 from ..extensions import db
 from ..i18n import OUTCOME_WORDS, current_language
 from ..models import Assignment, InterviewSession, Objection, User, utcnow
-from ..public_pdf import html_to_pdf
-from ..reports.candidate_slips import candidate_slips_pdf
-from ..views.util import request_info, role_required, upload_route
+from ..public import queries as pq
+from ..public.criteria_pdf import html_to_pdf
+from ..web.helpers import request_info, role_required, upload_route
 from ..workflow import WorkflowError, perform
 from ..workflow import candidates as verbs
 from ..workflow.documents import verify_base_url

@@ -14,9 +14,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from .. import examining, workflow
-from ..views.examine import SCORERS, _today, receipt_text
-from ..views.util import request_info, role_required
+from .. import workflow
+from ..examine import queries as examining
+from ..examine.views import SCORERS, _today, receipt_text
+from ..web.helpers import request_info, role_required
 from ..workflow import WorkflowError
 from ..workflow.offline import declare_once, save_draft_once, submit_once
 from . import bp, queries

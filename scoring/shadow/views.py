@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Panel, User
-from ..views.util import request_info, role_required
+from ..web.helpers import request_info, role_required
 from ..workflow import WorkflowError, perform, session_rubric
 from ..workflow import shadow as verbs
 from . import bp, queries
