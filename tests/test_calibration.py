@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import io
-import json
+import re
 
 import numpy as np
 import pytest
@@ -200,9 +201,12 @@ def test_practice_pages_on_the_component(app, client, tmp_path):
     assert response.status_code == 302
     case_url = response.headers["Location"]
     page = client.get(case_url).get_data(as_text=True)
-    assert "Latihan" in page and 'id="sheet-data"' in page and "practice.js" in page
+    assert "Latihan" in page and 'id="sheet-data"' in page and 'data-mode="direct"' in page
+    # the practice never enters the real outbox nor the day's pre-load
+    assert 'id="outbox-data"' not in page and "offline.js" not in page
     assert "<strong>Answer.</strong>" in page and "<em>concrete</em>" in page
-    practice = json.loads(page.split('id="practice-data">')[1].split("</script>")[0])
+    practice = {"urls": {name: html.unescape(re.search(rf'data-{name}-url="([^"]*)"', page)[1])
+                         for name in ("draft", "submit", "done")}}
     with app.app_context():
         from scoring.models import User
         from scoring.rubrics import load_rubric
@@ -217,7 +221,7 @@ def test_practice_pages_on_the_component(app, client, tmp_path):
     r = client.post(practice["urls"]["submit"], json={"scores": state, "seq": 2,
                                                       "signature": "data:image/png;base64,"})
     assert r.status_code == 200 and r.json["status"] == "submitted"
-    feedback = client.get(practice["urls"]["feedback"]).get_data(as_text=True)
+    feedback = client.get(practice["urls"]["done"]).get_data(as_text=True)
     assert "Concrete service improvement." in feedback
     assert "1 lebih tinggi" in feedback or "1 higher" in feedback
     # someone else's attempt is not found

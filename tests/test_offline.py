@@ -215,6 +215,7 @@ def test_day_manifest_keeps_todays_pages_and_only_own_data(app, client, auth, wo
         response.close()
     declare_page = client.get(f"/examine/{a2}/declare").get_data(as_text=True)
     assert 'id="sheet-data"' in declare_page and 'id="outbox-data"' in declare_page
+    assert 'data-mode="outbox"' in declare_page  # a real sheet goes through the outbox
 
 
 def test_service_worker_cache_name_follows_the_assets(app, client, tmp_path, monkeypatch):

@@ -142,7 +142,9 @@ def test_shadow_sees_the_comparison_only_after_close(shadowed):
     waiting = client.get(f"/shadow/{a[1]}").get_data(as_text=True)
     assert 'id="shadow-waiting"' in waiting and "comparison" not in waiting
     draft = client.get(f"/shadow/{a[2]}").get_data(as_text=True)
-    assert 'id="practice-data"' in draft and "Pendamping" in draft
+    assert 'data-mode="direct"' in draft and "Pendamping" in draft
+    assert f'data-draft-url="/shadow/{a[2]}/draft"' in draft
+    assert 'id="outbox-data"' not in draft and "offline.js" not in draft
     index = client.get("/shadow/").get_data(as_text=True)
     assert "Panel 1" in index
     # not the trainee's panel: nothing

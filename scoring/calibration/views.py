@@ -100,11 +100,11 @@ def case(attempt_id: int, number: int):
     sheet = SimpleNamespace(client_seq=answer.client_seq if answer else 0, status="draft")
     return render_template(
         "calibration/case.html", **common, assignment=SimpleNamespace(id=item.id), sheet=sheet,
-        state=state, practice={
+        state=state, direct={  # the component saves to the practice endpoints, not the outbox
             "key": f"calibration-{attempt.id}-{item.id}",
             "urls": {"draft": url_for(".save", attempt_id=attempt.id, number=number),
                      "submit": url_for(".submit", attempt_id=attempt.id, number=number),
-                     "feedback": url_for(".case", attempt_id=attempt.id, number=number)}})
+                     "done": url_for(".case", attempt_id=attempt.id, number=number)}})
 
 
 def _feedback(rubric, item, state) -> list[dict]:

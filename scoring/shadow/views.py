@@ -81,11 +81,11 @@ def sheet(assignment_id: int):
     if own.status == "draft" and assignment.status in ("pending", "discussion"):
         return render_template(
             "shadow/sheet.html", assignment=assignment, sheet=own, rubric=rubric, state=state,
-            lang=current_language(), practice={
+            lang=current_language(), direct={  # the shadow's endpoints, never the outbox
                 "key": f"shadow-{assignment.id}",
                 "urls": {"draft": url_for(".save", assignment_id=assignment.id),
                          "submit": url_for(".submit", assignment_id=assignment.id),
-                         "feedback": url_for(".sheet", assignment_id=assignment.id)}})
+                         "done": url_for(".sheet", assignment_id=assignment.id)}})
     return render_template("shadow/result.html", assignment=assignment, sheet=own,
                            rubric=rubric, state=state, lang=current_language(),
                            comparison=queries.comparison(assignment, own))

@@ -1,18 +1,128 @@
 /* scoring: the examiner's scoring page (and the declaration page, which carries it).
    Licence: the project's own code.
 
-   Every change is kept on the tablet at once, in the outbox of offline.js, as the sheet's
-   full state with a sequence number that only grows on this tablet; the outbox sends it, and
-   the server keeps the highest, so retries and late arrivals never overwrite newer scores.
-   The declaration and the signed submission go through the same outbox, in order. Offline,
-   the page says so and keeps working; a receipt is shown only once the server sent it. */
+   Every change is kept on the tablet at once, as the sheet's full state with a sequence
+   number that only grows on this tablet; it is sent, and the server keeps the highest, so
+   retries and late arrivals never overwrite newer scores. Offline, the page says so and keeps
+   working; a receipt is shown only once the server sent it.
+
+   Where the state goes is the component's data-mode (templates/examine/_scoring.html):
+   - "outbox" (a real sheet): the outbox of offline.js, with the declaration and the signed
+     submission, in order, kept and pre-loaded for the day;
+   - "direct" (practice, shadow): the endpoints named by data-draft-url and data-submit-url,
+     a tablet copy under data-store-key of its own; nothing enters the outbox, the offline
+     pre-load or the page cache, and after the receipt the page goes on to data-done-url. */
 (function () {
   "use strict";
 
+  /* The "direct" mode: the same interface as the outbox (entry, save, pending, flush, on,
+     state, newId) for one sheet of its own, posted to the page's two endpoints. */
+  function directStore(root, user) {
+    var cfg = root.dataset, key = "scoring:direct:v1:" + user + ":" + cfg.storeKey;
+    var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+    var listeners = [], status = "idle", busy = false, timer = null, backoff = 1000;
+    var e = null;
+    try { e = JSON.parse(localStorage.getItem(key)); } catch (err) { e = null; }
+    if (!e || typeof e.seq !== "number") {
+      e = { seq: 0, synced: 0, scores: {}, declaration: null, submit: null, receipt: null,
+            refused: null, server: null };
+    }
+
+    function newId() {
+      var bytes = new Uint8Array(16);
+      crypto.getRandomValues(bytes);
+      return Array.prototype.map.call(bytes, function (b) {
+        return (b < 16 ? "0" : "") + b.toString(16);
+      }).join("");
+    }
+    function notify() {
+      listeners.forEach(function (fn) { try { fn(status); } catch (err) { /* a page's bug */ } });
+    }
+    function setStatus(next) { status = next; notify(); }
+    function save() {
+      try {
+        if (e.receipt) localStorage.removeItem(key);  // the server has it: nothing to keep
+        else localStorage.setItem(key, JSON.stringify(e));
+      } catch (err) { /* full: server only */ }
+      notify();
+    }
+    function pending(x) {
+      if (x.refused && x.refused.final) {
+        return { declaration: false, submit: false, draft: false, any: false };
+      }
+      var draft = !x.submit && x.seq > x.synced;
+      return { declaration: false, submit: !!x.submit, draft: draft, any: !!x.submit || draft };
+    }
+    function schedule(ms) { clearTimeout(timer); timer = setTimeout(flush, ms); }
+    function retryLater() {
+      setStatus("offline");
+      backoff = Math.min(backoff * 2, 8000);
+      schedule(backoff);
+    }
+    function flush() {
+      if (busy) return;
+      var p = pending(e);
+      if (!p.any) { setStatus(status === "loggedOut" ? status : "idle"); return; }
+      var kind = p.submit ? "submit" : "draft", body = e.submit;
+      if (kind === "draft") {
+        if (e.sending !== e.seq) { e.sending = e.seq; e.sendId = newId(); save(); }
+        body = { client_id: e.sendId, seq: e.seq, scores: e.scores };
+      }
+      busy = true;
+      setStatus(navigator.onLine === false ? "offline" : "sending");
+      fetch(kind === "submit" ? cfg.submitUrl : cfg.draftUrl, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "Accept": "application/json",
+                   "X-CSRFToken": csrf, "X-Client-Id": body.client_id },
+        body: JSON.stringify(body)
+      }).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (json) {
+          busy = false;
+          handle(kind, body, response, json || {});
+        });
+      }, function () { busy = false; retryLater(); });
+    }
+    function handle(kind, body, r, json) {
+      if (r.status >= 500) { retryLater(); return; }
+      if (r.status === 401) { setStatus("loggedOut"); schedule(15000); return; }
+      backoff = 1000;
+      if (json.error === "already_submitted") {  // submitted elsewhere: the server's page
+        try { localStorage.removeItem(key); } catch (err) { /* */ }
+        window.location.assign(cfg.doneUrl);
+        return;
+      }
+      if (r.ok) {
+        e.refused = null;
+        e.synced = Math.max(e.synced, body.seq);
+        if (kind === "submit") {
+          e.receipt = { receipt: json.receipt, content_hash: json.content_hash || "" };
+          e.submit = null;
+          e.server = "submitted";
+        }
+      } else {
+        if (kind === "submit") e.submit = null;
+        else e.synced = Math.max(e.synced, body.seq);
+        e.refused = { kind: kind, code: json.error || String(r.status),
+                      message: json.message || String(r.status), final: false };
+      }
+      save();
+      schedule(0);
+    }
+    window.addEventListener("online", function () { backoff = 1000; schedule(0); });
+    return {
+      entry: function () { return e; }, save: save, pending: pending, newId: newId,
+      flush: function () { backoff = 1000; schedule(0); },
+      on: function (fn) { listeners.push(fn); },
+      state: function () { return status; }
+    };
+  }
+
   var root = document.getElementById("sheet");
-  var outbox = window.ScoringOutbox;
-  if (!root || !outbox) return;
+  if (!root) return;
   var data = JSON.parse(document.getElementById("sheet-data").textContent);
+  var direct = root.dataset.mode === "direct";
+  var outbox = direct ? directStore(root, data.user) : window.ScoringOutbox;
+  if (!outbox) return;
   var msg = data.messages;
   var $ = function (id) { return document.getElementById(id); };
   var form = $("sheet-form"), statusLine = $("sync-status");
@@ -136,6 +246,7 @@
     $("receipt").hidden = false;
     root.querySelector(".sheet-bar").hidden = true;
     $("receipt").focus();
+    if (direct && root.dataset.doneUrl) window.location.assign(root.dataset.doneUrl);
   }
 
   function showError(text) {
@@ -272,7 +383,7 @@
     window.scrollTo(0, 0);
   }
 
-  if (data.status === "not_started") {
+  if (data.status === "not_started" && !direct) {
     var declForm = document.querySelector("#declare-step form");
     if (declForm) declForm.addEventListener("submit", declare);
     showStep();
@@ -280,7 +391,7 @@
 
   // The first visit, before the service worker controls the page: keep this page and its
   // assets in the cache by hand, so that a reload offline still finds them.
-  if (window.caches && navigator.onLine !== false && !(navigator.serviceWorker &&
+  if (!direct && window.caches && navigator.onLine !== false && !(navigator.serviceWorker &&
       navigator.serviceWorker.controller)) {
     var urls = [window.location.pathname];
     document.querySelectorAll('link[rel="stylesheet"], link[rel="icon"], script[src]')

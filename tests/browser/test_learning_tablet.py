@@ -8,6 +8,7 @@ an examiner record and the briefing PDF (rendered with pdftoppm) go to test-arti
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 
 import pytest
@@ -66,6 +67,17 @@ def _sign_and_submit(page):
     page.locator("#submit").tap()
 
 
+def _outbox_entries(page) -> list[str]:
+    """The real outbox's sheet entries on this tablet (offline.js: scoring:v2:<user>:<id>)."""
+    keys = page.evaluate("Object.keys(localStorage)")
+    return [k for k in keys if re.fullmatch(r"scoring:v2:\d+:\d+", k)]
+
+
+def _direct_copies(page) -> list[str]:
+    return [k for k in page.evaluate("Object.keys(localStorage)")
+            if k.startswith("scoring:direct:")]
+
+
 def _shot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")
@@ -110,8 +122,15 @@ def test_practice_to_a_pass_then_assignable_and_a_shadows_comparison(
         # Case 1: one level off on TEAM (3 vs reference 3 -> 4), the rest as the reference.
         for code, level in {"SERVICE": 4, "TEAM": 4, "COMMUNICATION": 2}.items():
             _tap_level(page, code, level)
+        # The practice saves to its own endpoints (data-mode="direct"), never the outbox.
+        assert page.locator("#sheet").get_attribute("data-mode") == "direct"
+        page.wait_for_function(
+            "document.getElementById('sync-status').dataset.state === 'saved'")
+        assert _direct_copies(page) and not _outbox_entries(page)
+        _shot(page, "calibration-case-tablet.png")
         _sign_and_submit(page)
         page.wait_for_selector("div.feedback")
+        assert not _direct_copies(page) and not _outbox_entries(page)
         feedback = page.locator("div.feedback").inner_text()
         assert "1 lebih tinggi" in feedback and "Helped without being asked." in feedback
         _shot(page, "calibration-feedback-tablet.png")
@@ -145,6 +164,7 @@ def test_practice_to_a_pass_then_assignable_and_a_shadows_comparison(
             _tap_level(page, code, level)
         _sign_and_submit(page)
         page.wait_for_selector("#shadow-waiting")
+        assert not _outbox_entries(page)  # the real candidate's sheet is not touched
 
         with app.app_context():  # the panel scores and the chair closes the candidate
             world_panel = db.session.scalar(select(Panel).where(Panel.name == "Panel 1"))
