@@ -170,6 +170,10 @@ def test_figures_equal_scoring_stats_on_the_exported_scores(app, client, tmp_pat
     client.post("/auth/login", data={"username": "ex11", "password": PASSWORD})
     response = client.get(f"/calibration/attempts/{attempt_id}/scores.csv")
     assert response.status_code == 200
+    # An export like every other: one charset, a title row, the reader's CSV style.
+    assert response.headers.getlist("Content-Type") == ["text/csv; charset=utf-8"]
+    lines = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[1] == "peserta;penguji;kriteria;nilai;fase"
     arrays = read_long_csv(io.StringIO(response.get_data(as_text=True)))
     j = arrays.examiners.index("ex11"), arrays.examiners.index("reference")
     x = arrays.ratings[:, list(j), :]  # (cases, [examiner, reference], criteria)

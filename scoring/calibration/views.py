@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from types import SimpleNamespace
@@ -11,6 +10,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, sen
 from flask_babel import gettext
 from flask_login import current_user
 
+from ..documents.tables import LONG_HEADERS, MIMETYPES, header_names, table_bytes
 from ..extensions import db
 from ..i18n import current_language
 from ..models import CalibrationCase, InterviewSession, User
@@ -168,21 +168,20 @@ def result(attempt_id: int):
 def scores_csv(attempt_id: int):
     """Download the attempt's levels beside the reference as a long file `scoring stats` reads."""
     attempt = queries.own_attempt(current_user, attempt_id)
-    body = io.StringIO()
-    writer = csv.writer(body)
-    writer.writerow(["candidate", "examiner", "criterion", "score", "phase"])
     rubric = verbs.set_rubric(attempt.set)
     levels, reference = verbs.attempt_arrays(attempt, rubric)
+    rows = []
     for i, item in enumerate(attempt.set.cases):
         for j, code in enumerate(rubric.codes):
             if levels[i, j] == levels[i, j]:  # not NaN: the case was submitted
-                writer.writerow([item.code, attempt.examiner.username, code,
-                                 int(levels[i, j]), "pre"])
-                writer.writerow([item.code, "reference", code, int(reference[i, j]), "pre"])
-    response = send_file(io.BytesIO(body.getvalue().encode("utf-8")), mimetype="text/csv",
-                         as_attachment=True,
-                         download_name=f"calibration-{attempt.set.code}-{attempt.id}.csv")
-    return response
+                rows.append([item.code, attempt.examiner.username, code, int(levels[i, j]), "pre"])
+                rows.append([item.code, "reference", code, int(reference[i, j]), "pre"])
+    lang = current_language()  # the reader's CSV style; `scoring stats` reads both
+    title = [gettext("Calibration set"), attempt.set.code, attempt.set.title]
+    data = table_bytes(header_names(LONG_HEADERS["en"][:5], lang), rows, "csv", lang=lang,
+                       title=title)
+    return send_file(io.BytesIO(data), mimetype=MIMETYPES["csv"], as_attachment=True,
+                     download_name=f"calibration-{attempt.set.code}-{attempt.id}.csv")
 
 
 @bp.route("/media/<int:case_id>")
