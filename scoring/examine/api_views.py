@@ -6,31 +6,16 @@ the caller's own sheet. CSRF protection applies: the page sends the token as ``X
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
-from flask_babel import lazy_gettext as _l
+from flask import Blueprint, jsonify
 from flask_login import current_user
 
 from .. import workflow
 from ..database import retry_if_disconnected
-from ..web.helpers import request_info, role_required
-from ..workflow import WorkflowError
+from ..web.helpers import client_info, json_payload, role_required
 from . import queries as examining
 from .views import SCORERS, receipt_text
 
 bp = Blueprint("examine_api", __name__, url_prefix="/api/examine")
-
-
-def _payload() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise WorkflowError("bad_json", _l("Send a JSON object."), 400)
-    return data
-
-
-def _info(data: dict):
-    info = request_info()
-    return type(info)(client_id=str(data.get("client_id", ""))[:64], ip=info.ip,
-                      user_agent=info.user_agent)
 
 
 @bp.route("/<int:assignment_id>/draft", methods=["POST"])
@@ -38,14 +23,14 @@ def _info(data: dict):
 @role_required(*SCORERS)
 def save_draft(assignment_id: int):
     """Save the sheet's full state as a draft unless a newer state was already saved."""
-    data = _payload()
+    data = json_payload()
     assignment = examining.member_assignment(current_user, assignment_id)
     # The answer is read inside the verb's transaction: afterwards the sheet is expired, and
     # reloading it would open a second write transaction (a POST's take the lock) to answer.
     def save() -> dict:
         sheet, applied = workflow.save_draft(
             assignment, current_user._get_current_object(), data.get("scores"),
-            client_id=data.get("client_id"), seq=data.get("seq"), info=_info(data))
+            client_id=data.get("client_id"), seq=data.get("seq"), info=client_info(data))
         return {"status": sheet.status, "applied": applied, "seq": sheet.client_seq}
 
     return jsonify(workflow.perform(save))
@@ -56,13 +41,13 @@ def save_draft(assignment_id: int):
 @role_required(*SCORERS)
 def submit(assignment_id: int):
     """Submit and lock the sheet with the examiner's signature; answer with the receipt."""
-    data = _payload()
+    data = json_payload()
     assignment = examining.member_assignment(current_user, assignment_id)
     signature = workflow.decode_signature(data.get("signature"))
     receipt = workflow.perform(
         workflow.submit_sheet, assignment, current_user._get_current_object(),
         client_id=data.get("client_id"), seq=data.get("seq"), scores=data.get("scores"),
-        signature_png=signature, info=_info(data))
+        signature_png=signature, info=client_info(data))
     return jsonify({"status": "submitted", "submitted_at": receipt.submitted_at.isoformat(),
                     "content_hash": receipt.content_hash,
                     "receipt": receipt_text(receipt.submitted_at)})

@@ -9,7 +9,7 @@ writes nothing).
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -17,7 +17,7 @@ from flask_wtf.csrf import generate_csrf
 from .. import workflow
 from ..examine import queries as examining
 from ..examine.views import SCORERS, _today, receipt_text
-from ..web.helpers import request_info, role_required
+from ..web.helpers import client_info, json_payload, role_required
 from ..workflow import WorkflowError
 from ..workflow.offline import declare_once, save_draft_once, submit_once
 from . import bp, queries
@@ -26,19 +26,6 @@ from . import bp, queries
 @bp.app_context_processor
 def _offline_globals() -> dict:
     return {"offline_cache": queries.cache_name}
-
-
-def _payload() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise WorkflowError("bad_json", _l("Send a JSON object."), 400)
-    return data
-
-
-def _info(data: dict):
-    info = request_info()
-    return type(info)(client_id=str(data.get("client_id", ""))[:64], ip=info.ip,
-                      user_agent=info.user_agent)
 
 
 def _text(data: dict, name: str) -> str:
@@ -67,12 +54,12 @@ def day():
 @role_required(*SCORERS)
 def declare(assignment_id: int):
     """Record the queued conflict-of-interest declaration once."""
-    data = _payload()
+    data = json_payload()
     assignment = examining.member_assignment(current_user, assignment_id)
     receipt = workflow.perform(
         declare_once, assignment, current_user._get_current_object(), data.get("relationship"),
         _text(data, "detail"), client_id=data.get("client_id"), seq=data.get("seq"),
-        info=_info(data))
+        info=client_info(data))
     return jsonify({"status": receipt.status, "relationship": receipt.relationship,
                     "seq": receipt.seq, "duplicate": receipt.duplicate,
                     "declared_at": receipt.declared_at.isoformat(),
@@ -83,11 +70,11 @@ def declare(assignment_id: int):
 @role_required(*SCORERS)
 def draft(assignment_id: int):
     """Apply the queued draft once; refuse one older than what the server holds."""
-    data = _payload()
+    data = json_payload()
     assignment = examining.member_assignment(current_user, assignment_id)
     ack = workflow.perform(
         save_draft_once, assignment, current_user._get_current_object(), data.get("scores"),
-        client_id=data.get("client_id"), seq=data.get("seq"), info=_info(data))
+        client_id=data.get("client_id"), seq=data.get("seq"), info=client_info(data))
     return jsonify({"status": ack.status, "seq": ack.seq, "duplicate": ack.duplicate})
 
 
@@ -95,13 +82,13 @@ def draft(assignment_id: int):
 @role_required(*SCORERS)
 def submit(assignment_id: int):
     """Submit the queued, signed sheet once; answer with the receipt (the same on a replay)."""
-    data = _payload()
+    data = json_payload()
     assignment = examining.member_assignment(current_user, assignment_id)
     signature = workflow.decode_signature(data.get("signature"))
     receipt = workflow.perform(
         submit_once, assignment, current_user._get_current_object(),
         client_id=data.get("client_id"), seq=data.get("seq"), scores=data.get("scores"),
-        signature_png=signature, info=_info(data))
+        signature_png=signature, info=client_info(data))
     return jsonify({"status": "submitted", "seq": data.get("seq"),
                     "submitted_at": receipt.submitted_at.isoformat(),
                     "content_hash": receipt.content_hash,

@@ -6,9 +6,10 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from ..workflow import RequestInfo
+from ..workflow import RequestInfo, WorkflowError
 
 
 def request_info() -> RequestInfo:
@@ -73,3 +74,18 @@ def apply_upload_limit(endpoint: str | None, _values) -> None:
     view = current_app.view_functions.get(endpoint) if endpoint else None
     if getattr(view, "upload_route", False):
         request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"]
+
+
+def json_payload() -> dict:
+    """Return the request's JSON object, or refuse it (400) through the WorkflowError handler."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise WorkflowError("bad_json", _l("Send a JSON object."), 400)
+    return data
+
+
+def client_info(data: dict) -> RequestInfo:
+    """Return the request's audit context with the tablet's client id from ``data``."""
+    info = request_info()
+    return type(info)(client_id=str(data.get("client_id", ""))[:64], ip=info.ip,
+                      user_agent=info.user_agent)

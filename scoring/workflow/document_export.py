@@ -248,6 +248,20 @@ def _write_sheets_zip(session: InterviewSession, panel: Panel | None, output: Pa
     return len(ids)
 
 
+def claim_job(job_id: int) -> tuple[ExportJob | None, bool]:
+    """Mark the job ``job_id`` running if it is still queued, in one short write transaction.
+
+    Return the job and whether this call claimed it: a duplicate delivery of a job that is
+    already running or finished claims nothing, and its caller does nothing.
+    """
+    with write_transaction():
+        claimed = db.session.execute(
+            update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "queued")
+            .values(status="running", done=0, attempts=ExportJob.attempts + 1,
+                    heartbeat_at=utcnow())).rowcount
+    return db.session.get(ExportJob, job_id), bool(claimed)
+
+
 def export_file(job: ExportJob) -> Path:
     """Return where the file of ``job`` is (or will be) written: a ZIP, or a report's PDF."""
     suffix = "pdf" if job.kind in REPORT_KINDS else "zip"
@@ -282,12 +296,7 @@ def run_export(job_id: int, base_url: str | None = None, lang: str | None = None
     in its own short write transaction, so examiners' saves never wait for a render.
     """
     with read_only():
-        with write_transaction():
-            claimed = db.session.execute(
-                update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "queued")
-                .values(status="running", done=0, attempts=ExportJob.attempts + 1,
-                        heartbeat_at=utcnow())).rowcount
-        job = db.session.get(ExportJob, job_id)
+        job, claimed = claim_job(job_id)
         if not claimed:
             return job
         lang = lang or job.lang

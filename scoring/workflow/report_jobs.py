@@ -23,8 +23,8 @@ from ..extensions import db
 from ..models import ExportJob, InterviewSession, Panel, User, utcnow
 from ..ops.private_files import private_dir, write_private
 from .audit import RequestInfo, record
+from .document_export import claim_job, run_export
 from .document_export import export_file as job_file
-from .document_export import run_export
 from .documents import new_token
 from .errors import WorkflowError
 
@@ -66,12 +66,7 @@ def run_report(job_id: int) -> ExportJob:
     in a deferred (read) transaction, so no writer waits for it.
     """
     with read_only():
-        with write_transaction():
-            claimed = db.session.execute(
-                update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "queued")
-                .values(status="running", done=0, attempts=ExportJob.attempts + 1,
-                        heartbeat_at=utcnow())).rowcount
-        job = db.session.get(ExportJob, job_id)
+        job, claimed = claim_job(job_id)
         if not claimed:
             return job
         try:
