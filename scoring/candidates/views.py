@@ -11,7 +11,6 @@ import functools
 import io
 
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -186,9 +185,8 @@ def method_pdf(code: str):
     session = _public_session(code)
     html = render_template("candidates/method_pdf.html",
                            m=q.method_context(session, current_language()))
-    return Response(html_to_pdf(html), mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="metode-{session.code}.pdf"',
-        "Cache-Control": "public, max-age=300"})
+    return send_file(io.BytesIO(html_to_pdf(html)), mimetype="application/pdf",
+                     download_name=f"metode-{session.code}.pdf", max_age=300)
 
 
 @bp.route("/public/<code>/objections")
