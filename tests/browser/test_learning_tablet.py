@@ -124,8 +124,8 @@ def test_practice_to_a_pass_then_assignable_and_a_shadows_comparison(
             _tap_level(page, code, level)
         # The practice saves to its own endpoints (data-mode="direct"), never the outbox.
         assert page.locator("#sheet").get_attribute("data-mode") == "direct"
-        page.wait_for_function(
-            "document.getElementById('sync-status').dataset.state === 'saved'")
+        # A selector, not wait_for_function: the page's CSP forbids evaluating strings.
+        page.wait_for_selector("#sync-status[data-state='saved']", state="attached")
         assert _direct_copies(page) and not _outbox_entries(page)
         _shot(page, "calibration-case-tablet.png")
         _sign_and_submit(page)
