@@ -53,7 +53,8 @@ def demo(app):
 
 def _set_publish_names(app, value: bool) -> None:
     with app.app_context():
-        session = db.session.scalar(select(InterviewSession))
+        session = db.session.scalar(select(InterviewSession).where(  # the demo holds several
+            InterviewSession.code == DEMO_CODE))
         session.publish_names = value
         db.session.commit()
 
