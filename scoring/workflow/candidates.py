@@ -45,6 +45,7 @@ from ..models import (
     utcnow,
 )
 from ..ops.private_files import private_dir, write_private
+from ..ops.storage import storage_dir
 from ..rules.visibility import session_public
 from .admin import format_reset_code, normalise_reset_code
 from .audit import RequestInfo, canonical_json, record
@@ -250,8 +251,9 @@ def check_attachment(filename: str, data: bytes) -> str:
 
 
 def attachment_path(objection: Objection) -> Path:
-    """Return where the objection's attachment is kept (instance/objections/<session>/)."""
-    folder = Path(current_app.instance_path) / OBJECTIONS_DIR / str(objection.session_id)
+    """Return where the objection's attachment is kept: ``objections/<session>/`` in the shared
+    storage folder (``STORAGE_DIR``, else the instance folder), so every app server finds it."""
+    folder = storage_dir() / OBJECTIONS_DIR / str(objection.session_id)
     return folder / f"{objection.number}.bin"
 
 
