@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import current_app
-from flask_babel import force_locale
-
 from .qr import qr_data_uri
-from .render import render_pdf
+from .reset_slips import slips_pdf
 
 
 def candidate_slips_pdf(slips, *, base_url: str, title: str, lang: str = "id") -> bytes:
@@ -24,10 +21,5 @@ def candidate_slips_pdf(slips, *, base_url: str, title: str, lang: str = "id") -
         rows.append({"participant_number": s.participant_number, "name": s.name,
                      "position": s.position, "panel": s.panel, "code": s.code, "link": link,
                      "qr": qr_data_uri(link)})
-    env = current_app.jinja_env
-    with force_locale(lang):
-        html = env.get_template("reports/candidate_slips.html").render(
-            slips=rows, title=title, page=f"{base}/hasil", lang=lang,
-            institution=current_app.config.get("INSTITUTION_NAME"))
-    css = env.loader.get_source(env, "reports/reset_slips.css")[0]
-    return render_pdf(html, css).pdf
+    return slips_pdf("reports/candidate_slips.html", lang, slips=rows, title=title,
+                     page=f"{base}/hasil")

@@ -16,10 +16,15 @@ def reset_slips_pdf(slips, *, base_url: str, title: str, lang: str = "id") -> by
              "link": f"{base}/auth/reset/{s.code}", "qr": qr_data_uri(f"{base}/auth/reset/"
                                                                        f"{s.code}")}
             for s in slips]
+    return slips_pdf("reports/reset_slips.html", lang, slips=rows, title=title,
+                     redeem=f"{base}/auth/reset/")
+
+
+def slips_pdf(template: str, lang: str, **context) -> bytes:
+    """Render a slips ``template`` in ``lang`` with the one slip stylesheet as an A4 PDF."""
     env = current_app.jinja_env
     with force_locale(lang):
-        html = env.get_template("reports/reset_slips.html").render(
-            slips=rows, title=title, redeem=f"{base}/auth/reset/", lang=lang,
-            institution=current_app.config.get("INSTITUTION_NAME"))
+        html = env.get_template(template).render(
+            lang=lang, institution=current_app.config.get("INSTITUTION_NAME"), **context)
     css = env.loader.get_source(env, "reports/reset_slips.css")[0]
     return render_pdf(html, css).pdf
