@@ -14,9 +14,9 @@ from ..documents.tables import LONG_HEADERS, MIMETYPES, header_names, table_byte
 from ..extensions import db
 from ..i18n import current_language
 from ..models import CalibrationCase, InterviewSession, User
-from ..web.helpers import request_info, role_required, upload_route
-from ..workflow import WorkflowError, perform
+from ..web.helpers import json_payload, request_info, role_required, upload_route
 from ..workflow import calibration as verbs
+from ..workflow import perform
 from . import bp, queries
 from .forms import ImportForm, OverrideForm, RequirementForm, StartForm
 from .markdown import render as markdown
@@ -121,18 +121,11 @@ def _feedback(rubric, item, state) -> list[dict]:
     return rows
 
 
-def _json_body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise WorkflowError("bad_json", gettext("Send a JSON object."), 400)
-    return data
-
-
 @bp.route("/attempts/<int:attempt_id>/<int:number>/draft", methods=["POST"])
 @role_required(*PRACTISING)
 def save(attempt_id: int, number: int):
     """Save a practice case's state (the scoring component's draft call)."""
-    data = _json_body()
+    data = json_payload()
     attempt = queries.own_attempt(current_user, attempt_id)
     answer, applied = perform(verbs.save_answer, attempt, _case_of(attempt, number),
                               current_user._get_current_object(), data.get("scores"),
@@ -144,7 +137,7 @@ def save(attempt_id: int, number: int):
 @role_required(*PRACTISING)
 def submit(attempt_id: int, number: int):
     """Submit a practice case (the signature the component sends is not kept)."""
-    data = _json_body()
+    data = json_payload()
     attempt = queries.own_attempt(current_user, attempt_id)
     perform(verbs.submit_answer, attempt, _case_of(attempt, number),
             current_user._get_current_object(), data.get("scores"), data.get("seq"))

@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Panel, User
-from ..web.helpers import request_info, role_required
-from ..workflow import WorkflowError, perform, session_rubric
+from ..web.helpers import json_payload, request_info, role_required
+from ..workflow import perform, session_rubric
 from ..workflow import shadow as verbs
 from . import bp, queries
 from .forms import AttachForm, ConflictForm
@@ -91,18 +91,11 @@ def sheet(assignment_id: int):
                            comparison=queries.comparison(assignment, own))
 
 
-def _json_body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise WorkflowError("bad_json", gettext("Send a JSON object."), 400)
-    return data
-
-
 @bp.route("/<int:assignment_id>/draft", methods=["POST"])
 @role_required(*SCORERS)
 def save(assignment_id: int):
     """Save the shadow's sheet state (the scoring component's draft call)."""
-    data = _json_body()
+    data = json_payload()
     own, applied = perform(verbs.save_shadow_draft, _seated(assignment_id),
                            current_user._get_current_object(), data.get("scores"),
                            data.get("seq"))
@@ -113,7 +106,7 @@ def save(assignment_id: int):
 @role_required(*SCORERS)
 def submit(assignment_id: int):
     """Submit the shadow's sheet (the signature the component sends is not kept)."""
-    data = _json_body()
+    data = json_payload()
     perform(verbs.submit_shadow_sheet, _seated(assignment_id),
             current_user._get_current_object(), data.get("scores"), data.get("seq"))
     return jsonify({"status": "submitted", "content_hash": "",

@@ -36,7 +36,7 @@ from ..models import (
 from ..rubrics import Rubric, rubric_from_json
 from .audit import RequestInfo, record
 from .errors import WorkflowError
-from .sheets import _normalise, missing_items
+from .sheets import _normalise, require_complete
 
 MEDIA_FOLDER = "calibration-media"
 
@@ -154,12 +154,7 @@ def submit_answer(attempt: CalibrationAttempt, case: CalibrationCase, examiner: 
         return answer  # a retried submission: the first counts
     rubric = set_rubric(attempt.set)
     state = _normalise(rubric, scores)
-    missing = missing_items(rubric, state)
-    if missing:
-        error = WorkflowError("incomplete", _l("Score every criterion (and write the required "
-                                               "notes) before submitting."), 422)
-        error.missing = missing
-        raise error
+    require_complete(rubric, state)
     answer, _ = save_answer(attempt, case, examiner, scores, max(_seq(seq), 1))
     answer.scores = json.dumps(state, ensure_ascii=False)
     answer.submitted_at = utcnow()

@@ -27,7 +27,7 @@ from ..models import (
 from .audit import RequestInfo, record
 from .errors import WorkflowError
 from .sessions import session_rubric
-from .sheets import _normalise, missing_items
+from .sheets import _normalise, require_complete
 
 
 def attach_shadow(panel: Panel, user: User, *, actor: User | None = None,
@@ -126,12 +126,7 @@ def submit_shadow_sheet(assignment: Assignment, user: User, scores, seq) -> Shad
     sheet = _open_sheet(assignment, user)
     rubric = session_rubric(assignment.panel.session)
     state = _normalise(rubric, scores)
-    missing = missing_items(rubric, state)
-    if missing:
-        error = WorkflowError("incomplete", _l("Score every criterion (and write the required "
-                                               "notes) before submitting."), 422)
-        error.missing = missing
-        raise error
+    require_complete(rubric, state)
     sheet.scores = json.dumps(state, ensure_ascii=False)
     sheet.client_seq = max(sheet.client_seq, seq if isinstance(seq, int) else 0)
     sheet.status, sheet.submitted_at = "submitted", utcnow()

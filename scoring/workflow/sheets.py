@@ -252,6 +252,16 @@ def missing_items(rubric: Rubric, state: dict[str, dict]) -> list[dict]:
     return missing
 
 
+def require_complete(rubric: Rubric, state: dict[str, dict]) -> None:
+    """Refuse (422, with the list as ``missing``) a sheet that :func:`missing_items` stops."""
+    missing = missing_items(rubric, state)
+    if missing:
+        err = WorkflowError("incomplete", _l("Score every criterion and write the required "
+                                             "notes before submitting."), 422)
+        err.missing = missing
+        raise err
+
+
 def sheet_content_hash(sheet: ScoreSheet, state: dict[str, dict]) -> str:
     """Return the SHA-256 of the sheet's identity and scores (the receipt's hash)."""
     assignment = sheet.assignment
@@ -288,12 +298,7 @@ def submit_sheet(
     if scores is not None and seq > sheet.client_seq:
         _write_state(sheet, _normalise(rubric, scores))
     state = _current_state(sheet)
-    missing = missing_items(rubric, state)
-    if missing:
-        err = WorkflowError("incomplete", _l("Score every criterion and write the required "
-                                             "notes before submitting."), 422)
-        err.missing = missing
-        raise err
+    require_complete(rubric, state)
     sheet.status = "submitted"
     sheet.submitted_at = utcnow()
     sheet.client_id, sheet.client_seq = client_id, max(seq, sheet.client_seq)
