@@ -137,15 +137,24 @@ def _submitted(assignment: Assignment) -> list[ScoreSheet]:
 
 
 def _locked(assignment: Assignment) -> Assignment:
+    """Lock the candidate's row, re-read, and refuse a session whose results are final."""
     # populate_existing: a concurrent close/open committed while we waited must be seen.
-    return db.session.scalar(
+    locked = db.session.scalar(
         select(Assignment).where(Assignment.id == assignment.id).with_for_update()
         .execution_options(populate_existing=True))
+    require_mutable(locked.panel.session)
+    return locked
 
 
 def _require_chair(assignment: Assignment, chair: User) -> None:
     if assignment.panel.chair_id != chair.id:
         raise WorkflowError("not_found", _l("No such candidate in your panels."), 404)
+
+
+def _chair_locked(assignment: Assignment, chair: User) -> Assignment:
+    """Refuse anyone but the panel's chair, then :func:`_locked`."""
+    _require_chair(assignment, chair)
+    return _locked(assignment)
 
 
 def _reason(text) -> str:
@@ -174,9 +183,7 @@ def _require_complete(assignment: Assignment) -> Tally:
 def open_discussion(assignment: Assignment, chair: User, *,
                     info: RequestInfo | None = None) -> Assignment:
     """Open discussion of a candidate: the panel's examiners may now see each other's scores."""
-    _require_chair(assignment, chair)
-    assignment = _locked(assignment)
-    require_mutable(assignment.panel.session)
+    assignment = _chair_locked(assignment, chair)
     if assignment.status != "pending":
         raise WorkflowError("not_pending", _l("Discussion is already open or the candidate "
                                               "is closed."))
@@ -197,7 +204,6 @@ def revise_score(assignment: Assignment, examiner: User, code: str, level: int, 
     if not any(m.user_id == examiner.id for m in assignment.panel.members):
         raise WorkflowError("not_found", _l("No such candidate in your panels."), 404)
     assignment = _locked(assignment)
-    require_mutable(assignment.panel.session)
     if assignment.status != "discussion":
         raise WorkflowError("not_in_discussion", _l(
             "Scores can be revised only while the candidate is in discussion."))
@@ -238,9 +244,7 @@ def revise_score(assignment: Assignment, examiner: User, code: str, level: int, 
 def close_candidate(assignment: Assignment, chair: User, *,
                     info: RequestInfo | None = None) -> Assignment:
     """Close a candidate: the final score is the rubric's formula over the effective scores."""
-    _require_chair(assignment, chair)
-    assignment = _locked(assignment)
-    require_mutable(assignment.panel.session)
+    assignment = _chair_locked(assignment, chair)
     if assignment.status == "closed":
         raise WorkflowError("already_closed", _l("The candidate is already closed."))
     if assignment.status not in ("pending", "discussion"):
@@ -281,9 +285,7 @@ def score_bounds(rubric: Rubric) -> tuple[float, float]:
 def override_final_score(assignment: Assignment, chair: User, score: float, reason: str, *,
                          info: RequestInfo | None = None) -> Assignment:
     """Replace a closed candidate's final score by hand, with a reason kept beside it."""
-    _require_chair(assignment, chair)
-    assignment = _locked(assignment)
-    require_mutable(assignment.panel.session)
+    assignment = _chair_locked(assignment, chair)
     if assignment.status != "closed":
         raise WorkflowError("not_closed", _l("Close the candidate before overriding the score."))
     rubric = session_rubric(assignment.panel.session)

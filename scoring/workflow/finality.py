@@ -44,7 +44,7 @@ from ..models import (
     utcnow,
 )
 from .audit import RequestInfo, record
-from .discussion import _locked, _reason, _require_chair, require_mutable
+from .discussion import _chair_locked, _locked, _reason, _require_chair, require_mutable
 from .errors import WorkflowError
 from .sessions import session_rubric
 
@@ -60,9 +60,7 @@ def _require_confirmed(confirm: bool) -> None:
 def mark_absent(assignment: Assignment, chair: User, examiner: User, reason: str, *,
                 info: RequestInfo | None = None) -> ScoreSheet:
     """Mark a panel member absent for one candidate; their sheet no longer counts or blocks."""
-    _require_chair(assignment, chair)
-    assignment = _locked(assignment)
-    require_mutable(assignment.panel.session)
+    assignment = _chair_locked(assignment, chair)
     if assignment.status not in UNFINISHED:
         raise WorkflowError("result_closed", _l(
             "The candidate's result is closed; reopen it first."))
@@ -129,7 +127,6 @@ def mark_candidate(assignment: Assignment, chair: User, status: str, reason: str
     if status not in ASSIGNMENT_MARKS:
         raise WorkflowError("bad_status", _l("Unknown candidate status %(s)s.", s=status), 400)
     assignment = _locked(assignment)
-    require_mutable(assignment.panel.session)
     if assignment.status not in UNFINISHED:
         raise WorkflowError("result_closed", _l(
             "The candidate's result is closed or marked; reopen it first."))
@@ -153,9 +150,7 @@ def mark_candidate(assignment: Assignment, chair: User, status: str, reason: str
 def reopen_candidate(assignment: Assignment, chair: User, reason: str, *,
                      confirm: bool = False, info: RequestInfo | None = None) -> Assignment:
     """Reopen a closed or marked candidate with a reason (audited, listed in the minutes)."""
-    _require_chair(assignment, chair)
-    assignment = _locked(assignment)
-    require_mutable(assignment.panel.session)
+    assignment = _chair_locked(assignment, chair)
     if assignment.status in UNFINISHED:
         raise WorkflowError("not_closed", _l("The candidate is not closed."))
     reason = _reason(reason)
