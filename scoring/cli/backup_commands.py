@@ -3,10 +3,25 @@ empty instance."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+
+
+@contextmanager
+def _engine() -> Iterator:
+    """Yield the engine with this command's session released; a BackupError ends the command."""
+    from ..extensions import db
+    from ..ops.backup import BackupError
+
+    db.session.remove()
+    try:
+        yield db.engine
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.command("backup")
@@ -15,14 +30,10 @@ from flask.cli import with_appcontext
 @with_appcontext
 def backup_command(output: Path) -> None:
     """Copy the database consistently while the app serves (SQLite backup API / pg_dump)."""
-    from ..extensions import db
-    from ..ops.backup import BackupError, backup
+    from ..ops.backup import backup
 
-    db.session.remove()
-    try:
-        result = backup(db.engine, output)
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with _engine() as engine:
+        result = backup(engine, output)
     click.echo(f"Backed up the {result.kind} database to {result.path} "
                f"({result.size / 1e6:.1f} MB)")
 
@@ -32,14 +43,10 @@ def backup_command(output: Path) -> None:
 @with_appcontext
 def restore_command(file: Path) -> None:
     """Restore a backup made by `scoring backup` into this empty instance."""
-    from ..extensions import db
-    from ..ops.backup import BackupError, restore
+    from ..ops.backup import restore
 
-    db.session.remove()
-    try:
-        kind = restore(db.engine, file)
-    except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
-    db.engine.dispose()
+    with _engine() as engine:
+        kind = restore(engine, file)
+    engine.dispose()
     click.echo(f"Restored {file} into this {kind} instance; check it with "
                "`scoring audit verify`")

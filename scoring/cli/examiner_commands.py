@@ -45,24 +45,21 @@ def history_command(username, as_json, as_user) -> None:
         click.echo(json.dumps(record.to_json(), indent=2, ensure_ascii=False))
         return
     click.echo(f"{user.username} ({user.full_name})")
-    click.echo("sessions (pre-discussion scores; deviation in points, + = lenient):")
-    for s in record.sessions:
-        ci = f"[{_f(s.ci_low, signed=True)}; {_f(s.ci_high, signed=True)}]"
-        click.echo(f"  {s.held_on} {s.session:<18} {s.panel:<8} deviation "
-                   f"{_f(s.deviation, signed=True)} {ci}  consistency {_f(s.consistency)}  "
-                   f"flags {', '.join(s.flags) or '-'}")
-    if not record.sessions:
-        click.echo("  none")
-    click.echo("calibration:")
-    for c in record.calibration:
-        click.echo(f"  {c['at'][:10]} {c['set']:<14} exact {_pct(c['exact'])} adjacent "
-                   f"{_pct(c['adjacent'])} mean deviation {_f(c['mean_deviation'], signed=True)}"
-                   f"  {'passed' if c['passed'] else 'not passed'}")
-    if not record.calibration:
-        click.echo("  none")
-    click.echo("shadow:")
-    for s in record.shadow:
-        click.echo(f"  {s['session']:<18} {s['panel']:<8} exact {_pct(s['exact'])} adjacent "
-                   f"{_pct(s['adjacent'])}")
-    if not record.shadow:
-        click.echo("  none")
+    _section("sessions (pre-discussion scores; deviation in points, + = lenient):", [
+        f"{s.held_on} {s.session:<18} {s.panel:<8} deviation {_f(s.deviation, signed=True)} "
+        f"[{_f(s.ci_low, signed=True)}; {_f(s.ci_high, signed=True)}]  consistency "
+        f"{_f(s.consistency)}  flags {', '.join(s.flags) or '-'}" for s in record.sessions])
+    _section("calibration:", [
+        f"{c['at'][:10]} {c['set']:<14} exact {_pct(c['exact'])} adjacent {_pct(c['adjacent'])}"
+        f" mean deviation {_f(c['mean_deviation'], signed=True)}"
+        f"  {'passed' if c['passed'] else 'not passed'}" for c in record.calibration])
+    _section("shadow:", [
+        f"{s['session']:<18} {s['panel']:<8} exact {_pct(s['exact'])} adjacent "
+        f"{_pct(s['adjacent'])}" for s in record.shadow])
+
+
+def _section(title: str, lines: list[str]) -> None:
+    """Print a titled block of indented lines, or ``none`` when it is empty."""
+    click.echo(title)
+    for line in lines or ["none"]:
+        click.echo(f"  {line}")
