@@ -10,7 +10,6 @@ from .admin import (
     reorder_assignments,
     update_candidate,
     update_panel,
-    update_session,
     update_user,
 )
 from .amendments import (
@@ -143,7 +142,6 @@ __all__ = [
     "submit_sheet",
     "update_candidate",
     "update_panel",
-    "update_session",
     "update_user",
     "verify_chain",
 ]

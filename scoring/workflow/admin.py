@@ -41,27 +41,6 @@ RESET_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 RESET_LENGTH = 12  # 31**12 ~ 2**59: not guessable in 24 hours
 
 
-def update_session(
-    session: InterviewSession,
-    *,
-    name: str,
-    held_on: date,
-    place: str = "",
-    publish_names: bool = False,
-    actor: User | None = None,
-    info: RequestInfo | None = None,
-) -> None:
-    """Change a session's name, date, place and whether public results show names."""
-    new = {"name": name.strip(), "held_on": held_on, "place": place.strip(),
-           "publish_names": bool(publish_names)}
-    changes = {k: [getattr(session, k), v] for k, v in new.items() if getattr(session, k) != v}
-    if not changes:
-        return
-    for key, (_old, value) in changes.items():
-        setattr(session, key, value)
-    record("session.update", actor, session, changes, session_id=session.id, info=info)
-
-
 def edit_session(
     session: InterviewSession,
     *,
@@ -73,9 +52,15 @@ def edit_session(
     actor: User | None = None,
     info: RequestInfo | None = None,
 ) -> None:
-    """Save the session form: its details, and a new rubric when one is given and differs."""
-    update_session(session, name=name, held_on=held_on, place=place,
-                   publish_names=publish_names, actor=actor, info=info)
+    """Save the session form: name, date, place, whether public results show names, and a new
+    rubric when one is given and differs."""
+    new = {"name": name.strip(), "held_on": held_on, "place": place.strip(),
+           "publish_names": bool(publish_names)}
+    changes = {k: [getattr(session, k), v] for k, v in new.items() if getattr(session, k) != v}
+    for key, (_old, value) in changes.items():
+        setattr(session, key, value)
+    if changes:
+        record("session.update", actor, session, changes, session_id=session.id, info=info)
     if rubric is not None and rubric.content_hash != session.rubric_hash:
         change_session_rubric(session, rubric, actor=actor, info=info)
 
