@@ -1,7 +1,8 @@
 """The row-by-row long CSV reader that scoring.stats.longform replaced, kept as a test oracle.
 
 Verbatim from the version before the vectorised reader, but for raising
-scoring.stats.LongFormatError so that messages compare directly.
+scoring.stats.LongFormatError so that messages compare directly, and for taking the
+column names and phases from scoring.stats.longform (one definition).
 """
 
 from __future__ import annotations
@@ -14,10 +15,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from scoring.stats.longform import LongArrays, LongFormatError
-
-COLUMNS = ("candidate", "examiner", "criterion", "score")
-PHASES = ("pre", "post")
+from scoring.stats.longform import COLUMNS, PHASES, LongArrays, LongFormatError
 
 
 def _score(value, row: int | None) -> float:
