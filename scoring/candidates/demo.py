@@ -19,21 +19,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Candidate, CandidateCode, InterviewSession, User, utcnow
-from ..paths import data_dir
-from ..rubrics import load_rubric
-from ..workflow import (
-    CLI,
-    assign_candidate,
-    close_candidate,
-    create_candidate,
-    create_panel,
-    create_session,
-    create_user,
-    declare_conflict,
-    open_discussion,
-    set_session_status,
-    submit_sheet,
-)
+from ..ops.builders import chaired_panel, clipped, score, seat, settle, sheet_of, shipped_rubric
+from ..workflow import CLI, create_session, create_user, set_session_status
 from ..workflow.candidates import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -73,7 +60,7 @@ def load_candidate_demo(main: InterviewSession, users: dict[str, User], today: d
     """Issue codes to the demo session's candidates; add the published session (caller commits)."""
     issue_codes(main, info=CLI, choose=lambda a: demo_code(a.candidate.participant_number))
     rng = np.random.default_rng(20251115)
-    rubric = load_rubric(data_dir("rubrics") / RUBRIC_FILE)
+    rubric = shipped_rubric(RUBRIC_FILE)
     session = create_session(PUBLISHED_CODE, "Wawancara PPPK Kota Pariaman 2025 (Tahap 1)",
                              today - dt.timedelta(days=14), rubric,
                              place="Aula Balai Kota Pariaman", info=CLI)
@@ -82,24 +69,17 @@ def load_candidate_demo(main: InterviewSession, users: dict[str, User], today: d
     chair = create_user("ketua-t1", "Ketua Panel A (Tahap 1)", "chair", info=CLI)
     members = [chair] + [create_user(f"penguji-t1-{e}", f"Penguji Tahap 1 Nomor {e}",
                                      "examiner", info=CLI) for e in range(1, 4)]
-    panel = create_panel(session, "Panel A", members, chair=chair, room="Ruang 1", info=CLI)
+    panel = chaired_panel(session, "Panel A", members, room="Ruang 1", info=CLI)
     set_session_status(session, "open", info=CLI)
     positions = ["Guru Ahli Pertama", "Perawat Terampil"]
     for i in range(CANDIDATES):
-        candidate = create_candidate(f"PRM25T1-{i + 1:04d}", f"Peserta Tahap 1 Nomor {i + 1}",
-                                     position_applied=positions[i % 2], info=CLI)
-        assignment = assign_candidate(panel, candidate, info=CLI)
+        assignment = seat(panel, f"PRM25T1-{i + 1:04d}", f"Peserta Tahap 1 Nomor {i + 1}",
+                          position_applied=positions[i % 2], info=CLI)
         ability = rng.normal(2.7, 0.5)
         for member in panel.members:
-            declare_conflict(assignment, member.user, "none", info=CLI)
-            levels = np.clip(np.rint(ability + rng.normal(0, 0.5, len(rubric.codes))),
-                             rubric.scale.min, rubric.scale.max).astype(int)
-            state = {code: {"level": int(v), "note": _note(rubric, int(v))}
-                     for code, v in zip(rubric.codes, levels, strict=True)}
-            submit_sheet(assignment, member.user, client_id="demo", seq=1, scores=state,
-                         info=CLI)
-        open_discussion(assignment, chair, info=CLI)
-        close_candidate(assignment, chair, info=CLI)
+            levels = clipped(rubric, ability + rng.normal(0, 0.5, len(rubric.codes)))
+            score(assignment, member.user, sheet_of(rubric, levels), info=CLI)
+        settle(assignment, chair, info=CLI)
     close_session(session, users["admin"], confirm=True, info=CLI)
     issue_codes(session, info=CLI, choose=lambda a: demo_code(a.candidate.participant_number))
     now = utcnow()
@@ -129,11 +109,3 @@ def _code(session: InterviewSession, number: str) -> CandidateCode:
         .join(Candidate, Candidate.id == Assignment.candidate_id)
         .where(CandidateCode.session_id == session.id, Candidate.participant_number == number,
                CandidateCode.revoked_at.is_(None)))
-
-
-def _note(rubric, level: int) -> str:
-    if not rubric.requires_evidence(level):
-        return ""
-    if level == rubric.scale.min:
-        return "Jawaban umum; tidak ada contoh perilaku konkret meski sudah digali."
-    return "Memberi contoh spesifik (situasi, tindakan, hasil) yang terukur dan relevan."

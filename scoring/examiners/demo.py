@@ -21,22 +21,10 @@ from sqlalchemy import select
 from ..calibration.transfer import read_set_file
 from ..extensions import db
 from ..models import InterviewSession, User
-from ..ops.demo import DEMO_CODE, POSITIONS, Login, _note, _signature
+from ..ops.builders import chaired_panel, clipped, demo_note, score, seat, settle, sheet_of
+from ..ops.demo import DEMO_CODE, POSITIONS, Login, _signature
 from ..paths import data_dir
-from ..workflow import (
-    CLI,
-    assign_candidate,
-    close_candidate,
-    create_candidate,
-    create_panel,
-    create_session,
-    create_user,
-    declare_conflict,
-    open_discussion,
-    session_rubric,
-    set_session_status,
-    submit_sheet,
-)
+from ..workflow import CLI, create_session, create_user, session_rubric, set_session_status
 from ..workflow import calibration as calibration_verbs
 from ..workflow import shadow as shadow_verbs
 from ..workflow.finality import close_session
@@ -98,41 +86,31 @@ def _session(code, name, held_on, rubric, users, rng, lenient, index, trainee):
     for p in range(1, 4):
         chair = users[f"ketua{p}"]
         members = [chair] + [users[f"penguji{(p - 1) * 3 + e}"] for e in range(1, 4)]
-        panels.append(create_panel(session, f"Panel {p}", members, chair=chair,
-                                   room=f"Ruang {p}", info=CLI))
+        panels.append(chaired_panel(session, f"Panel {p}", members, room=f"Ruang {p}",
+                                    info=CLI))
     if trainee is not None:
         shadow_verbs.attach_shadow(panels[1], trainee, info=CLI)
     set_session_status(session, "open", info=CLI)
-    codes, lo, hi = rubric.codes, rubric.scale.min, rubric.scale.max
+    codes = rubric.codes
     for i in range(3 * PER_PANEL):
         panel = panels[i // PER_PANEL]
-        candidate = create_candidate(
-            f"PRM25{'AB'[index]}-{i + 1:04d}",
-            f"{FIRST[i % len(FIRST)]} {LAST[(i * 5) % len(LAST)]}",
-            position_applied=POSITIONS[i % len(POSITIONS)], info=CLI)
-        assignment = assign_candidate(panel, candidate, info=CLI)
+        assignment = seat(panel, f"PRM25{'AB'[index]}-{i + 1:04d}",
+                          f"{FIRST[i % len(FIRST)]} {LAST[(i * 5) % len(LAST)]}",
+                          position_applied=POSITIONS[i % len(POSITIONS)], info=CLI)
         ability = rng.normal(2.6, 0.55) + rng.normal(0, 0.35, len(codes))
         for member in panel.members:
             user = member.user
-            declare_conflict(assignment, user, "none", info=CLI)
             levels = ability + rng.normal(0, 0.45, len(codes)) + lenient.get(user.username, 0)
-            levels = np.clip(np.rint(levels), lo, hi).astype(int)
-            state = {c: {"level": int(v), "note": _note(rubric, int(v))}
-                     for c, v in zip(codes, levels, strict=True)}
-            submit_sheet(assignment, user, client_id="demo", seq=1, scores=state,
-                         signature_png=_signature(SEED + user.id), info=CLI)
+            score(assignment, user, sheet_of(rubric, clipped(rubric, levels)),
+                  signature_png=_signature(SEED + user.id), info=CLI)
         if trainee is not None and panel is panels[1]:
             _shadow_sheet(assignment, trainee, rubric, ability, rng)
-        open_discussion(assignment, panel.chair, info=CLI)
-        close_candidate(assignment, panel.chair, info=CLI)
+        settle(assignment, panel.chair, info=CLI)
     return session
 
 
 def _shadow_sheet(assignment, trainee, rubric, ability, rng, submit=True) -> None:
-    levels = np.clip(np.rint(ability + rng.normal(0, 0.6, len(rubric.codes))),
-                     rubric.scale.min, rubric.scale.max).astype(int)
-    state = {c: {"level": int(v), "note": _note(rubric, int(v))}
-             for c, v in zip(rubric.codes, levels, strict=True)}
+    state = sheet_of(rubric, clipped(rubric, ability + rng.normal(0, 0.6, len(rubric.codes))))
     shadow_verbs.declare_shadow_conflict(assignment, trainee, "none")
     if submit:
         shadow_verbs.submit_shadow_sheet(assignment, trainee, state, 1)
@@ -150,7 +128,7 @@ def _calibrate(cal_set, user, rng, on: dt.date, bias: tuple[float, float]) -> No
             level = ref[code]["level"] + lean + rng.normal(0, noise) if noise else \
                 ref[code]["level"] + lean
             level = int(np.clip(np.rint(level), rubric.scale.min, rubric.scale.max))
-            state[code] = {"level": level, "note": _note(rubric, level)}
+            state[code] = {"level": level, "note": demo_note(rubric, level)}
         calibration_verbs.submit_answer(attempt, case, user, state, 1)
     # Back-date the demo's attempt to the day it stands for (the figures are unchanged).
     when = dt.datetime.combine(on + dt.timedelta(days=14), dt.time(9), tzinfo=UTC)

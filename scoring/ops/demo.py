@@ -20,20 +20,15 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import InterviewSession
-from ..paths import data_dir
-from ..rubrics import load_rubric
 from ..workflow import (
     CLI,
-    assign_candidate,
-    create_candidate,
-    create_panel,
     create_session,
     create_user,
     declare_conflict,
     save_draft,
     set_session_status,
-    submit_sheet,
 )
+from .builders import chaired_panel, clipped, score, seat, sheet_of, shipped_rubric
 
 DEMO_CODE = "DEMO-PRM-2025"
 SEED = 20251128
@@ -48,8 +43,6 @@ LAST = ["Chaniago", "Piliang", "Koto", "Tanjung", "Sikumbang", "Caniago", "Jamba
 POSITIONS = ["Analis Kebijakan Ahli Pertama", "Pranata Komputer Ahli Pertama",
              "Penata Kelola Sistem dan Teknologi Informasi", "Guru Ahli Pertama",
              "Perawat Terampil", "Analis Keuangan Pusat dan Daerah Ahli Pertama"]
-NOTE_LOW = "Jawaban umum; tidak ada contoh perilaku konkret meski sudah digali."
-NOTE_HIGH = "Memberi contoh spesifik (situasi, tindakan, hasil) yang terukur dan relevan."
 
 
 @dataclass(frozen=True)
@@ -106,7 +99,7 @@ def load_demo(today: dt.date | None = None, *, panels: int = DEFAULT_PANELS,
     if panels < 1 or candidates_per_panel < 1:
         raise ValueError("panels and candidates_per_panel must be at least 1")
     rng = np.random.default_rng(SEED)
-    rubric = load_rubric(data_dir("rubrics") / RUBRIC_FILE)
+    rubric = shipped_rubric(RUBRIC_FILE)
     logins = demo_logins(panels)
     users = {}
     for login in logins:
@@ -125,8 +118,8 @@ def load_demo(today: dt.date | None = None, *, panels: int = DEFAULT_PANELS,
     for p in range(1, panels + 1):
         chair = users[f"ketua{p}"]
         members = [chair] + [users[f"penguji{(p - 1) * 3 + e}"] for e in range(1, 4)]
-        panel_rows.append(create_panel(session, f"Panel {p}", members, chair=chair,
-                                       room=f"Ruang {p}", info=CLI))
+        panel_rows.append(chaired_panel(session, f"Panel {p}", members, room=f"Ruang {p}",
+                                        info=CLI))
     set_session_status(session, "open", info=CLI)
     _candidates_and_scores(session, panel_rows, rubric, rng, candidates_per_panel)
     from ..candidates.demo import load_candidate_demo  # issue 16: codes, a published session
@@ -145,14 +138,9 @@ def _candidates_and_scores(session, panels, rubric, rng, per_panel: int) -> None
     for i in range(len(panels) * per_panel):
         panel = panels[i // per_panel]
         nik = "1377" + f"{rng.integers(10**11, 10**12):012d}"
-        candidate = create_candidate(
-            f"PRM25-{i + 1:04d}",
-            f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}",
-            position_applied=POSITIONS[i % len(POSITIONS)],
-            nik=nik,
-            info=CLI,
-        )
-        assignment = assign_candidate(panel, candidate, info=CLI)
+        assignment = seat(panel, f"PRM25-{i + 1:04d}",
+                          f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}",
+                          position_applied=POSITIONS[i % len(POSITIONS)], nik=nik, info=CLI)
         order = i % per_panel
         if order >= interviewed:  # the last six (of 20) of each panel are still to come
             continue
@@ -161,24 +149,19 @@ def _candidates_and_scores(session, panels, rubric, rng, per_panel: int) -> None
             user = member.user
             if order == interviewed - 1 and member.position == 3:
                 continue  # one examiner is still writing: a draft below, no sheet here
-            declare_conflict(assignment, user, "none", info=CLI)
             levels = ability + rng.normal(0, 0.45, len(codes))
             if user.username == "penguji2":
                 levels = levels + 0.8
             if user.username == "penguji6":
                 noisy = rng.random(len(codes)) < 0.6
                 levels = np.where(noisy, rng.uniform(lo - 0.5, hi + 0.5, len(codes)), levels)
-            levels = np.clip(np.rint(levels), lo, hi).astype(int)
-            state = {
-                code: {"level": int(level), "note": _note(rubric, int(level))}
-                for code, level in zip(codes, levels, strict=True)
-            }
+            state = sheet_of(rubric, clipped(rubric, levels))
             if order == interviewed - 2 and member.position == 2:
                 half = dict(list(state.items())[: len(codes) // 2])
+                declare_conflict(assignment, user, "none", info=CLI)
                 save_draft(assignment, user, half, client_id="demo", seq=1, info=CLI)
                 continue
-            submit_sheet(assignment, user, client_id="demo", seq=1, scores=state,
-                         signature_png=signatures[user.username], info=CLI)
+            score(assignment, user, state, signature_png=signatures[user.username], info=CLI)
 
 
 def _jakarta_today() -> dt.date:
@@ -204,9 +187,3 @@ def _signature(seed: int) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
-
-
-def _note(rubric, level: int) -> str:
-    if not rubric.requires_evidence(level):
-        return ""
-    return NOTE_LOW if level == rubric.scale.min else NOTE_HIGH
