@@ -1,4 +1,4 @@
-"""Build small, realistic worlds for tests through the workflow verbs."""
+"""Small, realistic worlds for tests: a thin layer over scoring.ops.builders (the demo's)."""
 
 from __future__ import annotations
 
@@ -7,23 +7,30 @@ from dataclasses import dataclass
 
 from scoring.extensions import db
 from scoring.models import Assignment, InterviewSession, Panel, User
-from scoring.paths import data_dir
-from scoring.rubrics import Rubric, load_rubric
-from scoring.workflow import (
-    assign_candidate,
-    create_candidate,
-    create_panel,
-    create_session,
-    create_user,
-    set_session_status,
-)
+from scoring.ops.builders import chaired_panel, publish, seat, sheet_of, shipped_rubric
+from scoring.rubrics import Rubric
+from scoring.workflow import create_session, create_user, set_session_status
 
 PASSWORD = "password-123"
+NOTE = "Concrete example given."
+
+__all__ = ["PASSWORD", "World", "example_rubric", "full_state", "make_world", "panel_of",
+           "publish_session", "seat"]
 
 
 def example_rubric() -> Rubric:
     """Return the shipped English example rubric."""
-    return load_rubric(data_dir("rubrics") / "example-en.yaml")
+    return shipped_rubric("example-en.yaml")
+
+
+def panel_of(session: InterviewSession, name: str, usernames: list[str], *,
+             full_names: list[str] | None = None, quorum: int | None = None) -> Panel:
+    """Create accounts (the first a chair, the rest examiners; password :data:`PASSWORD`;
+    full names default to the titled usernames) and their panel, chaired by the first."""
+    names = full_names or [u.title() for u in usernames]
+    members = [create_user(u, n, "chair" if i == 0 else "examiner", PASSWORD)
+               for i, (u, n) in enumerate(zip(usernames, names, strict=True))]
+    return chaired_panel(session, name, members, quorum=quorum)
 
 
 @dataclass
@@ -50,12 +57,9 @@ def make_world(candidates_per_panel: int = 3, status: str = "open") -> World:
             create_user(f"ex{p + 1}{e}", f"Examiner {p + 1}{e}", "examiner", PASSWORD)
             for e in range(1, 3)
         ]
-        panel = create_panel(session, f"Panel {p + 1}", members, chair=members[0])
-        row = []
-        for c in range(candidates_per_panel):
-            cand = create_candidate(f"P{p + 1}-{c + 1:03d}", f"Candidate {p + 1}.{c + 1}",
-                                    nik=f"137701010{p}{c:06d}")
-            row.append(assign_candidate(panel, cand))
+        panel = chaired_panel(session, f"Panel {p + 1}", members)
+        row = [seat(panel, f"P{p + 1}-{c + 1:03d}", f"Candidate {p + 1}.{c + 1}",
+                    nik=f"137701010{p}{c:06d}") for c in range(candidates_per_panel)]
         panels.append(panel)
         examiners.append(members)
         assignments.append(row)
@@ -71,25 +75,10 @@ def make_world(candidates_per_panel: int = 3, status: str = "open") -> World:
 def full_state(rubric: Rubric, level: int | None = None) -> dict:
     """Return a complete sheet state at ``level`` (default: the scale's max), notes included."""
     level = rubric.scale.max if level is None else level
-    return {code: {"level": level, "note": "Concrete example given." if
-                   rubric.requires_evidence(level) else ""} for code in rubric.codes}
+    return sheet_of(rubric, [level] * len(rubric.codes),
+                    note=lambda r, lv: NOTE if r.requires_evidence(lv) else "")
 
 
 def publish_session(session: InterviewSession, actor: User | None = None) -> None:
     """Settle every candidate (close where the sheets allow it, else mark) and publish."""
-    from scoring.workflow import WorkflowError, close_candidate, open_discussion
-    from scoring.workflow.finality import close_session, mark_candidate
-
-    if session.status == "draft":
-        set_session_status(session, "open")
-    for panel in session.panels:
-        for a in panel.assignments:
-            if a.status not in ("pending", "discussion"):
-                continue
-            try:
-                if a.status == "pending":
-                    open_discussion(a, panel.chair)
-                close_candidate(a, panel.chair)
-            except WorkflowError:
-                mark_candidate(a, panel.chair, "not_assessable", "Not every sheet is in.")
-    close_session(session, actor, confirm=True)
+    publish(session, actor)

@@ -16,25 +16,17 @@ import subprocess
 import numpy as np
 import pytest
 from doc_helpers import report_pdf
-from factories import PASSWORD, example_rubric
+from factories import PASSWORD, example_rubric, panel_of, seat
 
 from scoring.chair import agreement_report as agreement
 from scoring.chair.queries import LONG_HEADER, long_score_rows
 from scoring.documents.tables import table_bytes
 from scoring.extensions import db
 from scoring.models import InterviewSession
+from scoring.ops.builders import clipped, score, sheet_of
 from scoring.ops.demo import DEMO_CODE, load_demo
 from scoring.stats import panel_analysis, read_long_csv
-from scoring.workflow import (
-    assign_candidate,
-    create_candidate,
-    create_panel,
-    create_session,
-    create_user,
-    declare_conflict,
-    set_session_status,
-    submit_sheet,
-)
+from scoring.workflow import create_session, set_session_status
 
 
 def _independent(session, panel, report, tmp_path):
@@ -158,22 +150,17 @@ def _planted_world(n: int = 36, seed: int = 7):
     rng = np.random.default_rng(seed)
     rubric = example_rubric()
     session = create_session("PLANT", "Planted", dt.date(2025, 11, 28), rubric)
-    users = [create_user(name, name.title(), "chair" if i == 0 else "examiner", PASSWORD)
-             for i, name in enumerate(["chairx", "alice", "budi", "severe"])]
-    panel = create_panel(session, "Panel P", users, chair=users[0])
+    panel = panel_of(session, "Panel P", ["chairx", "alice", "budi", "severe"])
     set_session_status(session, "open")
     for c in range(n):
-        a = assign_candidate(panel, create_candidate(f"X-{c:03d}", f"Cand {c}"))
+        a = seat(panel, f"X-{c:03d}", f"Cand {c}")
         ability = rng.normal(3.0, 0.8) + rng.normal(0, 0.3, len(rubric.codes))
-        for user in users:
+        for member in panel.members:
             levels = ability + rng.normal(0, 0.4, len(rubric.codes))
-            if user.username == "severe":
+            if member.user.username == "severe":
                 levels -= 1.1
-            levels = np.clip(np.rint(levels), 1, 5).astype(int)
-            declare_conflict(a, user, "none")
-            state = {code: {"level": int(v), "note": "Evidence." if v in (1, 5) else ""}
-                     for code, v in zip(rubric.codes, levels, strict=True)}
-            submit_sheet(a, user, client_id="t", seq=1, scores=state)
+            score(a, member.user, sheet_of(rubric, clipped(rubric, levels),
+                                           note=lambda _r, v: "Evidence." if v in (1, 5) else ""))
     db.session.commit()
     return session, panel
 

@@ -16,18 +16,14 @@ from doc_helpers import (
     signed_world,
     submit_panel,
 )
-from factories import PASSWORD, World
+from factories import PASSWORD, World, panel_of, seat
 from sqlalchemy import func, select
 
 from scoring.documents.signing import validate_pdf
 from scoring.extensions import db
 from scoring.models import Document
-from scoring.paths import data_dir
-from scoring.rubrics import load_rubric
+from scoring.ops.builders import shipped_rubric
 from scoring.workflow import (
-    assign_candidate,
-    create_candidate,
-    create_panel,
     create_session,
     create_user,
     declare_conflict,
@@ -162,18 +158,17 @@ def test_minutes_list_members_recusals_and_agreement(app):
 
 def _asn_world() -> World:
     """A session on the shipped nine-criterion ASN rubric with one panel of three."""
-    rubric = load_rubric(data_dir("rubrics") / "wawancara-kompetensi-asn.yaml")
+    rubric = shipped_rubric("wawancara-kompetensi-asn.yaml")
     admin = create_user("admin", "Admin", "admin", "admin-password")
     session = create_session("ASN1", "Seleksi CPNS Kota Pariaman", dt.date(2025, 11, 28),
                              rubric, place="Balai Kota Pariaman")
-    members = [create_user(f"u{i}", f"Penguji Nomor {i}", "chair" if i == 0 else "examiner",
-                           PASSWORD) for i in range(3)]
-    panel = create_panel(session, "Panel A", members, chair=members[0])
-    candidate = create_candidate("2025-PRM-0001", "Siti Rahmawati", nik="1377010101010001")
-    assignment = assign_candidate(panel, candidate)
+    panel = panel_of(session, "Panel A", [f"u{i}" for i in range(3)],
+                     full_names=[f"Penguji Nomor {i}" for i in range(3)])
+    assignment = seat(panel, "2025-PRM-0001", "Siti Rahmawati", nik="1377010101010001")
     set_session_status(session, "open")
     db.session.commit()
-    return World(session, rubric, admin, [panel], [members], [[assignment]])
+    return World(session, rubric, admin, [panel], [[m.user for m in panel.members]],
+                 [[assignment]])
 
 
 def test_nine_criteria_sheet_breaks_pages_cleanly(app, tmp_path):

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from factories import PASSWORD, example_rubric, full_state, make_world
+from factories import PASSWORD, example_rubric, full_state, make_world, panel_of, seat
 from sqlalchemy import select
 
 from scoring.documents.context import minutes_context, recap_context
@@ -19,11 +19,8 @@ from scoring.rules.results import session_results
 from scoring.workflow import (
     WorkflowError,
     approve_amendment,
-    assign_candidate,
     change_session_rubric,
     close_candidate,
-    create_candidate,
-    create_panel,
     create_session,
     create_user,
     declare_conflict,
@@ -275,10 +272,9 @@ def test_rubric_identity_and_replacement_before_levels(app, tmp_path):
         assert rubric.content_hash[:12] in message and other.content_hash[:12] in message
         v2 = _variant(tmp_path, lambda t: t.replace('version: "1"', 'version: "2"')
                       .replace("quorum: 2", "quorum: 3"))
-        chair = create_user("ch", "Chair", "chair", PASSWORD)
-        ex = create_user("ex", "Ex", "examiner", PASSWORD)
-        panel = create_panel(session, "P", [chair, ex], chair=chair)
-        a = assign_candidate(panel, create_candidate("C-1", "C"))
+        panel = panel_of(session, "P", ["ch", "ex"], full_names=["Chair", "Ex"])
+        ex = panel.members[1].user
+        a = seat(panel, "C-1", "C")
         set_session_status(session, "open")
         declare_conflict(a, ex, "none")  # a declaration alone does not lock the rubric
         db.session.commit()
@@ -372,8 +368,7 @@ def make_world_scored(w):
     panel = w.panels[0]
     chair = w.examiners[0][0]
     for n in range(3):
-        cand = create_candidate(f"P1-X{n}", f"Extra {n}")
-        w.assignments[0].append(assign_candidate(panel, cand))
+        w.assignments[0].append(seat(panel, f"P1-X{n}", f"Extra {n}"))
     for a, levels in zip(w.assignments[0], LEVELS, strict=True):
         for user, level in zip(w.examiners[0], levels, strict=True):
             declare_conflict(a, user, "none")
@@ -381,7 +376,7 @@ def make_world_scored(w):
                      for i, c in enumerate(w.rubric.codes)}
             submit_sheet(a, user, client_id=f"z-{user.id}-{a.id}", seq=1, scores=state)
     # A sixth candidate with two of three sheets in: not finished, so no analysis counts it.
-    a = assign_candidate(panel, create_candidate("P1-X9", "Unfinished"))
+    a = seat(panel, "P1-X9", "Unfinished")
     for user, level in zip(w.examiners[0][:2], (5, 1), strict=True):
         declare_conflict(a, user, "none")
         submit_sheet(a, user, client_id=f"z-{user.id}-{a.id}", seq=1,

@@ -32,7 +32,7 @@ import json
 from collections import Counter
 
 import pytest
-from factories import PASSWORD, example_rubric, full_state
+from factories import PASSWORD, example_rubric, full_state, panel_of, seat
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
@@ -52,10 +52,7 @@ from scoring.rules.visible_results import visible_results
 from scoring.workflow import (
     WorkflowError,
     approve_amendment,
-    assign_candidate,
     close_candidate,
-    create_candidate,
-    create_panel,
     create_session,
     create_user,
     declare_conflict,
@@ -91,15 +88,13 @@ class Workflow(RuleBasedStateMachine):
                                       self.rubric)
         self.panels, self.members, self.assignments = [], [], []
         for p in range(2):
-            people = [create_user(f"ch{run}x{p}", "Chair", "chair", PASSWORD)]
-            people += [create_user(f"ex{run}x{p}x{e}", "Ex", "examiner", PASSWORD)
-                       for e in range(PANEL_SIZE - 1)]
-            panel = create_panel(self.session, f"P{p}", people, chair=people[0], quorum=2)
+            panel = panel_of(self.session, f"P{p}",
+                             [f"ch{run}x{p}"] + [f"ex{run}x{p}x{e}" for e in range(PANEL_SIZE - 1)],
+                             full_names=["Chair"] + ["Ex"] * (PANEL_SIZE - 1), quorum=2)
             self.panels.append(panel)
-            self.members.append(people)
+            self.members.append([m.user for m in panel.members])
             for c in range(CANDIDATES):
-                cand = create_candidate(f"R{run}-{p}{c}", f"Candidate {p}{c}")
-                self.assignments.append((p, assign_candidate(panel, cand)))
+                self.assignments.append((p, seat(panel, f"R{run}-{p}{c}", f"Candidate {p}{c}")))
         set_session_status(self.session, "open")
         db.session.commit()
         # The test's own model of what happened, kept from the verbs that succeeded; the

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from scoring import workflow
 from scoring.extensions import db
-from scoring.models import AuditEvent, Candidate, InterviewSession
+from scoring.models import AuditEvent, InterviewSession
+from scoring.ops.builders import seat
 from scoring.paths import data_dir
 from scoring.web.helpers import is_safe_path
 
@@ -244,10 +245,7 @@ def _seed_session(app):
         panel = workflow.create_panel(session, "Panel Satu", [users["e1"], users["e2"]],
                                       chair=users["ketua"], room="Ruang 2")
         for number in ("P-001", "P-002"):
-            candidate = Candidate(participant_number=number, name=f"Calon {number}")
-            db.session.add(candidate)
-            db.session.flush()
-            workflow.assign_candidate(panel, candidate)
+            seat(panel, number, f"Calon {number}")
         db.session.commit()
 
 

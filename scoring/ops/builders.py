@@ -89,6 +89,28 @@ def settle(assignment: Assignment, chair: User, *, info: RequestInfo | None = No
     close_candidate(assignment, chair, info=info)
 
 
+def publish(session: InterviewSession, actor: User | None = None, *,
+            info: RequestInfo | None = None) -> None:
+    """Settle every candidate (close where the sheets allow it, else mark) and publish."""
+    from ..workflow import WorkflowError, set_session_status
+    from ..workflow.finality import close_session, mark_candidate
+
+    if session.status == "draft":
+        set_session_status(session, "open", info=info)
+    for panel in session.panels:
+        for a in panel.assignments:
+            if a.status not in ("pending", "discussion"):
+                continue
+            try:
+                if a.status == "pending":
+                    open_discussion(a, panel.chair, info=info)
+                close_candidate(a, panel.chair, info=info)
+            except WorkflowError:
+                mark_candidate(a, panel.chair, "not_assessable", "Not every sheet is in.",
+                               info=info)
+    close_session(session, actor, confirm=True, info=info)
+
+
 def unsubmitted(session: InterviewSession) -> list[tuple[User, Assignment, ScoreSheet | None]]:
     """List each (member, candidate, their sheet or None) of ``session`` not yet submitted."""
     rows = []
