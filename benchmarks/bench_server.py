@@ -53,44 +53,25 @@ def build_demo(folder: Path, panels: int, per_panel: int,
 
     With ``declare`` False the open candidates stay undeclared: the tablets declare them.
     """
-    os.environ["SCORING_INSTANCE_PATH"] = str(folder)
-    import logging
-
-    from flask_migrate import upgrade
     from sqlalchemy import select
 
-    from scoring import create_app
     from scoring.extensions import db
-    from scoring.models import Assignment, InterviewSession, PanelMember, ScoreSheet
-    from scoring.ops.demo import load_demo
-    from scoring.ops.keys import ensure_signing_key
+    from scoring.models import InterviewSession
+    from scoring.ops.builders import demo_instance, unsubmitted
     from scoring.workflow import declare_conflict, session_rubric
 
-    path = folder / "scoring.sqlite"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench"})
-    ensure_signing_key(folder / "signing")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    app, logins = demo_instance(folder, panels=panels, candidates_per_panel=per_panel,
+                                secret="bench")
     with app.app_context():
-        upgrade()
-        logins = load_demo(panels=panels, candidates_per_panel=per_panel)
-        db.session.commit()
-        session = db.session.scalar(select(InterviewSession))
+        session = db.session.scalar(select(InterviewSession).order_by(InterviewSession.id))
         rubric = session_rubric(session)
         passwords = {login.username: login.password for login in logins}
         tablets = []
-        for assignment in db.session.scalars(select(Assignment)):
-            done = {s.examiner_id for s in assignment.sheets if s.status == "submitted"}
-            for member in db.session.scalars(select(PanelMember).where(
-                    PanelMember.panel_id == assignment.panel_id)):
-                if member.user_id in done:
-                    continue
-                has_sheet = db.session.scalar(select(ScoreSheet.id).where(
-                    ScoreSheet.assignment_id == assignment.id,
-                    ScoreSheet.examiner_id == member.user_id))
-                if has_sheet is None and declare:
-                    declare_conflict(assignment, member.user, "none")
-                if has_sheet is None or declare:
-                    tablets.append((member.user.username, assignment.id))
+        for user, assignment, sheet in unsubmitted(session):
+            if sheet is None and declare:
+                declare_conflict(assignment, user, "none")
+            if sheet is None or declare:
+                tablets.append((user.username, assignment.id))
         db.session.commit()
         facts = {"session_id": session.id, "codes": list(rubric.codes),
                  "levels": [rubric.scale.min, rubric.scale.max],
@@ -101,7 +82,7 @@ def build_demo(folder: Path, panels: int, per_panel: int,
                               for lv in range(rubric.scale.min, rubric.scale.max + 1)}}
         db.session.remove()
         db.engine.dispose()
-    return path, facts
+    return folder / "scoring.sqlite", facts
 
 
 def free_port() -> int:

@@ -33,38 +33,22 @@ KINDS = ("declare", "save", "submit", "board")
 
 def build(folder: Path, panels: int):
     """Create the app and the demo in ``folder``; return the app and the open sheets."""
-    os.environ["SCORING_INSTANCE_PATH"] = str(folder)
-    import logging
-
-    from flask_migrate import upgrade
     from sqlalchemy import select
 
-    from scoring import create_app
     from scoring.extensions import db
-    from scoring.models import Assignment, Panel, PanelMember, ScoreSheet
-    from scoring.ops.demo import load_demo
-    from scoring.ops.keys import ensure_signing_key
+    from scoring.models import InterviewSession
+    from scoring.ops.builders import demo_instance, unsubmitted
     from scoring.workflow import session_rubric
 
-    path = folder / "scoring.sqlite"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "profile"})
-    ensure_signing_key(folder / "signing")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    app, logins = demo_instance(folder, panels=panels, candidates_per_panel=10, secret="profile")
     with app.app_context():
-        upgrade()
-        logins = load_demo(panels=panels, candidates_per_panel=10)
-        db.session.commit()
+        session = db.session.scalar(select(InterviewSession).order_by(InterviewSession.id))
         passwords = {login.username: login.password for login in logins}
-        open_pairs = []  # (username, assignment id) without a sheet: to declare, save, submit
-        for assignment in db.session.scalars(select(Assignment)):
-            for member in db.session.scalars(select(PanelMember).where(
-                    PanelMember.panel_id == assignment.panel_id)):
-                if db.session.scalar(select(ScoreSheet.id).where(
-                        ScoreSheet.assignment_id == assignment.id,
-                        ScoreSheet.examiner_id == member.user_id)) is None:
-                    open_pairs.append((member.user.username, assignment.id))
-        rubric = session_rubric(db.session.scalar(select(Assignment)).panel.session)
-        boards = [(p.chair.username, p.id) for p in db.session.scalars(select(Panel))]
+        # (username, assignment id) without a sheet: to declare, save, submit
+        open_pairs = [(user.username, assignment.id)
+                      for user, assignment, sheet in unsubmitted(session) if sheet is None]
+        rubric = session_rubric(session)
+        boards = [(p.chair.username, p.id) for p in session.panels]
         facts = {"passwords": passwords, "open": open_pairs, "boards": boards,
                  "codes": list(rubric.codes), "lo": rubric.scale.min, "hi": rubric.scale.max,
                  "evidence": {lv: rubric.requires_evidence(lv)
