@@ -68,20 +68,10 @@ def signature_png(width: int = 400, height: int = 120) -> bytes:
 def make_session(sheets: int, examiners: int = 4):
     """Create a session on the ASN rubric with enough candidates for ``sheets`` sheets."""
     from scoring.extensions import db
-    from scoring.paths import data_dir
-    from scoring.rubrics import load_rubric
-    from scoring.workflow import (
-        assign_candidate,
-        create_candidate,
-        create_panel,
-        create_session,
-        create_user,
-        declare_conflict,
-        set_session_status,
-        submit_sheet,
-    )
+    from scoring.ops.builders import score, seat, shipped_rubric
+    from scoring.workflow import create_panel, create_session, create_user, set_session_status
 
-    rubric = load_rubric(data_dir("rubrics") / "wawancara-kompetensi-asn.yaml")
+    rubric = shipped_rubric("wawancara-kompetensi-asn.yaml")
     session = create_session("BENCH", "Seleksi CPNS Kota Pariaman 2025", dt.date(2025, 11, 28),
                              rubric, place="Balai Kota Pariaman")
     members = [create_user(f"penguji{i}", f"Penguji Nomor {i}", "examiner", "x" * 12)
@@ -91,20 +81,17 @@ def make_session(sheets: int, examiners: int = 4):
     candidates = -(-sheets // examiners)
     signature = signature_png()
     for c in range(candidates):
-        cand = create_candidate(f"2025-PRM-{c + 1:04d}", f"Peserta {c + 1}")
-        a = assign_candidate(panel, cand)
+        a = seat(panel, f"2025-PRM-{c + 1:04d}", f"Peserta {c + 1}")
         for e, examiner in enumerate(members):
             if c * examiners + e >= sheets:
                 break
-            declare_conflict(a, examiner, "none")
             state = {}
             for i, code in enumerate(rubric.codes):
                 level = rubric.scale.values[(c + e + i) % len(rubric.scale.values)]
                 note = "Memberi contoh konkret dari pengalaman kerja." if \
                     rubric.requires_evidence(level) else "Jawaban runtut."
                 state[code] = {"level": level, "note": note}
-            submit_sheet(a, examiner, client_id=f"b{e}", seq=1, scores=state,
-                         signature_png=signature)
+            score(a, examiner, state, signature_png=signature)
     db.session.commit()
     return session
 
