@@ -130,3 +130,19 @@ def test_import_cannot_touch_an_administrator(app):
         make_world()
         report = import_examiners(parse_examiners(b"username,full_name\nadmin,Eve\n", "e.csv"))
         assert not report.ok and report.problems[0].column == "username"
+
+
+def test_reimport_that_changes_a_nik_records_only_that_it_changed(app):
+    changed = GOOD.replace("1377010101010001", "1377010101019999")
+    with app.app_context():
+        import_candidates(parse_candidates(GOOD.encode(), "c.csv"))
+        db.session.commit()
+        report = import_candidates(parse_candidates(changed.encode(), "c.csv"))
+        db.session.commit()
+        assert (report.created, report.updated, report.unchanged) == (0, 1, 2)
+        assert db.session.scalar(select(Candidate.nik).where(
+            Candidate.participant_number == "PRM-001")) == "1377010101019999"
+        update = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "candidate.update")).one()
+        assert "***" in update.data and "9999" not in update.data
+        assert "0001" not in update.data

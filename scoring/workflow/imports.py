@@ -126,28 +126,11 @@ def _count_candidates(report, parsed, existing, panels, session, *, write, actor
             before = {_CANDIDATE_COLUMN.get(k, k): getattr(candidate, k) or ""
                       for k, v in fields.items() if getattr(candidate, k) != v}
         status = "new" if candidate is None else ("changed" if before else "unchanged")
-        if candidate is None:
-            report.created += 1
-            if write:
-                candidate = Candidate(participant_number=rec["participant_number"], **fields)
-                db.session.add(candidate)
-                db.session.flush()
-                record("candidate.create", actor, candidate,
-                       {"participant_number": candidate.participant_number}, info=info)
-        else:
-            changes = {k: [getattr(candidate, k), v] for k, v in fields.items()
-                       if getattr(candidate, k) != v}
-            if changes:
-                report.updated += 1
-                if write:
-                    for key, (_old, new) in changes.items():
-                        setattr(candidate, key, new)
-                    # Never put a NIK into the audit trail: only say that it changed.
-                    if "nik" in changes:
-                        changes["nik"] = ["***", "***"]
-                    record("candidate.update", actor, candidate, changes, info=info)
-            else:
-                report.unchanged += 1
+        number = rec["participant_number"]
+        candidate = _upsert(
+            report, candidate, lambda f, n=number: Candidate(participant_number=n, **f), fields,
+            noun="candidate", created=lambda c: {"participant_number": c.participant_number},
+            secret={"nik"}, write=write, actor=actor, info=info)
         if rec["panel"] is not None and rec["panel"] in panels:
             panel = panels[rec["panel"]]
             current = None
@@ -198,23 +181,36 @@ def import_examiners(
                   if user is not None and getattr(user, k) != v}
         report.preview(row, "new" if user is None else ("changed" if before else "unchanged"),
                        rec, before)
-        if user is None:
-            report.created += 1
-            if write:
-                user = User(username=rec["username"], **fields)
-                db.session.add(user)
-                db.session.flush()
-                record("user.create", actor, user,
-                       {"username": user.username, "role": user.role, "via": "import"},
-                       info=info)
-            continue
-        changes = {k: [getattr(user, k), v] for k, v in fields.items() if getattr(user, k) != v}
-        if not changes:
-            report.unchanged += 1
-            continue
-        report.updated += 1
-        if write:
-            for key, (_old, new) in changes.items():
-                setattr(user, key, new)
-            record("user.update", actor, user, changes, info=info)
+        name = rec["username"]
+        _upsert(report, user, lambda f, n=name: User(username=n, **f), fields, noun="user",
+                created=lambda u: {"username": u.username, "role": u.role, "via": "import"},
+                write=write, actor=actor, info=info)
     return report
+
+
+def _upsert(report: ImportReport, obj, make, fields: dict, *, noun: str, created, write: bool,
+            secret: frozenset | set = frozenset(), actor: User | None = None,
+            info: RequestInfo | None = None):
+    """Create (``make(fields)``) or update ``obj`` from one imported row, counting it in
+    ``report``; when ``write``, record ``<noun>.create`` (with ``created(obj)``) or
+    ``<noun>.update``. Return the object (None for a new one not written)."""
+    if obj is None:
+        report.created += 1
+        if write:
+            obj = make(fields)
+            db.session.add(obj)
+            db.session.flush()
+            record(f"{noun}.create", actor, obj, created(obj), info=info)
+        return obj
+    changes = {k: [getattr(obj, k), v] for k, v in fields.items() if getattr(obj, k) != v}
+    if not changes:
+        report.unchanged += 1
+        return obj
+    report.updated += 1
+    if write:
+        for key, (_old, new) in changes.items():
+            setattr(obj, key, new)
+        for key in secret & changes.keys():  # never a NIK in the audit trail: only that it changed
+            changes[key] = ["***", "***"]
+        record(f"{noun}.update", actor, obj, changes, info=info)
+    return obj
