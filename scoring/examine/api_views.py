@@ -41,16 +41,27 @@ def save_draft(assignment_id: int):
 @role_required(*SCORERS)
 def submit(assignment_id: int):
     """Submit and lock the sheet with the examiner's signature; answer with the receipt."""
+    _data, receipt = signed_submission(workflow.submit_sheet, assignment_id)
+    return jsonify(receipt_json(receipt))
+
+
+def signed_submission(verb, assignment_id: int):
+    """Run a submit verb (``submit_sheet``, or the outbox's ``submit_once``) on the caller's
+    sheet with the JSON body's scores and signature; return the body and the receipt."""
     data = json_payload()
     assignment = examining.member_assignment(current_user, assignment_id)
     signature = workflow.decode_signature(data.get("signature"))
     receipt = workflow.perform(
-        workflow.submit_sheet, assignment, current_user._get_current_object(),
+        verb, assignment, current_user._get_current_object(),
         client_id=data.get("client_id"), seq=data.get("seq"), scores=data.get("scores"),
         signature_png=signature, info=client_info(data))
-    return jsonify({"status": "submitted", "submitted_at": receipt.submitted_at.isoformat(),
-                    "content_hash": receipt.content_hash,
-                    "receipt": receipt_text(receipt.submitted_at)})
+    return data, receipt
+
+
+def receipt_json(receipt) -> dict:
+    """Return the JSON answer to a submitted sheet: status, time, content hash, receipt text."""
+    return {"status": "submitted", "submitted_at": receipt.submitted_at.isoformat(),
+            "content_hash": receipt.content_hash, "receipt": receipt_text(receipt.submitted_at)}
 
 
 @bp.route("/<int:assignment_id>/state")

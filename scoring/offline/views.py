@@ -16,6 +16,7 @@ from flask_wtf.csrf import generate_csrf
 
 from .. import workflow
 from ..examine import queries as examining
+from ..examine.api_views import receipt_json, signed_submission
 from ..examine.views import SCORERS, _today, receipt_text
 from ..web.helpers import client_info, json_payload, role_required
 from ..workflow import WorkflowError
@@ -82,14 +83,5 @@ def draft(assignment_id: int):
 @role_required(*SCORERS)
 def submit(assignment_id: int):
     """Submit the queued, signed sheet once; answer with the receipt (the same on a replay)."""
-    data = json_payload()
-    assignment = examining.member_assignment(current_user, assignment_id)
-    signature = workflow.decode_signature(data.get("signature"))
-    receipt = workflow.perform(
-        submit_once, assignment, current_user._get_current_object(),
-        client_id=data.get("client_id"), seq=data.get("seq"), scores=data.get("scores"),
-        signature_png=signature, info=client_info(data))
-    return jsonify({"status": "submitted", "seq": data.get("seq"),
-                    "submitted_at": receipt.submitted_at.isoformat(),
-                    "content_hash": receipt.content_hash,
-                    "receipt": receipt_text(receipt.submitted_at)})
+    data, receipt = signed_submission(submit_once, assignment_id)
+    return jsonify({**receipt_json(receipt), "seq": data.get("seq")})
