@@ -55,6 +55,11 @@ def _lang() -> str:
     return lang
 
 
+def _issued(verb, *objects) -> Document:
+    """Issue a document in the request's language as the caller (once: later, the stored one)."""
+    return perform(verb, *objects, _lang(), actor=current_user, info=request_info())
+
+
 def _send(document: Document, name: str):
     response = send_file(io.BytesIO(document.pdf), mimetype="application/pdf",
                          download_name=f"{name}-{document.lang}.pdf", etag=document.sha256,
@@ -71,8 +76,7 @@ def sheet(sheet_id: int):
     if not can_download_sheet(current_user, sheet):
         abort(404)
     # Issued once, on the first download; later downloads send the stored document.
-    document = perform(issue_sheet_document, sheet, _lang(), actor=current_user,
-                       info=request_info())
+    document = _issued(issue_sheet_document, sheet)
     number = sheet.assignment.candidate.participant_number
     return _send(document, f"sheet-{number}-{sheet.examiner.username}")
 
@@ -84,8 +88,7 @@ def recap(assignment_id: int):
     assignment = db.get_or_404(Assignment, assignment_id)
     if not can_download_recap(current_user, assignment):
         abort(404)
-    document = perform(issue_recap_document, assignment, _lang(), actor=current_user,
-                                    info=request_info())
+    document = _issued(issue_recap_document, assignment)
     return _send(document, f"recap-{assignment.candidate.participant_number}")
 
 
