@@ -399,3 +399,15 @@ def test_examiner_sees_no_admin_links(app, client, world_admin):
     client.post("/auth/logout")
     client.post("/auth/login", data={"username": "ex11", "password": PASSWORD})
     assert "/manage/" not in client.get("/").get_data(as_text=True)
+
+
+def test_editing_a_candidate_records_the_nik_only_as_changed(app):
+    with app.app_context():
+        world = make_world(candidates_per_panel=1)
+        candidate = world.assignments[0][0].candidate
+        workflow.update_candidate(candidate, name="Renamed", nik="1377010101019999")
+        db.session.commit()
+        event = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "candidate.update")).one()
+        assert candidate.nik == "1377010101019999" and "Renamed" in event.data
+        assert "***" in event.data and "9999" not in event.data

@@ -22,7 +22,7 @@ from ..models import (
     utcnow,
 )
 from ..rubrics import Rubric
-from .audit import RequestInfo, record
+from .audit import RequestInfo, record, record_changes
 from .calibration import check_certified
 from .errors import WorkflowError
 from .logins import clear_lockout, end_all_logins
@@ -54,13 +54,9 @@ def edit_session(
 ) -> None:
     """Save the session form: name, date, place, whether public results show names, and a new
     rubric when one is given and differs."""
-    new = {"name": name.strip(), "held_on": held_on, "place": place.strip(),
-           "publish_names": bool(publish_names)}
-    changes = {k: [getattr(session, k), v] for k, v in new.items() if getattr(session, k) != v}
-    for key, (_old, value) in changes.items():
-        setattr(session, key, value)
-    if changes:
-        record("session.update", actor, session, changes, session_id=session.id, info=info)
+    record_changes("session.update", actor, session, {
+        "name": name.strip(), "held_on": held_on, "place": place.strip(),
+        "publish_names": bool(publish_names)}, session_id=session.id, info=info)
     if rubric is not None and rubric.content_hash != session.rubric_hash:
         change_session_rubric(session, rubric, actor=actor, info=info)
 
@@ -213,16 +209,9 @@ def update_candidate(
 ) -> None:
     """Change a candidate's name, position and NIK (the NIK never enters the audit trail)."""
     check_nik(nik)
-    new = {"name": name.strip(), "position_applied": position_applied.strip(), "nik": nik}
-    changes = {k: [getattr(candidate, k), v] for k, v in new.items()
-               if getattr(candidate, k) != v}
-    if not changes:
-        return
-    for key, (_old, value) in changes.items():
-        setattr(candidate, key, value)
-    if "nik" in changes:
-        changes["nik"] = ["***", "***"]
-    record("candidate.update", actor, candidate, changes, info=info)
+    record_changes("candidate.update", actor, candidate, {
+        "name": name.strip(), "position_applied": position_applied.strip(), "nik": nik},
+        secret={"nik"}, info=info)
 
 
 def update_user(
@@ -235,13 +224,8 @@ def update_user(
     info: RequestInfo | None = None,
 ) -> None:
     """Change a user's full name, NIP and e-mail address."""
-    new = {"full_name": full_name.strip(), "nip": nip or None, "email": email or None}
-    changes = {k: [getattr(user, k), v] for k, v in new.items() if getattr(user, k) != v}
-    if not changes:
-        return
-    for key, (_old, value) in changes.items():
-        setattr(user, key, value)
-    record("user.update", actor, user, changes, info=info)
+    record_changes("user.update", actor, user, {
+        "full_name": full_name.strip(), "nip": nip or None, "email": email or None}, info=info)
 
 
 def _code_hash(code: str) -> str:

@@ -143,6 +143,21 @@ def verify_chain(batch: int = 5000) -> ChainCheck:
     return ChainCheck(True, count)
 
 
+def record_changes(action: str, actor: User | None, obj, new: dict, *,
+                   secret: frozenset | set = frozenset(), session_id: int | None = None,
+                   info: RequestInfo | None = None) -> dict:
+    """Set on ``obj`` the fields of ``new`` that differ and record them (old -> new) as
+    ``action``; a ``secret`` field (a NIK) is recorded only as changed. Return the changes."""
+    changes = {k: [getattr(obj, k), v] for k, v in new.items() if getattr(obj, k) != v}
+    if not changes:
+        return changes
+    for key, (_old, value) in changes.items():
+        setattr(obj, key, value)
+    logged = {k: ["***", "***"] if k in secret else v for k, v in changes.items()}
+    record(action, actor, obj, logged, session_id=session_id, info=info)
+    return changes
+
+
 def record_export(session, action: str, fmt: str, rows: int, *, actor=None,
                   info: RequestInfo | None = None) -> None:
     """Record that ``session``'s data left the system (an export), in a write of its own.

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..manage.import_files import Parsed, Problem
 from ..models import Assignment, Candidate, InterviewSession, Panel, User
-from .audit import RequestInfo, record
+from .audit import RequestInfo, record, record_changes
 from .sessions import assign_candidate
 
 PREVIEW_ROWS = 500  # rows listed on the preview page; the counts cover every row
@@ -202,15 +202,10 @@ def _upsert(report: ImportReport, obj, make, fields: dict, *, noun: str, created
             db.session.flush()
             record(f"{noun}.create", actor, obj, created(obj), info=info)
         return obj
-    changes = {k: [getattr(obj, k), v] for k, v in fields.items() if getattr(obj, k) != v}
-    if not changes:
+    if not any(getattr(obj, k) != v for k, v in fields.items()):
         report.unchanged += 1
         return obj
     report.updated += 1
     if write:
-        for key, (_old, new) in changes.items():
-            setattr(obj, key, new)
-        for key in secret & changes.keys():  # never a NIK in the audit trail: only that it changed
-            changes[key] = ["***", "***"]
-        record(f"{noun}.update", actor, obj, changes, info=info)
+        record_changes(f"{noun}.update", actor, obj, fields, secret=secret, info=info)
     return obj
