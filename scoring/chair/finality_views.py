@@ -6,7 +6,7 @@ action comes back to the candidate's page with the reason.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import workflow
 from ..extensions import db
 from ..models import Assignment, User
-from ..web.helpers import request_info, role_required
+from ..web.helpers import form_action, request_info, role_required
 from ..workflow import finality
 from .forms import AbsentForm, ConfirmForm, MarkForm, ReasonConfirmForm, SubstituteForm
 
@@ -30,25 +30,9 @@ def _assignment(assignment_id: int) -> Assignment:
     return assignment
 
 
-def _back(assignment_id: int):
-    return redirect(url_for("chair.candidate", assignment_id=assignment_id))
-
-
 def _run(assignment_id: int, form, call, done: str):
-    """Validate ``form``, run ``call`` and commit; a refusal is flashed on the candidate page."""
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
-        return _back(assignment_id)
-    try:
-        workflow.perform(call)
-        flash(done, "success")
-    except workflow.WorkflowError as exc:
-        if exc.status == 404:
-            raise
-        flash(str(exc.message), "error")
-    return _back(assignment_id)
+    """Run a settling action; a refusal is flashed on the candidate page."""
+    return form_action(form, call, done, url_for("chair.candidate", assignment_id=assignment_id))
 
 
 @bp.route("/<int:assignment_id>/absent", methods=["POST"])

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import url_for
 from flask_babel import gettext
 
 from ..chair.forms import ConfirmForm, ReasonConfirmForm
 from ..models import InterviewSession
-from ..web.helpers import request_info
-from ..workflow import WorkflowError, finality, perform
+from ..web.helpers import form_action, request_info
+from ..workflow import finality
 from .guard import actor, admin_blueprint, get_or_404
 
 bp = admin_blueprint("manage_finality", __name__)
 
 
 def _run(session_id: int, form, call, done: str, target: str | None = None):
-    """Validate ``form``, run ``call`` and commit; a refusal is flashed on the session page."""
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
-        return redirect(url_for("manage.session", session_id=session_id))
-    try:
-        perform(call)
-        flash(done, "success")
-    except WorkflowError as exc:
-        flash(str(exc.message), "error")
-        return redirect(url_for("manage.session", session_id=session_id))
-    return redirect(target or url_for("manage.session", session_id=session_id))
+    """Run a correction action; a refusal is flashed on the session page."""
+    return form_action(form, call, done, url_for("manage.session", session_id=session_id),
+                       target)
 
 
 @bp.route("/sessions/<int:session_id>/correction", methods=["POST"])

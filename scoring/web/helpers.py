@@ -5,11 +5,11 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from ..workflow import RequestInfo, WorkflowError
+from ..workflow import RequestInfo, WorkflowError, perform
 
 
 def request_info() -> RequestInfo:
@@ -89,3 +89,23 @@ def client_info(data: dict) -> RequestInfo:
     info = request_info()
     return type(info)(client_id=str(data.get("client_id", ""))[:64], ip=info.ip,
                       user_agent=info.user_agent)
+
+
+def form_action(form, call, done: str, back: str, target: str | None = None):
+    """Validate ``form``, run ``call`` as one transaction and flash the outcome; redirect to
+    ``target`` (``back`` when None) after success, to ``back`` after a refusal. A 404 refusal
+    is raised: what is not there for the caller stays not there."""
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+        return redirect(back)
+    try:
+        perform(call)
+    except WorkflowError as exc:
+        if exc.status == 404:
+            raise
+        flash(str(exc.message), "error")
+        return redirect(back)
+    flash(done, "success")
+    return redirect(target or back)
