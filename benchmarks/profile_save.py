@@ -61,10 +61,12 @@ def build(folder: Path, panels: int):
                     PanelMember.panel_id == assignment.panel_id)):
                 if db.session.scalar(select(ScoreSheet.id).where(
                         ScoreSheet.assignment_id == assignment.id,
-                        ScoreSheet.examiner_id == member.user_id)) is None:
+                        ScoreSheet.examiner_id == member.user_id)) is None \
+                        and member.user.username in passwords:  # not the history's panels
                     open_pairs.append((member.user.username, assignment.id))
         rubric = session_rubric(db.session.scalar(select(Assignment)).panel.session)
-        boards = [(p.chair.username, p.id) for p in db.session.scalars(select(Panel))]
+        boards = [(p.chair.username, p.id) for p in db.session.scalars(select(Panel))
+                  if p.chair.username in passwords]
         facts = {"passwords": passwords, "open": open_pairs, "boards": boards,
                  "codes": list(rubric.codes), "lo": rubric.scale.min, "hi": rubric.scale.max,
                  "evidence": {lv: rubric.requires_evidence(lv)
