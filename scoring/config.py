@@ -50,6 +50,13 @@ STORAGE_DIR = None
 # cores; 1 renders in the exporting process itself. Each worker holds ~100-150 MB.
 EXPORT_WORKERS = None
 
+# How much the processes that render and seal a bulk export's sheets yield the CPU to the web
+# servers on the same machine: their nice value (0-19, as nice(1)). Tablets' saves are
+# interactive; an export can wait. Only those processes are lowered: the worker's own thread,
+# which writes to the database, keeps its priority (a starved lock holder would make every
+# writer wait). 0 leaves them as they are.
+RENDER_NICE = 10
+
 # The task queue (huey): a SQLite file (HUEY_SQLITE_PATH, default instance/huey.sqlite), which
 # several app servers on ONE machine may share; HUEY_REDIS_URL names a Redis server shared by
 # several machines; HUEY_IMMEDIATE runs tasks at once in the enqueuing process (tests).

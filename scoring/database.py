@@ -40,6 +40,10 @@ _write_lock: ContextVar[bool] = ContextVar("scoring_write_lock", default=True)
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+# Whether ``workflow.perform`` runs its verb in a short write transaction of its own: set by
+# :func:`writes_at_end` for the view it decorates.
+_writes_late: ContextVar[bool] = ContextVar("scoring_writes_late", default=False)
+
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """Set SQLite's PRAGMAs and open each transaction deferred or ``BEGIN IMMEDIATE``.
@@ -239,6 +243,11 @@ def retry_if_disconnected(view):
     return wrapped
 
 
+def writes_late() -> bool:
+    """Return whether this view reads first and writes in one short transaction at its end."""
+    return _writes_late.get()
+
+
 def writes_locked() -> bool:
     """Return whether transactions begun now take the write lock at once."""
     return _write_lock.get()
@@ -260,7 +269,9 @@ def init_request_transactions(app) -> None:
 
     @app.before_request
     def _choose_begin():
-        g._write_lock_token = _write_lock.set(request.method not in READ_METHODS)
+        view = app.view_functions.get(request.endpoint)
+        late = getattr(view, "writes_at_end", False)  # see writes_at_end
+        g._write_lock_token = _write_lock.set(request.method not in READ_METHODS and not late)
 
     @app.teardown_request
     def _restore_begin(_exc):
@@ -284,6 +295,30 @@ def init_request_transactions(app) -> None:
                 db.session.remove()  # ends what the first try left; a dead connection is
             except DBAPIError:       # replaced by the pool
                 db.session.registry.clear()
+
+
+def writes_at_end(view):
+    """Let a writing view read deferred and write in one short transaction at its end.
+
+    For exam day's hot paths (a tablet's declaration, draft save and submission): the login,
+    the look-ups and the request's checks read beside other writers, and only the verb, run by
+    ``workflow.perform`` in :func:`write_transaction`, holds SQLite's write lock. The verb's
+    own reads happen under the lock (what was read before is expired and reloads), so the
+    lost-update protection is the same; the lock is held for the write, not the request.
+    The request's hook (:func:`init_request_transactions`) reads the mark, so the login,
+    loaded before the view, is read deferred too.
+    """
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        token, late = _write_lock.set(False), _writes_late.set(True)
+        try:
+            return view(*args, **kwargs)
+        finally:
+            _writes_late.reset(late)
+            _write_lock.reset(token)
+
+    wrapped.writes_at_end = True
+    return wrapped
 
 
 @contextmanager

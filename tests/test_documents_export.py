@@ -212,3 +212,31 @@ def test_a_failing_preparation_keeps_the_sheets_before_it(app, tmp_path, monkeyp
         assert "P1-001" in failure.value.label and "ex12" in failure.value.label
         assert seen == [1, 2] and not out.exists() and not list(tmp_path.glob("*.part"))
         assert db.session.scalar(select(func.count(Document.id))) == 2
+
+
+def test_the_sealing_processes_yield_the_cpu_to_the_web_server(app, tmp_path, monkeypatch):
+    """RENDER_NICE lowers the sealing pool's priority; the exporting process keeps its own."""
+    import os
+
+    import scoring.workflow.document_export as document_export
+    from scoring.documents.sealing import seal_pool
+    from scoring.workflow.documents import document_css, signing_source
+
+    with app.app_context():
+        world = signed_world(app, candidates=1)
+        mine = os.nice(0)
+        pool = seal_pool(1, signing_source(), document_css(), nice=7)
+        try:
+            assert pool.submit(os.nice, 0).result(timeout=120) == min(19, mine + 7)
+        finally:
+            pool.shutdown()
+        assert os.nice(0) == mine
+        asked = []
+        real = document_export.seal_pool
+        monkeypatch.setattr(document_export, "seal_pool", lambda *a: asked.append(a[3]) or real(*a))
+        app.config["RENDER_NICE"] = 5
+        write_sheets_zip(world.session, None, tmp_path / "n.zip", base_url=BASE, workers=2)
+        assert asked == [5]
+        for wrong in (-1, 20, "10", True):
+            with pytest.raises(ValueError, match="RENDER_NICE must be a whole number"):
+                document_export.render_nice(wrong)

@@ -3,7 +3,8 @@
 A read-only request (GET) opens a deferred transaction and reads a WAL snapshot while another
 connection holds the write lock; a writing request still takes the lock at BEGIN
 (``BEGIN IMMEDIATE``), and a document issued on a GET is rendered and sealed before its one
-short write transaction.
+short write transaction. A tablet's hot paths (``database.writes_at_end``) read their login and
+look-ups deferred and hold the lock only while the verb runs.
 """
 
 from __future__ import annotations
@@ -82,6 +83,65 @@ def test_a_writing_request_takes_the_write_lock_before_it_reads(app, client):
     other.close()
     assert response.status_code == 200, response.get_json()
     assert waited >= 0.5  # it waited for the lock, at BEGIN, instead of reading a stale snapshot
+
+
+@pytest.mark.parametrize("path", ["/api/examine/{aid}/draft", "/api/offline/{aid}/draft"])
+def test_a_tablet_s_save_reads_beside_a_writer_and_locks_only_for_the_verb(
+        app, client, monkeypatch, path):
+    import scoring.examine.queries as examining
+    import scoring.workflow.offline as offline
+    import scoring.workflow.sheets as sheets
+
+    with app.app_context():
+        world = make_world()
+        assignment = world.assignments[0][0]
+        declare_conflict(assignment, world.examiners[0][1], "none")
+        db.session.commit()
+        aid, rubric = assignment.id, world.rubric
+        db_path = _sqlite_path(app)
+    locked = {}
+
+    def probe(label):
+        other = sqlite3.connect(db_path, isolation_level=None, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            locked[label] = False
+        except sqlite3.OperationalError:
+            locked[label] = True
+        finally:
+            other.close()
+
+    def spy(module, name, label):
+        real = getattr(module, name)
+
+        def wrapped(*args, **kwargs):
+            probe(label)
+            return real(*args, **kwargs)
+        monkeypatch.setattr(module, name, wrapped)
+
+    spy(examining, "member_assignment", "look-up")
+    spy(sheets, "_sheet_for_writing", "verb")
+    _login(client, "ex11")
+    headers = {"Accept": "application/json"}
+    response = client.post(path.format(aid=aid), headers=headers, json={
+        "client_id": "t", "seq": 1, "scores": full_state(rubric, 3)})
+    assert response.status_code == 200, response.get_json()
+    assert locked == {"look-up": False, "verb": True}
+    other = _hold_write_lock(db_path)  # a writer holds the lock: the tablet's save waits for it
+    release = threading.Timer(0.6, other.rollback)
+    release.start()
+    started = time.monotonic()
+    again = client.post(path.format(aid=aid), headers=headers, json={
+        "client_id": "t", "seq": 2, "scores": full_state(rubric, 2)})
+    waited = time.monotonic() - started
+    release.join()
+    other.close()
+    assert again.status_code == 200 and waited >= 0.5
+    with app.app_context():
+        sheet = db.session.get(Assignment, aid).sheets[0]
+        assert sheet.client_seq == 2  # applied after the other writer, under the lock
+    assert offline  # the outbox's verbs go through the same sheets functions
 
 
 def test_write_transaction_holds_the_lock_for_the_block_only(app):

@@ -14,6 +14,7 @@ worker re-imports the parent's ``__main__`` script, so entry scripts need the
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import signal
 from concurrent.futures import ProcessPoolExecutor
@@ -61,10 +62,16 @@ def seal(job: SealJob, key: SigningKey) -> bytes:
 _worker_key: SigningKey | None = None
 
 
-def init_worker(source: KeySource, css: str = "") -> None:
-    """Load the signing key once and warm WeasyPrint (fonts, stylesheet) in a pool worker."""
+def init_worker(source: KeySource, css: str = "", nice: int = 0) -> None:
+    """Load the signing key once and warm WeasyPrint (fonts, stylesheet) in a pool worker.
+
+    ``nice`` lowers the process's CPU priority by that much (``RENDER_NICE``): a pool worker
+    only renders and seals, it holds no database lock, so it can wait for the web server.
+    """
     global _worker_key
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if nice:
+        os.nice(nice)
     _worker_key = source.load()
     render_pdf(_WARM_HTML, css)
 
@@ -85,9 +92,10 @@ def seal_in_worker(job: SealJob) -> bytes:
         raise
 
 
-def seal_pool(workers: int, source: KeySource, css: str = "") -> ProcessPoolExecutor:
-    """Return a pool of ``workers`` processes ready to run :func:`seal_in_worker`."""
+def seal_pool(workers: int, source: KeySource, css: str = "",
+              nice: int = 0) -> ProcessPoolExecutor:
+    """Return a pool of ``workers`` processes (nice ``nice``) ready for :func:`seal_in_worker`."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                               initializer=init_worker, initargs=(source, css))
+                               initializer=init_worker, initargs=(source, css, nice))

@@ -10,7 +10,7 @@ from flask import Blueprint, jsonify
 from flask_login import current_user
 
 from .. import workflow
-from ..database import retry_if_disconnected
+from ..database import retry_if_disconnected, writes_at_end
 from ..web.helpers import client_info, json_payload, role_required
 from . import queries as examining
 from .views import SCORERS, receipt_text
@@ -20,6 +20,7 @@ bp = Blueprint("examine_api", __name__, url_prefix="/api/examine")
 
 @bp.route("/<int:assignment_id>/draft", methods=["POST"])
 @retry_if_disconnected
+@writes_at_end
 @role_required(*SCORERS)
 def save_draft(assignment_id: int):
     """Save the sheet's full state as a draft unless a newer state was already saved."""
@@ -38,6 +39,7 @@ def save_draft(assignment_id: int):
 
 @bp.route("/<int:assignment_id>/submit", methods=["POST"])
 @retry_if_disconnected
+@writes_at_end
 @role_required(*SCORERS)
 def submit(assignment_id: int):
     """Submit and lock the sheet with the examiner's signature; answer with the receipt."""

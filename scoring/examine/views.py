@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from .. import workflow
-from ..database import retry_if_disconnected
+from ..database import retry_if_disconnected, writes_at_end
 from ..i18n import current_language
 from ..models import SCORER_ROLES
 from ..paths import data_dir
@@ -50,6 +50,7 @@ def queue():
 
 @bp.route("/<int:assignment_id>/declare", methods=["GET", "POST"])
 @retry_if_disconnected  # a declaration is made once: a repeated one finds the sheet started
+@writes_at_end
 @role_required(*SCORERS)
 def declare(assignment_id: int):
     """Ask for the conflict-of-interest declaration before a candidate is first opened."""

@@ -15,6 +15,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from .. import workflow
+from ..database import writes_at_end
 from ..examine import queries as examining
 from ..examine.api_views import receipt_json, signed_submission
 from ..examine.views import SCORERS, _today, receipt_text
@@ -52,6 +53,7 @@ def day():
 
 
 @bp.route("/<int:assignment_id>/declare", methods=["POST"])
+@writes_at_end
 @role_required(*SCORERS)
 def declare(assignment_id: int):
     """Record the queued conflict-of-interest declaration once."""
@@ -68,6 +70,7 @@ def declare(assignment_id: int):
 
 
 @bp.route("/<int:assignment_id>/draft", methods=["POST"])
+@writes_at_end
 @role_required(*SCORERS)
 def draft(assignment_id: int):
     """Apply the queued draft once; refuse one older than what the server holds."""
@@ -80,6 +83,7 @@ def draft(assignment_id: int):
 
 
 @bp.route("/<int:assignment_id>/submit", methods=["POST"])
+@writes_at_end
 @role_required(*SCORERS)
 def submit(assignment_id: int):
     """Submit the queued, signed sheet once; answer with the receipt (the same on a replay)."""

@@ -117,6 +117,14 @@ def export_workers() -> int:
     return max(1, workers)
 
 
+def render_nice(configured) -> int:
+    """Return ``RENDER_NICE`` checked: a whole number 0-19 (how much the sealing pool yields)."""
+    if isinstance(configured, bool) or not isinstance(configured, int) \
+            or not 0 <= configured <= 19:
+        raise ValueError(f"RENDER_NICE must be a whole number from 0 to 19, not {configured!r}")
+    return configured
+
+
 def _seal_here(job: SealJob) -> Future:
     """Seal ``job`` in this process; return a done future holding the bytes or the error."""
     future: Future = Future()
@@ -207,7 +215,8 @@ def _write_sheets_zip(session: InterviewSession, panel: Panel | None, output: Pa
     pool = None
     try:
         if workers > 1:
-            pool = seal_pool(workers, signing_source(), document_css())
+            pool = seal_pool(workers, signing_source(), document_css(),
+                             render_nice(current_app.config.get("RENDER_NICE", 0)))
             submit = functools.partial(pool.submit, seal_in_worker)
         else:
             submit = _seal_here

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from ..database import write_transaction, writes_late
 from ..extensions import db
 
 T = TypeVar("T")
@@ -15,7 +16,12 @@ def perform(verb: Callable[..., T], *args, **kwargs) -> T:
 
     Views and commands call verbs through this, so that none of them commits or rolls back
     itself; a ``WorkflowError`` that a view does not catch reaches the one registered handler.
+    In a view under ``database.writes_at_end`` (it read deferred) the verb runs in a short
+    write transaction of its own (``database.write_transaction``), which commits it.
     """
+    if writes_late():
+        with write_transaction():
+            return verb(*args, **kwargs)
     try:
         result = verb(*args, **kwargs)
         db.session.commit()
