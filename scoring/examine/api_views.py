@@ -26,8 +26,8 @@ def save_draft(assignment_id: int):
     """Save the sheet's full state as a draft unless a newer state was already saved."""
     data = json_payload()
     assignment = examining.member_assignment(current_user, assignment_id)
-    # The answer is read inside the verb's transaction: afterwards the sheet is expired, and
-    # reloading it would open a second write transaction (a POST's take the lock) to answer.
+    # The answer is read inside the verb's write transaction: afterwards the sheet is
+    # expired, and reloading it would cost another transaction just to answer.
     def save() -> dict:
         sheet, applied = workflow.save_draft(
             assignment, current_user._get_current_object(), data.get("scores"),

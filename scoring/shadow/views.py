@@ -12,14 +12,14 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..i18n import current_language
-from ..models import Panel, User
+from ..models import SCORER_ROLES, Panel, User
 from ..web.helpers import json_payload, request_info, role_required
 from ..workflow import perform, session_rubric
 from ..workflow import shadow as verbs
 from . import bp, queries
 from .forms import AttachForm, ConflictForm
 
-SCORERS = ("examiner", "chair")
+SCORERS = SCORER_ROLES
 
 
 def _seated(assignment_id: int):
