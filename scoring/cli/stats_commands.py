@@ -10,7 +10,7 @@ import click
 from ..stats import panel_analysis, read_long_csv
 from ..stats.longform import LongFormatError
 
-__all__ = ["stats_command", "format_report"]
+__all__ = ["stats_command", "format_report", "json_text"]
 
 
 @click.command("stats")
@@ -36,10 +36,49 @@ def stats_command(file: str, as_json: bool, phase: str, scale) -> None:
     if as_json:
         payload = result.to_dict()
         payload["source"] = {"file": click.format_filename(file), "phase": phase}
-        click.echo(json.dumps(payload, indent=2, allow_nan=False))
+        click.echo(json_text(payload))
     else:
         click.echo(format_report(result.to_dict(), title=f"{click.format_filename(file)} "
                                  f"(phase {phase})"))
+
+
+def json_text(data, indent: str = "  ", level: int = 0) -> str:
+    """Return ``data`` as JSON, objects indented; each list of scalars or objects on lines.
+
+    A list of scalars takes one line, a list of objects one line per object (the Rasch
+    block lists every candidate): those are written by the json module's C encoder, which
+    ``json.dumps(indent=...)`` cannot use (its pure-Python encoder took about as long as the
+    whole analysis on 10,000 candidates). The text parses to the same data.
+
+    >>> print(json_text({"a": [1, 2], "rows": [{"id": "x", "v": None}], "n": {"k": 1.5}}))
+    {
+      "a": [1, 2],
+      "rows": [
+        {"id": "x", "v": null}
+      ],
+      "n": {
+        "k": 1.5
+      }
+    }
+    """
+    pad, inner = indent * level, indent * (level + 1)
+    if isinstance(data, dict) and data:
+        items = [f"{inner}{_ENCODE(str(k))}: {json_text(v, indent, level + 1)}"
+                 for k, v in data.items()]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(data, list) and data and all(isinstance(v, dict) for v in data):
+        # one C encoder call for the whole list; a raw NUL can only be a separator (the
+        # encoder escapes it inside strings), so the rows are split where it joins them
+        body = _ENCODE_MARKED(data)[1:-1].replace("},\0{", f"}},\n{inner}{{")
+        return f"[\n{inner}" + body.replace(",\0", ", ") + f"\n{pad}]"
+    if isinstance(data, list) and any(isinstance(v, dict | list) for v in data):
+        return "[\n" + ",\n".join(inner + json_text(v, indent, level + 1)
+                                   for v in data) + f"\n{pad}]"
+    return _ENCODE(data)
+
+
+_ENCODE = json.JSONEncoder(allow_nan=False).encode
+_ENCODE_MARKED = json.JSONEncoder(allow_nan=False, separators=(",\0", ": ")).encode
 
 
 def _infer_scale(ratings) -> tuple[float, float]:
