@@ -123,10 +123,15 @@ def format_report(d: dict, title: str = "") -> str:
              _coef_row("overall (mean)", d["overall"])]
     lines += [_coef_row(c["label"], c) for c in d["per_criterion"]]
     kw = d["overall"].get("kendall_w")
-    lines += [f"Kendall's W (overall ranking): {_num(kw)}", "", "Examiners (deviation in "
-              "points vs the other examiners; + lenient, - severe)",
-              f"{'examiner':<14} {'n':>5} {'dev':>6} {'z':>6} {'rest r':>6} {'slope':>6} "
-              f"{'sd rat':>6} {'middle':>6} {'halo':>5} {'fit':>5}  flags"]
+    lines.append(f"Kendall's W (overall ranking): {_num(kw)}")
+    return "\n".join(lines + _examiner_lines(d) + _g_lines(d))
+
+
+def _examiner_lines(d: dict) -> list[str]:
+    """Return the examiner table, the reasons for the flags and the evidence used."""
+    lines = ["", "Examiners (deviation in points vs the other examiners; + lenient, - severe)",
+             f"{'examiner':<14} {'n':>5} {'dev':>6} {'z':>6} {'rest r':>6} {'slope':>6} "
+             f"{'sd rat':>6} {'middle':>6} {'halo':>5} {'fit':>5}  flags"]
     for e in d["examiner_effects"]:
         lines.append(
             f"{str(e['examiner'])[:14]:<14} {e['n']:>5} {_num(e['deviation']):>6} "
@@ -145,12 +150,17 @@ def format_report(d: dict, title: str = "") -> str:
     lines.append("Leniency/severity evidence: " + (
         "the Rasch severity and its SE" if evidence.get("source") == "rasch"
         else f"the deviation's z ({evidence.get('note') or 'Rasch severities not given'})"))
+    return lines
+
+
+def _g_lines(d: dict) -> list[str]:
+    """Return the G study and D study lines."""
     g = d["g_study"]
     method = ("ANOVA" if g["method"] == "anova"
               else "Henderson Method 1, all scores (some are missing)")
     dropped = f", {g['n_dropped']} incomplete left out" if g["n_dropped"] else ""
-    lines += ["", f"G study ({g['design']}, {g['n_candidates']} candidates{dropped}; {method}; "
-              "negative components shown as 0)"]
+    lines = ["", f"G study ({g['design']}, {g['n_candidates']} candidates{dropped}; {method}; "
+             "negative components shown as 0)"]
     comps = g["components"]
     total = sum(v for v in comps.values() if v is not None) or math.nan
     for name, value in comps.items():
@@ -165,4 +175,4 @@ def format_report(d: dict, title: str = "") -> str:
                   "         G          " + " ".join(f"{_num(r['g']):>5}" for r in d["d_study"]),
                   "         Phi        " + " ".join(f"{_num(r['phi']):>5}"
                                                    for r in d["d_study"])]
-    return "\n".join(lines)
+    return lines

@@ -283,24 +283,9 @@ def _icc_unbalanced(x: np.ndarray, obs: np.ndarray, level: float) -> ICCResult:
     if n < 2 or k < 2:
         return _nan_result(n, k, "model", "ICC undefined: fewer than 2 candidates or examiners",
                            balanced=False)
-    y = np.where(obs, x, 0.0)
     m = obs.sum(axis=1).astype(float)  # ratings per candidate
-    nj = obs.sum(axis=0).astype(float)  # ratings per examiner
     big_n = m.sum()
-    rsum, csum = y.sum(axis=1), y.sum(axis=0)
-    yy = float(np.einsum("ij,ij->", y, y))
-    r_mu = rsum.sum() ** 2 / big_n
-    r_a = float(np.einsum("i,i->", rsum, rsum / m))
-    r_b = float(np.einsum("j,j->", csum, csum / nj))
-    # absorb candidate effects, then solve the k x k reduced normal equations for examiners
-    resid = np.where(obs, y - (rsum / m)[:, None], 0.0)
-    g = resid.sum(axis=0)
-    weighted = obs / m[:, None]
-    c_mat = np.diag(nj) - np.stack([np.einsum("i,ij->j", weighted[:, j], obs)
-                                    for j in range(k)])
-    eig = np.linalg.eigvalsh(c_mat)
-    rank_c = int((eig > eig.max() * k * 1e-12).sum())
-    r_b_given_a = float(g @ np.linalg.pinv(c_mat, hermitian=True) @ g)
+    yy, r_mu, r_a, r_b, r_b_given_a, rank_c = _reductions(x, obs, m)
     r_ab = r_a + r_b_given_a
     df_e = big_n - n - rank_c
     if df_e <= 0 or yy - r_mu <= 0:
@@ -315,12 +300,46 @@ def _icc_unbalanced(x: np.ndarray, obs: np.ndarray, level: float) -> ICCResult:
     msb, msw = _snap(((r_a - r_mu) / (n - 1), (yy - r_a) / (big_n - n)), yy - r_mu)
     n0 = (big_n - float(np.einsum("i,i->", m, m)) / big_n) / (n - 1)
     var_a1 = (msb - msw) / n0
-    kh = n / float((1 / m).sum())  # harmonic mean of ratings per candidate
     with np.errstate(divide="ignore", invalid="ignore"):
         f1 = _f_ratio(msb, msw)
         f3 = _f_ratio(ms_a, mse)
         p1 = float(special.fdtrc(n - 1, big_n - n, f1))
         p3 = float(special.fdtrc(df_a, df_e, f3))
+    tests = {"1": (f1, n - 1, big_n - n, p1), "2": (f3, df_a, df_e, p3), "3": (f3, df_a, df_e, p3)}
+    comps = {"candidate": var_a, "examiner": var_b, "residual": var_e,
+             "one_way_candidate": var_a1, "one_way_residual": msw}
+    return _unbalanced_result(n, k, n / float((1 / m).sum()), level, comps, tests)
+
+
+def _reductions(x: np.ndarray, obs: np.ndarray, m: np.ndarray) -> tuple:
+    """Return Henderson's reductions: (Σy², R(μ), R(a), R(b), R(b | a), rank of C).
+
+    R(b | a) absorbs the candidate effects and solves the k × k reduced normal equations C
+    for the examiners.
+    """
+    k = x.shape[1]
+    y = np.where(obs, x, 0.0)
+    nj = obs.sum(axis=0).astype(float)  # ratings per examiner
+    rsum, csum = y.sum(axis=1), y.sum(axis=0)
+    yy = float(np.einsum("ij,ij->", y, y))
+    r_mu = rsum.sum() ** 2 / m.sum()
+    r_a = float(np.einsum("i,i->", rsum, rsum / m))
+    r_b = float(np.einsum("j,j->", csum, csum / nj))
+    g = np.where(obs, y - (rsum / m)[:, None], 0.0).sum(axis=0)
+    weighted = obs / m[:, None]
+    c_mat = np.diag(nj) - np.stack([np.einsum("i,ij->j", weighted[:, j], obs)
+                                    for j in range(k)])
+    eig = np.linalg.eigvalsh(c_mat)
+    rank_c = int((eig > eig.max() * k * 1e-12).sum())
+    r_b_given_a = float(g @ np.linalg.pinv(c_mat, hermitian=True) @ g)
+    return yy, r_mu, r_a, r_b, r_b_given_a, rank_c
+
+
+def _unbalanced_result(n: int, k: int, kh: float, level: float, comps: dict,
+                       tests: dict) -> ICCResult:
+    """Assemble the six forms from the variance components (``kh``: harmonic mean k)."""
+    var_a, var_b, var_e = comps["candidate"], comps["examiner"], comps["residual"]
+    var_a1, msw = comps["one_way_candidate"], comps["one_way_residual"]
     values = {
         "ICC(1,1)": _ratio(var_a1, var_a1 + msw),
         "ICC(2,1)": _ratio(var_a, var_a + var_b + var_e),
@@ -329,17 +348,14 @@ def _icc_unbalanced(x: np.ndarray, obs: np.ndarray, level: float) -> ICCResult:
         "ICC(2,k)": _ratio(var_a, var_a + (var_b + var_e) / kh),
         "ICC(3,k)": _ratio(var_a, var_a + var_e / kh),
     }
-    tests = {"1": (f1, n - 1, big_n - n, p1), "2": (f3, df_a, df_e, p3), "3": (f3, df_a, df_e, p3)}
     forms = {
         name: ICCForm(name, float(val), *(float(t) for t in tests[name[4]]), _NAN, _NAN,
                       confidence_level=level)
         for name, val in values.items()
     }
-    comps = {"candidate": var_a, "examiner": var_b, "residual": var_e,
-             "one_way_candidate": var_a1, "one_way_residual": msw}
     reason = ("unbalanced data: no accepted closed-form confidence interval for ICCs from "
               "Henderson Method 3 components; intervals are NaN")
-    if mse == 0 or msw == 0:
+    if var_e == 0 or msw == 0:
         reason = _PERFECT
     return ICCResult(MappingProxyType(forms), n, k, kh, "model", False,
                      MappingProxyType({c: float(v) for c, v in comps.items()}), reason)
