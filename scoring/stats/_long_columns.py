@@ -119,7 +119,22 @@ def _finite(out: np.ndarray, raw) -> tuple[np.ndarray, int | None, str | None]:
 
 
 def _codes(labels: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Return integer codes in order of first appearance, and the labels in that order."""
+    """Return integer codes in order of first appearance, and the labels in that order.
+
+    Long files usually hold each candidate's (and examiner's) rows together: the distinct
+    labels of the runs of equal labels are coded then repeated, a much smaller sort.
+    """
+    n = labels.size
+    if n > 1:
+        start = np.flatnonzero(np.concatenate(([True], labels[1:] != labels[:-1])))
+        if start.size <= n // 4:
+            run_codes, names = _codes_sorted(labels[start])
+            return np.repeat(run_codes, np.diff(np.append(start, n))), names
+    return _codes_sorted(labels)
+
+
+def _codes_sorted(labels: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Return :func:`_codes` by sorting every label."""
     keys = labels
     if labels.dtype.kind == "S" and labels.dtype.itemsize <= 8:
         # short labels compare as 8-byte integers: sorting those is several times faster
