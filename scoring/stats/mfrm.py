@@ -132,7 +132,8 @@ def mfrm(ratings3d, scale: Sequence[float], candidates: Sequence | None = None,
         raise ValueError(f"ratings3d has scores outside scale {low:g}..{high:g}")
     if not np.array_equal(vals, np.rint(vals)) or low != round(low) or high != round(high):
         raise ValueError("ratings3d and scale must hold whole scale points for mfrm")
-    cats, y = np.unique(vals, return_inverse=True)
+    offset, where = _jmle.unique_rows((vals - low).astype(np.intp), int(high - low) + 1)
+    cats, y = low + offset.astype(float), where  # the categories used, and their codes
     o = Obs(nn.astype(np.intp), jj.astype(np.intp), ii.astype(np.intp), y.astype(float),
             x.shape, max(cats.size - 1, 0))
     if cats.size < 2:
@@ -174,8 +175,8 @@ def _connectivity(o: Obs, ids) -> tuple[tuple[Subset, ...], bool]:
     Candidates are grouped by their loadings on the null directions.
     """
     n_c, n_e, n_r = o.sizes
-    ex_used, cr_used = np.unique(o.j), np.unique(o.i)
-    cand = np.unique(o.n)
+    ex_used, cr_used, cand = (np.flatnonzero(np.bincount(idx, None, size)) for idx, size in
+                              ((o.j, n_e), (o.i, n_r), (o.n, n_c)))
     cross = np.hstack([np.bincount(o.n * n_e + o.j, None, n_c * n_e).reshape(n_c, n_e),
                        np.bincount(o.n * n_r + o.i, None, n_c * n_r).reshape(n_c, n_r)])
     cross = cross[np.ix_(cand, np.concatenate([ex_used, n_e + cr_used]))]
