@@ -175,3 +175,15 @@ def test_legacy_export_text_report_runs():
     result = CliRunner().invoke(stats_command, [str(LEGACY), "--phase", "post"])
     assert result.exit_code == 0, result.output
     assert "(phase post)" in result.output and "integritas" in result.output
+
+
+def test_json_text_parses_to_the_same_data_as_json_dumps(panel_csv):
+    from scoring.cli.stats_commands import json_text
+
+    result = CliRunner().invoke(stats_command, [str(panel_csv), "--json"])
+    data = json.loads(result.output)
+    assert data["rasch"]["candidates"], "the Rasch rows are written"
+    assert json.loads(json_text(data)) == data
+    lines = result.output.splitlines()
+    assert sum(line.lstrip().startswith('{"id": ') for line in lines) >= len(
+        data["rasch"]["candidates"]), "one line per Rasch element"

@@ -152,6 +152,35 @@ def test_jmle_agrees_with_direct_maximisation_of_the_joint_likelihood():
     assert np.abs(np.array([t.measure for t in res.thresholds]) - fs).max() < 1e-4
 
 
+def test_candidates_merged_by_score_and_cells_agree_with_direct_maximisation():
+    # mfrm estimates candidates alike in raw score and scored cells as one group (JMLE's
+    # sufficiency); with few categories and missing scores in a few patterns many candidates
+    # share a group, others share a score but not the cells: the estimates must still be
+    # those of the joint likelihood of every candidate apart
+    rng = np.random.default_rng(23)
+    x = simulate(rng, rng.normal(0, 0.7, 60), centred([-0.5, 0.0, 0.5]),
+                 centred([-0.3, 0.3]), [-0.8, 0.8])
+    x[::4, 0, 0] = np.nan
+    x[1::6, 2, 1] = np.nan
+    x[0] = [[2, 1], [2, 3], [1, 2]]  # no extreme candidate
+    x[1] = [[1, 3], [2, 2], [3, np.nan]]
+    totals = np.nansum(x - 1, axis=(1, 2))
+    counts = (~np.isnan(x)).sum(axis=(1, 2))
+    x = x[(totals > 0) & (totals < 2 * counts)]
+    res = mfrm(x, (1, 3))
+    assert res.converged and not (res.candidates.extreme != 0).any()
+    pattern = [tuple(np.isnan(row).ravel()) + (float(np.nansum(row)),) for row in x]
+    assert len(set(pattern)) < len(pattern) / 2, "many candidates must share a group"
+    f, to_full, size = joint_negative_log_likelihood(x, 1)
+    opt = optimize.minimize(f, np.zeros(size), jac=True, method="BFGS",
+                            options={"gtol": 1e-9, "maxiter": 5000})
+    b, cs, ds, fs = to_full(opt.x)
+    assert np.abs(res.candidates.measure - b).max() < 1e-4
+    assert np.abs(res.examiners.measure - cs).max() < 1e-4
+    assert np.abs(res.criteria.measure - ds).max() < 1e-4
+    assert np.abs(np.array([t.measure for t in res.thresholds]) - fs).max() < 1e-4
+
+
 def test_model_se_fit_and_fair_average_follow_their_definitions():
     rng = np.random.default_rng(3)
     x = simulate(rng, rng.normal(0, 1, 40), centred([-0.3, 0.0, 0.3]), centred([0.2, -0.2]),

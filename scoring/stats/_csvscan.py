@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 NEWLINE = 10
 # bytes stripped around a field, as str.strip() does for ASCII (space, \t, \n, \v, \f, \r)
@@ -35,11 +36,12 @@ class Scan:
     starts: np.ndarray  # (n_rows, n_fields): first byte of each field
     ends: np.ndarray  # (n_rows, n_fields): one past the last byte
     short: tuple[tuple[int, int], ...]
+    spaces: bool = True  # False: no space, tab, \v or \f anywhere, so no field to strip
 
     def column(self, j: int, strip: bool = True) -> np.ndarray:
         """Return field ``j`` of every row as a bytes array (whitespace stripped)."""
         s, e = self.starts[:, j].copy(), self.ends[:, j].copy()
-        if strip:
+        if strip and self.spaces:
             _strip(self.data, s, e)
         return _gather(self.data, s, e)
 
@@ -100,10 +102,11 @@ def scan(raw: bytes, delimiter: str = ",") -> Scan | None:
     starts[:, 1:] = fields[:, :-1] + 1
     last = fields[:, -1]
     fields[:, -1] -= (last > starts[:, -1]) & (b[np.maximum(last - 1, 0)] == 13)  # CRLF
-    # a regular line can still be blank (",,,,"): drop it like the csv path does
-    blank = _blank(b, starts, fields)
-    keep = ~blank
-    return Scan(b, header, regular[keep] + 1, starts[keep], fields[keep], tuple(short))
+    # a regular line can still be blank (",,,,"): drop it like the csv path does. Inside
+    # fields only space, tab, \v and \f can be stripped (a \r only ends a CRLF line)
+    spaces = any(c in raw for c in (b" ", b"\t", b"\x0b", b"\x0c"))
+    keep = ~_blank(b, starts, fields, spaces)
+    return Scan(b, header, regular[keep] + 1, starts[keep], fields[keep], tuple(short), spaces)
 
 
 def lower(values: np.ndarray) -> np.ndarray:
@@ -115,12 +118,13 @@ def lower(values: np.ndarray) -> np.ndarray:
     return np.where(upper, codes + 32, codes).astype(np.uint8).view(values.dtype)
 
 
-def _blank(b: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+def _blank(b: np.ndarray, starts: np.ndarray, ends: np.ndarray, spaces: bool) -> np.ndarray:
     """Return which rows have only empty (or whitespace) fields."""
     blank = np.ones(starts.shape[0], dtype=bool)
     for j in range(starts.shape[1]):
         s, e = starts[:, j].copy(), ends[:, j].copy()
-        _strip(b, s, e)
+        if spaces:
+            _strip(b, s, e)
         blank &= e <= s
         if not blank.any():
             break
@@ -142,12 +146,22 @@ def _strip(b: np.ndarray, s: np.ndarray, e: np.ndarray) -> None:
 
 
 def _gather(b: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.ndarray:
-    """Return the byte ranges [s, e) as a fixed-width bytes array."""
+    """Return the byte ranges [s, e) as a fixed-width bytes array.
+
+    Rows of a read-only strided view of the bytes (row r = bytes r .. r + width − 1) are
+    copied at once, then the bytes past each field's end are zeroed (the ``S`` dtype's
+    padding).
+    """
     length = e - s
     width = int(length.max()) if length.size else 0
     if width == 0:
         return np.zeros(s.size, dtype="S1")
-    offsets = np.arange(width)
-    inside = offsets < length[:, None]
-    block = np.where(inside, b[np.minimum(s[:, None] + offsets, b.size - 1)], 0)
-    return np.ascontiguousarray(block, dtype=np.uint8).view(f"S{width}").ravel()
+    if int(s.max()) + width > b.size:
+        b = np.concatenate([b, np.zeros(width, dtype=np.uint8)])
+    rows = as_strided(b, shape=(b.size - width + 1, width), strides=(b.strides[0],) * 2,
+                      writeable=False)
+    block = rows[s]
+    short = np.flatnonzero(length < width)
+    if short.size:
+        block[short] *= np.arange(width) < length[short, None]
+    return block.view(f"S{width}").ravel()

@@ -65,22 +65,30 @@ def _figures(x, obs, j, sh) -> dict:
         if g > 1 else nan
     res.update(mean=float(mine.mean()), deviation=dev, se=se,
                z=dev / se if se > 0 else nan)
+    res.update(_spread(sh, j, idx, mine, s1, cv, res["n"]))
+    return res
+
+
+def _spread(sh, j, idx, mine, s1, cv, n: int) -> dict:
+    """Return examiner j's middle share, SD ratio and agreement with the rest of the panel."""
     own_band = sh["band"][j].ravel()[idx]
     n_others = float(cv.sum())
-    res["middle_share"] = float(own_band.mean())
-    res["panel_middle_share"] = float((sh["band_sum"].ravel()[idx] - own_band).sum() / n_others)
+    out = {"middle_share": float(own_band.mean()),
+           "panel_middle_share": float((sh["band_sum"].ravel()[idx] - own_band).sum()
+                                       / n_others)}
     s2 = float((sh["s2"].ravel()[idx] - mine * mine).sum())
     others_var = (s2 - float(s1.sum()) ** 2 / n_others) / max(n_others - 1, 1)
     own_var = float(mine.var(ddof=1))
-    res["sd_ratio"] = math.sqrt(own_var / others_var) if others_var > 0 else nan
+    out["sd_ratio"] = math.sqrt(own_var / others_var) if others_var > 0 else math.nan
+    rest = s1 / cv
     rest_c, mine_c = rest - rest.mean(), mine - mine.mean()
     sxx, sxy, syy = (float(np.einsum("i,i->", a, b))
                      for a, b in ((rest_c, rest_c), (rest_c, mine_c), (mine_c, mine_c)))
     if sxx > 0 and syy > 0:
-        res["rest_correlation"] = sxy / math.sqrt(sxx * syy)
-        res["slope"] = sxy / sxx
-        res["fit_ms"] = max(syy - sxy * sxy / sxx, 0.0) / (res["n"] - 2)
-    return res
+        out["rest_correlation"] = sxy / math.sqrt(sxx * syy)
+        out["slope"] = sxy / sxx
+        out["fit_ms"] = max(syy - sxy * sxy / sxx, 0.0) / (n - 2)
+    return out
 
 
 def _within_share(own: np.ndarray, own_obs: np.ndarray) -> float:

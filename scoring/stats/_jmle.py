@@ -28,6 +28,8 @@ class Obs:
     key_nj: np.ndarray | None = None  # n·J + j, n·I + i: cell keys, built once
     key_ni: np.ndarray | None = None
     ge: np.ndarray | None = None
+    cnt: np.ndarray | None = None  # merged rows (see merge): observations per row ...
+    members: np.ndarray | None = None  # ... and candidates per group; None: one each
 
     def at_least(self) -> np.ndarray:
         """Return the number of scores at or above each category 1..m (cached)."""
@@ -109,54 +111,114 @@ def upper_tails(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return g, h
 
 
+def unique_rows(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the distinct values of ``key`` (ints in 0..size−1) and each one's position.
+
+    A table of presence when ``size`` is not much larger than ``key`` (no sort), else
+    :func:`numpy.unique`.
+    """
+    if size <= 4 * key.size + 1024:
+        present = np.zeros(size, dtype=bool)
+        present[key] = True
+        rows = np.flatnonzero(present)
+        return rows, (np.cumsum(present) - 1)[key]
+    rows, where = np.unique(key, return_inverse=True)
+    return rows, where.ravel()
+
+
+def merge(o: Obs, active: np.ndarray) -> tuple[Obs, np.ndarray]:
+    """Return the active observations merged by candidate group, and each candidate's group.
+
+    A candidate's likelihood depends on the data only through its raw score and the cells
+    (examiner × criterion) it was scored in, so candidates alike in both have one JMLE
+    estimate at every iteration (they start equal and receive equal Newton steps). They form
+    one group, whose observations in a cell become one row with a count and a score sum: a
+    complete design of any number of candidates has at most cells × m + 1 groups. Groups
+    are the candidates' index ``n`` of the merged Obs; ``members`` counts each group's
+    candidates. A candidate with no active observation is in group −1.
+    """
+    n_c, n_e, n_r = o.sizes
+    n_cells = n_e * n_r
+    n, cell, y = o.n[active], o.j[active] * n_r + o.i[active], o.y[active]
+    seen = np.zeros((n_c, n_cells), dtype=bool)
+    seen[n, cell] = True
+    has = np.flatnonzero(np.bincount(n, None, n_c))
+    total = np.rint(np.bincount(n, y, n_c)).astype(np.int64)[has, None]
+    signature = np.hstack([np.packbits(seen[has], axis=1), total.view(np.uint8)])
+    del seen
+    _, inverse = np.unique(signature, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    group = np.full(n_c, -1, dtype=np.intp)
+    group[has] = inverse
+    n_groups = int(inverse.max()) + 1 if inverse.size else 0
+    rows, where = unique_rows(group[n] * n_cells + cell, n_groups * n_cells)
+    gr, cl = np.divmod(rows, n_cells)
+    counts = np.bincount(y.astype(np.intp), None, o.m + 1)
+    merged = Obs(gr.astype(np.intp), (cl // n_r).astype(np.intp), (cl % n_r).astype(np.intp),
+                 np.bincount(where, y, rows.size), (n_groups, n_e, n_r), o.m,
+                 ge=np.cumsum(counts[::-1])[::-1][1:],
+                 cnt=np.bincount(where, None, rows.size).astype(float),
+                 members=np.bincount(inverse, None, n_groups).astype(float))
+    return merged, group
+
+
 def eta_of(o: Obs, t: Params) -> np.ndarray:
     """Return B_n − C_j − D_i for every observation."""
     return t.b[o.n] - t.c[o.j] - t.d[o.i]
 
 
 def newton_step(o: Obs, t: Params):
-    """Return (gradient max, Newton step in (B, C, D, F)) from one pass over the data.
+    """Return (largest score residual, Newton step in (B, C, D, F)) from one pass over the data.
 
     The candidates' block of the information is diagonal, so it is eliminated exactly
     (Schur complement); the small system for examiners, criteria and thresholds is solved
-    with a pseudo-inverse, whose null space is the model's three shift invariances.
+    with a pseudo-inverse, whose null space is the model's three shift invariances. Rows of
+    merged observations (:func:`merge`) count ``cnt`` times; a group's residual is reported
+    per candidate.
     """
     n_cand, n_ex, n_cr = o.sizes
     m = o.m
     p = probabilities(eta_of(o, t), t.f)
-    k = np.arange(m + 1, dtype=float)
-    e = k @ p
-    w = (k * k) @ p
-    w -= e * e
-    r = o.y - e
-    g, h = upper_tails(p)
+    e, w = moments(p)
+    g, cov_xf = upper_tails(p)
     del p
-    cov_xf = h
     for q in range(m):  # Cov(X, [X >= k]) = E[X; X >= k] − E·G_k
         cov_xf[q] -= g[q] * e
-    ge = o.at_least()
+    if o.cnt is not None:
+        e *= o.cnt
+        w *= o.cnt
+        cov_xf *= o.cnt
+        gw = g * o.cnt
+    else:
+        gw = g
+    r = o.y - e
     grad_b = np.bincount(o.n, r, n_cand)
     grad_s = np.concatenate([
-        np.bincount(o.j, r, n_ex), np.bincount(o.i, r, n_cr), ge - g.sum(axis=1)])
+        np.bincount(o.j, r, n_ex), np.bincount(o.i, r, n_cr), o.at_least() - gw.sum(axis=1)])
     info_bb = np.bincount(o.n, w, n_cand)
     key_nj, key_ni = o.keys()
     cross = np.hstack([
         np.bincount(key_nj, w, n_cand * n_ex).reshape(n_cand, n_ex),
         np.bincount(key_ni, w, n_cand * n_cr).reshape(n_cand, n_cr),
         np.stack([np.bincount(o.n, cov_xf[q], n_cand) for q in range(m)], axis=1)])
-    info_ss = _small_block(o, w, cov_xf, g)
+    info_ss = _small_block(o, w, cov_xf, g, gw)
     inv_bb = np.divide(1.0, info_bb, out=np.zeros_like(info_bb), where=info_bb > 0)
     schur = info_ss - (cross * inv_bb[:, None]).T @ cross
     rhs = grad_s - cross.T @ (grad_b * inv_bb)
     step_s = np.linalg.pinv(schur, rcond=1e-10, hermitian=True) @ rhs
     step_b = (grad_b - cross @ step_s) * inv_bb
-    gmax = max(float(np.abs(grad_b).max(initial=0.0)), float(np.abs(grad_s).max(initial=0.0)))
+    per_candidate = grad_b if o.members is None else grad_b / o.members
+    gmax = max(float(np.abs(per_candidate).max(initial=0.0)),
+               float(np.abs(grad_s).max(initial=0.0)))
     # natural parameters are (B, -C, -D, -F)
     return gmax, step_b, -step_s[:n_ex], -step_s[n_ex:n_ex + n_cr], -step_s[n_ex + n_cr:]
 
 
-def _small_block(o: Obs, w, cov_xf, g) -> np.ndarray:
-    """Information of (-C, -D, -F): summed covariances of the sufficient statistics."""
+def _small_block(o: Obs, w, cov_xf, g, gw) -> np.ndarray:
+    """Information of (-C, -D, -F): summed covariances of the sufficient statistics.
+
+    ``w`` and ``cov_xf`` are already weighted by the rows' counts, ``gw`` is ``g`` weighted.
+    """
     _, n_ex, n_cr = o.sizes
     m = o.m
     size = n_ex + n_cr + m
@@ -172,21 +234,27 @@ def _small_block(o: Obs, w, cov_xf, g) -> np.ndarray:
     s[ex, th], s[th, ex] = jf, jf.T
     s[cr, th], s[th, cr] = cf, cf.T
     # Cov([X>=k], [X>=l]) = G_max(k,l) − G_k G_l
-    col = g.sum(axis=1)
+    col = gw.sum(axis=1)
     idx = np.arange(m)
-    s[th, th] = col[np.maximum(idx[:, None], idx[None, :])] - g @ g.T
+    s[th, th] = col[np.maximum(idx[:, None], idx[None, :])] - g @ gw.T
     return s
 
 
-def recentre(t: Params, ex_mask: np.ndarray, cr_mask: np.ndarray) -> None:
-    """Centre C and D at 0 over the estimated elements and make Σ F = 0, keeping every eta."""
+def recentre(t: Params, ex_mask: np.ndarray, cr_mask: np.ndarray) -> float:
+    """Centre C and D at 0 over the estimated elements and make Σ F = 0, keeping every eta.
+
+    Returns the shift added to every B.
+    """
+    total = 0.0
     for arr, mask in ((t.c, ex_mask), (t.d, cr_mask)):
         shift = arr[mask].mean() if mask.any() else 0.0
         arr -= shift
-        t.b -= shift
+        total -= shift
     shift = t.f.mean()
     t.f -= shift
-    t.b -= shift
+    total -= shift
+    t.b += total
+    return float(total)
 
 
 def solve_one(o: Obs, t: Params, facet: int, members: np.ndarray, target: np.ndarray,

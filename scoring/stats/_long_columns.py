@@ -3,8 +3,29 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
+
+COLUMNS = ("candidate", "examiner", "criterion", "score")
+PHASES = ("pre", "post")
+
+
+@dataclass(frozen=True)
+class LongArrays:
+    """Scores as an array of shape (n_candidates, n_examiners, n_criteria), NaN if absent.
+
+    The label tuples give the order of each axis (order of first appearance).
+    """
+
+    ratings: np.ndarray
+    candidates: tuple[str, ...]
+    examiners: tuple[str, ...]
+    criteria: tuple[str, ...]
+
+    def criterion(self, name: str) -> np.ndarray:
+        """Return the (n_candidates, n_examiners) array for one criterion."""
+        return self.ratings[:, :, self.criteria.index(name)]
 
 
 class LongFormatError(ValueError):
@@ -98,7 +119,22 @@ def _finite(out: np.ndarray, raw) -> tuple[np.ndarray, int | None, str | None]:
 
 
 def _codes(labels: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Return integer codes in order of first appearance, and the labels in that order."""
+    """Return integer codes in order of first appearance, and the labels in that order.
+
+    Long files usually hold each candidate's (and examiner's) rows together: the distinct
+    labels of the runs of equal labels are coded then repeated, a much smaller sort.
+    """
+    n = labels.size
+    if n > 1:
+        start = np.flatnonzero(np.concatenate(([True], labels[1:] != labels[:-1])))
+        if start.size <= n // 4:
+            run_codes, names = _codes_sorted(labels[start])
+            return np.repeat(run_codes, np.diff(np.append(start, n))), names
+    return _codes_sorted(labels)
+
+
+def _codes_sorted(labels: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Return :func:`_codes` by sorting every label."""
     keys = labels
     if labels.dtype.kind == "S" and labels.dtype.itemsize <= 8:
         # short labels compare as 8-byte integers: sorting those is several times faster
@@ -112,3 +148,37 @@ def _codes(labels: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
     names = labels[first[order]].tolist()
     return rank[inverse.ravel()], tuple(n.decode("utf-8") if isinstance(n, bytes) else n
                                         for n in names)
+
+
+def _assemble(labels, scores, rows: np.ndarray, raw) -> LongArrays:
+    """Check the columns and build the array; the first bad row in file order is reported.
+
+    ``labels`` are three stripped string arrays (candidate, examiner, criterion), ``scores``
+    what :func:`_parse_scores` returns, ``rows`` each record's row number and ``raw(i, c)``
+    the value of record ``i`` in column ``c`` as written, for the messages.
+    """
+    values, score_bad, score_message = scores
+    problems = []  # (index, rank of the check within a record, error)
+    for c, arr in enumerate(labels):
+        empty = np.flatnonzero(arr == arr.dtype.type())
+        if empty.size:
+            i = int(empty[0])
+            problems.append((i, c, LongFormatError("empty label", int(rows[i]), COLUMNS[c])))
+    codes, names = zip(*(_codes(a) for a in labels), strict=True)
+    shape = tuple(len(n) for n in names)
+    key = (codes[0] * shape[1] + codes[1]) * shape[2] + codes[2]
+    order = np.argsort(key, kind="stable")
+    repeat = order[1:][key[order][1:] == key[order][:-1]]
+    if repeat.size:
+        i = int(repeat.min())
+        problems.append((i, 3, LongFormatError(
+            f"duplicate score for candidate {raw(i, 0)!r}, examiner {raw(i, 1)!r}, "
+            f"criterion {raw(i, 2)!r}", int(rows[i]))))
+    if score_bad is not None:
+        problems.append((score_bad, 4, LongFormatError(score_message, int(rows[score_bad]),
+                                                       "score")))
+    if problems:
+        raise min(problems, key=lambda p: p[:2])[2]
+    arr = np.full(shape, np.nan)
+    arr[codes[0], codes[1], codes[2]] = values
+    return LongArrays(arr, *names)

@@ -53,17 +53,22 @@ class FacetMeasures:
         """Return (low, high) arrays: ``measure`` ± z · ``se``, the model-based interval."""
         return normal_interval(self.measure, self.se, confidence_level)
 
-    def rows(self) -> list[dict]:
-        """Return one plain dict per element (NaN kept as float NaN), with its 95 % interval."""
+    def rows(self, clean: bool = False) -> list[dict]:
+        """Return one plain dict per element with its 95 % interval.
+
+        NaN stays a float NaN, or becomes None with ``clean`` (JSON-able: ids as plain
+        Python values too).
+        """
         cols = ("measure", "measure_corrected", "se", "infit", "infit_zstd", "outfit",
                 "outfit_zstd", "observed_average", "fair_average")
         low, high = self.confidence_interval()
-        columns = [np.asarray(getattr(self, c), float).tolist() for c in cols]
-        columns += [low.tolist(), high.tolist()]
+        arrays = [np.asarray(getattr(self, c), float) for c in cols] + [low, high]
+        columns = [_column(a, clean) for a in arrays]
         names = (*cols, "ci_low", "ci_high")
         extreme = {-1: "minimum", 1: "maximum"}
+        ids = [i.item() if clean and isinstance(i, np.generic) else i for i in self.ids]
         out = []
-        for ident, values, count, ext in zip(self.ids, zip(*columns, strict=True),
+        for ident, values, count, ext in zip(ids, zip(*columns, strict=True),
                                              self.count.tolist(), self.extreme.tolist(),
                                              strict=True):
             row = {"id": ident, **dict(zip(names, values, strict=True))}
@@ -71,6 +76,15 @@ class FacetMeasures:
             row["extreme"] = extreme.get(int(ext))
             out.append(row)
         return out
+
+
+def _column(values: np.ndarray, clean: bool) -> list:
+    """Return an array as a list of floats; with ``clean``, None where not finite."""
+    if not clean:
+        return values.tolist()
+    out = values.astype(object)
+    out[~np.isfinite(values)] = None
+    return out.tolist()
 
 
 @dataclass(frozen=True)
@@ -145,8 +159,12 @@ class MFRMResult:
         """Return True when measures were estimated."""
         return self.reason is None
 
-    def to_dict(self) -> dict:
-        """Return the plain ``rasch`` block (NaN kept as float NaN; callers clean it)."""
+    def to_dict(self, clean_rows: bool = False) -> dict:
+        """Return the plain ``rasch`` block (NaN kept as float NaN; callers clean it).
+
+        With ``clean_rows`` the element rows are JSON-able already (see
+        :meth:`FacetMeasures.rows`), so a caller need not walk them again.
+        """
         facets = (self.candidates, self.examiners, self.criteria)
         return {
             "model": "rating-scale many-facet Rasch, JMLE",
@@ -156,7 +174,7 @@ class MFRMResult:
             "max_residual": self.max_residual, "max_change": self.max_change,
             "correction": self.correction, "extreme_adjustment": self.extreme_adjustment,
             "n_observations": self.n_observations, "categories": list(self.categories),
-            **{f.name: f.rows() for f in facets},
+            **{f.name: f.rows(clean_rows) for f in facets},
             "thresholds": [asdict(t) for t in self.thresholds],
             **{key: {f.name: getattr(f, key) for f in facets}
                for key in ("separation", "reliability", "strata", "sd", "rmse")},

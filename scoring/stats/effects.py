@@ -237,21 +237,8 @@ def rater_effects(ratings3d, scale: Sequence[float], thresholds: Thresholds | No
     >>> effects[0].flags, effects[0].note
     ((), 'not flagged: 6 candidates compared, fewer than 10')
     """
-    try:
-        two_d = np.ndim(ratings3d) == 2
-    except ValueError:
-        two_d = False  # ragged input: let as_ratings name the problem
-    x = as_ratings(ratings3d, "ratings3d", ndim=2 if two_d else 3)
-    if two_d:
-        x = x[:, :, None]
-    low, high = check_scale(scale)
-    th = Thresholds() if thresholds is None else thresholds
-    if not isinstance(th, Thresholds):
-        raise ValueError(f"thresholds must be a Thresholds instance; got {type(th).__name__}")
-    n, k, _ = x.shape
-    labels = tuple(range(k)) if examiners is None else tuple(examiners)
-    if len(labels) != k:
-        raise ValueError(f"examiners has {len(labels)} labels for {k} examiners in ratings3d")
+    x, (low, high), th, labels = _checked(ratings3d, scale, thresholds, examiners)
+    k = x.shape[1]
     obs = ~np.isnan(x)
     if obs.any() and (x[obs].min() < low or x[obs].max() > high):
         raise ValueError(f"ratings3d has scores outside scale {tuple(scale)!r}")
@@ -269,18 +256,43 @@ def rater_effects(ratings3d, scale: Sequence[float], thresholds: Thresholds | No
         r["halo"] = _rel(r["within_share"], _nanmedian(halos[others]) if k > 1 else math.nan)
         r["gap"] = float(gaps[j])
         details, note = _flags(r, th, k, sizes, rasch[j])
-        flags = [d for d in details if d.tier == "flag"]
-        watch = [d for d in details if d.tier == "watch"]
-        out.append(ExaminerEffect(
-            examiner=labels[j], n=r["n"], n_candidates=r["n_candidates"], mean=r["mean"],
-            deviation=r["deviation"], se=r["se"], z=r["z"],
-            rest_correlation=r["rest_correlation"], slope=r["slope"], sd_ratio=r["sd_ratio"],
-            middle_share=r["middle_share"], panel_middle_share=r["panel_middle_share"],
-            halo=r["halo"], fit=r["fit"], flags=tuple(f.code for f in flags),
-            flag_details=tuple(flags), note=note, gap=r["gap"],
-            watch=tuple(f.code for f in watch), watch_details=tuple(watch),
-            evidence="deviation" if rasch[j] is None else "rasch"))
+        out.append(_effect(labels[j], r, details, note, rasch[j] is not None))
     return tuple(out)
+
+
+def _checked(ratings3d, scale, thresholds, examiners) -> tuple:
+    """Return (scores as (n, k, c), scale, thresholds, examiner labels), or raise."""
+    try:
+        two_d = np.ndim(ratings3d) == 2
+    except ValueError:
+        two_d = False  # ragged input: let as_ratings name the problem
+    x = as_ratings(ratings3d, "ratings3d", ndim=2 if two_d else 3)
+    if two_d:
+        x = x[:, :, None]
+    scale_pair = check_scale(scale)
+    th = Thresholds() if thresholds is None else thresholds
+    if not isinstance(th, Thresholds):
+        raise ValueError(f"thresholds must be a Thresholds instance; got {type(th).__name__}")
+    k = x.shape[1]
+    labels = tuple(range(k)) if examiners is None else tuple(examiners)
+    if len(labels) != k:
+        raise ValueError(f"examiners has {len(labels)} labels for {k} examiners in ratings3d")
+    return x, scale_pair, th, labels
+
+
+def _effect(label, r: dict, details: list[Flag], note, rasch: bool) -> ExaminerEffect:
+    """Return one examiner's ExaminerEffect from its figures and findings."""
+    flags = [d for d in details if d.tier == "flag"]
+    watch = [d for d in details if d.tier == "watch"]
+    return ExaminerEffect(
+        examiner=label, n=r["n"], n_candidates=r["n_candidates"], mean=r["mean"],
+        deviation=r["deviation"], se=r["se"], z=r["z"],
+        rest_correlation=r["rest_correlation"], slope=r["slope"], sd_ratio=r["sd_ratio"],
+        middle_share=r["middle_share"], panel_middle_share=r["panel_middle_share"],
+        halo=r["halo"], fit=r["fit"], flags=tuple(f.code for f in flags),
+        flag_details=tuple(flags), note=note, gap=r["gap"],
+        watch=tuple(f.code for f in watch), watch_details=tuple(watch),
+        evidence="rasch" if rasch else "deviation")
 
 
 def _flags(r: dict, th: Thresholds, k: int, sizes: tuple[float, float],

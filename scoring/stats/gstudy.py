@@ -245,27 +245,8 @@ def _g_unbalanced(x: np.ndarray, obs: np.ndarray, names, design: str, n_crit) ->
         return _empty(design, x, n_crit, 0, "G study undefined: needs at least 2 candidates, "
                       "2 examiners" + (" and 2 criteria" if x.ndim == 3 else "") + " with scores")
     effects = [e for order in range(x.ndim + 1) for e in combinations(range(x.ndim), order)]
-    counts, t_terms = {}, []
-    for e in effects:
-        shape = tuple(dims[a] for a in e)
-        code = (np.ravel_multi_index(tuple(where[a] for a in e), shape) if e
-                else np.zeros(y.size, np.int64))
-        size = math.prod(shape)
-        n_e = np.bincount(code, minlength=size).astype(float)
-        tot = np.bincount(code, weights=y, minlength=size)
-        has = n_e > 0
-        t_terms.append(float((tot[has] ** 2 / n_e[has]).sum()))
-        counts[e] = n_e.reshape(shape)
-    # E[T_E] = N mu² + Σ_F σ²_F Σ_e Σ_f n_ef² / n_e  (Searle et al. 1992, sec. 5.3)
-    coef = np.zeros((len(effects), len(effects)))
-    for i, e in enumerate(effects):
-        coef[i, 0] = y.size
-        for j, f in enumerate(effects[1:], start=1):
-            u = tuple(sorted(set(e) | set(f)))
-            n_u = counts[u]
-            n_e = counts[e].reshape([dims[a] if a in e else 1 for a in u])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                coef[i, j] = float(np.where(n_u > 0, n_u * n_u / n_e, 0.0).sum())
+    counts, t_terms = _effect_totals(y, where, dims, effects)
+    coef = _expectations(effects, counts, dims, y.size)
     try:
         sol = np.linalg.solve(coef, np.array(t_terms))
     except np.linalg.LinAlgError:
@@ -284,6 +265,39 @@ def _g_unbalanced(x: np.ndarray, obs: np.ndarray, names, design: str, n_crit) ->
                   MappingProxyType(raw), MappingProxyType({}), MappingProxyType({}), g, phi, 0,
                   "every score is the same: no variance to decompose" if np.ptp(y) == 0 else None,
                   "henderson1")
+
+
+def _effect_totals(y, where, dims, effects) -> tuple[dict, list[float]]:
+    """Return each effect's cell counts and its T term Σ_e (total_e)² / n_e."""
+    counts, t_terms = {}, []
+    for e in effects:
+        shape = tuple(dims[a] for a in e)
+        code = (np.ravel_multi_index(tuple(where[a] for a in e), shape) if e
+                else np.zeros(y.size, np.int64))
+        size = math.prod(shape)
+        n_e = np.bincount(code, minlength=size).astype(float)
+        tot = np.bincount(code, weights=y, minlength=size)
+        has = n_e > 0
+        t_terms.append(float((tot[has] ** 2 / n_e[has]).sum()))
+        counts[e] = n_e.reshape(shape)
+    return counts, t_terms
+
+
+def _expectations(effects, counts, dims, n_obs: int) -> np.ndarray:
+    """Return the coefficients of E[T_E] on (μ², σ²_F ...).
+
+    E[T_E] = N μ² + Σ_F σ²_F Σ_e Σ_f n_ef² / n_e (Searle et al. 1992, sec. 5.3).
+    """
+    coef = np.zeros((len(effects), len(effects)))
+    for i, e in enumerate(effects):
+        coef[i, 0] = n_obs
+        for j, f in enumerate(effects[1:], start=1):
+            u = tuple(sorted(set(e) | set(f)))
+            n_u = counts[u]
+            n_e = counts[e].reshape([dims[a] if a in e else 1 for a in u])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                coef[i, j] = float(np.where(n_u > 0, n_u * n_u / n_e, 0.0).sum())
+    return coef
 
 
 def _empty(design, x, n_crit, dropped, reason) -> GStudy:

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 import numpy as np
-from scipy import special
 
+from . import _distributions as dist
 from ._validate import as_ratings, check_choice
 
 __all__ = ["ICCForm", "ICCResult", "icc", "FORMS"]
@@ -223,8 +223,8 @@ def _balanced_forms_body(n, k, msr, msc, mse, msw, level) -> dict[str, ICCForm]:
     f1 = _f_ratio(msr, msw)
     f3 = _f_ratio(msr, mse)
     fj = _ratio(msc, mse)
-    p1 = float(special.fdtrc(df_r, df_w, f1))
-    p3 = float(special.fdtrc(df_r, df_e, f3))
+    p1 = float(dist.fdtrc(df_r, df_w, f1))
+    p3 = float(dist.fdtrc(df_r, df_e, f3))
     icc1 = _ratio(msr - msw, msr + (k - 1) * msw)
     icc2 = _ratio(msr - mse, msr + (k - 1) * mse + k * (msc - mse) / n)
     icc3 = _ratio(msr - mse, msr + (k - 1) * mse)
@@ -233,10 +233,10 @@ def _balanced_forms_body(n, k, msr, msc, mse, msw, level) -> dict[str, ICCForm]:
     icc3k = _ratio(msr - mse, msr)
 
     # case 1 and 3 intervals: F_L = F / F_crit(df1, df2), F_U = F * F_crit(df2, df1)
-    f1l = f1 / special.fdtri(df_r, df_w, q)
-    f1u = f1 * special.fdtri(df_w, df_r, q)
-    f3l = f3 / special.fdtri(df_r, df_e, q)
-    f3u = f3 * special.fdtri(df_e, df_r, q)
+    f1l = f1 / dist.fdtri(df_r, df_w, q)
+    f1u = f1 * dist.fdtri(df_w, df_r, q)
+    f3l = f3 / dist.fdtri(df_r, df_e, q)
+    f3u = f3 * dist.fdtri(df_e, df_r, q)
     l1, u1 = (f1l - 1) / (f1l + k - 1), (f1u - 1) / (f1u + k - 1)
     l3, u3 = (f3l - 1) / (f3l + k - 1), (f3u - 1) / (f3u + k - 1)
     l1k, u1k = 1 - 1 / f1l, 1 - 1 / f1u
@@ -267,8 +267,8 @@ def _case2_interval(n, k, msr, msc, mse, icc2, fj, q) -> tuple[float, float]:
     if vd == 0:
         return _NAN, _NAN
     v = vn / vd
-    fu = special.fdtri(n - 1, v, q)
-    fl = special.fdtri(v, n - 1, q)
+    fu = dist.fdtri(n - 1, v, q)
+    fl = dist.fdtri(v, n - 1, q)
     base = k * msc + (k * n - k - n) * mse
     low = np.float64(n * (msr - fu * mse)) / (fu * base + n * msr)
     high = np.float64(n * (fl * msr - mse)) / (base + n * fl * msr)
@@ -283,24 +283,9 @@ def _icc_unbalanced(x: np.ndarray, obs: np.ndarray, level: float) -> ICCResult:
     if n < 2 or k < 2:
         return _nan_result(n, k, "model", "ICC undefined: fewer than 2 candidates or examiners",
                            balanced=False)
-    y = np.where(obs, x, 0.0)
     m = obs.sum(axis=1).astype(float)  # ratings per candidate
-    nj = obs.sum(axis=0).astype(float)  # ratings per examiner
     big_n = m.sum()
-    rsum, csum = y.sum(axis=1), y.sum(axis=0)
-    yy = float(np.einsum("ij,ij->", y, y))
-    r_mu = rsum.sum() ** 2 / big_n
-    r_a = float(np.einsum("i,i->", rsum, rsum / m))
-    r_b = float(np.einsum("j,j->", csum, csum / nj))
-    # absorb candidate effects, then solve the k x k reduced normal equations for examiners
-    resid = np.where(obs, y - (rsum / m)[:, None], 0.0)
-    g = resid.sum(axis=0)
-    weighted = obs / m[:, None]
-    c_mat = np.diag(nj) - np.stack([np.einsum("i,ij->j", weighted[:, j], obs)
-                                    for j in range(k)])
-    eig = np.linalg.eigvalsh(c_mat)
-    rank_c = int((eig > eig.max() * k * 1e-12).sum())
-    r_b_given_a = float(g @ np.linalg.pinv(c_mat, hermitian=True) @ g)
+    yy, r_mu, r_a, r_b, r_b_given_a, rank_c = _reductions(x, obs, m)
     r_ab = r_a + r_b_given_a
     df_e = big_n - n - rank_c
     if df_e <= 0 or yy - r_mu <= 0:
@@ -315,12 +300,46 @@ def _icc_unbalanced(x: np.ndarray, obs: np.ndarray, level: float) -> ICCResult:
     msb, msw = _snap(((r_a - r_mu) / (n - 1), (yy - r_a) / (big_n - n)), yy - r_mu)
     n0 = (big_n - float(np.einsum("i,i->", m, m)) / big_n) / (n - 1)
     var_a1 = (msb - msw) / n0
-    kh = n / float((1 / m).sum())  # harmonic mean of ratings per candidate
     with np.errstate(divide="ignore", invalid="ignore"):
         f1 = _f_ratio(msb, msw)
         f3 = _f_ratio(ms_a, mse)
-        p1 = float(special.fdtrc(n - 1, big_n - n, f1))
-        p3 = float(special.fdtrc(df_a, df_e, f3))
+        p1 = float(dist.fdtrc(n - 1, big_n - n, f1))
+        p3 = float(dist.fdtrc(df_a, df_e, f3))
+    tests = {"1": (f1, n - 1, big_n - n, p1), "2": (f3, df_a, df_e, p3), "3": (f3, df_a, df_e, p3)}
+    comps = {"candidate": var_a, "examiner": var_b, "residual": var_e,
+             "one_way_candidate": var_a1, "one_way_residual": msw}
+    return _unbalanced_result(n, k, n / float((1 / m).sum()), level, comps, tests)
+
+
+def _reductions(x: np.ndarray, obs: np.ndarray, m: np.ndarray) -> tuple:
+    """Return Henderson's reductions: (Σy², R(μ), R(a), R(b), R(b | a), rank of C).
+
+    R(b | a) absorbs the candidate effects and solves the k × k reduced normal equations C
+    for the examiners.
+    """
+    k = x.shape[1]
+    y = np.where(obs, x, 0.0)
+    nj = obs.sum(axis=0).astype(float)  # ratings per examiner
+    rsum, csum = y.sum(axis=1), y.sum(axis=0)
+    yy = float(np.einsum("ij,ij->", y, y))
+    r_mu = rsum.sum() ** 2 / m.sum()
+    r_a = float(np.einsum("i,i->", rsum, rsum / m))
+    r_b = float(np.einsum("j,j->", csum, csum / nj))
+    g = np.where(obs, y - (rsum / m)[:, None], 0.0).sum(axis=0)
+    weighted = obs / m[:, None]
+    c_mat = np.diag(nj) - np.stack([np.einsum("i,ij->j", weighted[:, j], obs)
+                                    for j in range(k)])
+    eig = np.linalg.eigvalsh(c_mat)
+    rank_c = int((eig > eig.max() * k * 1e-12).sum())
+    r_b_given_a = float(g @ np.linalg.pinv(c_mat, hermitian=True) @ g)
+    return yy, r_mu, r_a, r_b, r_b_given_a, rank_c
+
+
+def _unbalanced_result(n: int, k: int, kh: float, level: float, comps: dict,
+                       tests: dict) -> ICCResult:
+    """Assemble the six forms from the variance components (``kh``: harmonic mean k)."""
+    var_a, var_b, var_e = comps["candidate"], comps["examiner"], comps["residual"]
+    var_a1, msw = comps["one_way_candidate"], comps["one_way_residual"]
     values = {
         "ICC(1,1)": _ratio(var_a1, var_a1 + msw),
         "ICC(2,1)": _ratio(var_a, var_a + var_b + var_e),
@@ -329,17 +348,14 @@ def _icc_unbalanced(x: np.ndarray, obs: np.ndarray, level: float) -> ICCResult:
         "ICC(2,k)": _ratio(var_a, var_a + (var_b + var_e) / kh),
         "ICC(3,k)": _ratio(var_a, var_a + var_e / kh),
     }
-    tests = {"1": (f1, n - 1, big_n - n, p1), "2": (f3, df_a, df_e, p3), "3": (f3, df_a, df_e, p3)}
     forms = {
         name: ICCForm(name, float(val), *(float(t) for t in tests[name[4]]), _NAN, _NAN,
                       confidence_level=level)
         for name, val in values.items()
     }
-    comps = {"candidate": var_a, "examiner": var_b, "residual": var_e,
-             "one_way_candidate": var_a1, "one_way_residual": msw}
     reason = ("unbalanced data: no accepted closed-form confidence interval for ICCs from "
               "Henderson Method 3 components; intervals are NaN")
-    if mse == 0 or msw == 0:
+    if var_e == 0 or msw == 0:
         reason = _PERFECT
     return ICCResult(MappingProxyType(forms), n, k, kh, "model", False,
                      MappingProxyType({c: float(v) for c, v in comps.items()}), reason)

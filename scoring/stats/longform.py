@@ -6,42 +6,30 @@ import csv
 import io
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 import numpy as np
 
 from . import _csvscan
-from ._long_columns import LongFormatError, _codes, _finite, _parse_scores
+from ._long_columns import (
+    COLUMNS,
+    PHASES,
+    LongArrays,
+    LongFormatError,
+    _assemble,
+    _parse_scores,
+)
+from .longframe import _is_frame, read_long_frame
 
 __all__ = ["LongArrays", "LongFormatError", "long_to_arrays", "read_long_csv", "read_long_frame",
            "COLUMNS", "LONG_HEADERS"]
 
-COLUMNS = ("candidate", "examiner", "criterion", "score")
 # The long score export's columns in each language of the app (scoring.documents.tables writes them:
 # English with "," and a decimal point, Indonesian with ";" and a decimal comma); the reader
 # takes either, so a file downloaded in either language reads back.
 LONG_HEADERS = {"en": ("candidate", "examiner", "criterion", "score", "phase", "state"),
                 "id": ("peserta", "penguji", "kriteria", "nilai", "fase", "keadaan")}
 ALIASES = dict(zip(LONG_HEADERS["id"], LONG_HEADERS["en"], strict=True))
-PHASES = ("pre", "post")
 BOM = "\ufeff".encode()
-
-
-@dataclass(frozen=True)
-class LongArrays:
-    """Scores as an array of shape (n_candidates, n_examiners, n_criteria), NaN if absent.
-
-    The label tuples give the order of each axis (order of first appearance).
-    """
-
-    ratings: np.ndarray
-    candidates: tuple[str, ...]
-    examiners: tuple[str, ...]
-    criteria: tuple[str, ...]
-
-    def criterion(self, name: str) -> np.ndarray:
-        """Return the (n_candidates, n_examiners) array for one criterion."""
-        return self.ratings[:, :, self.criteria.index(name)]
 
 
 def long_to_arrays(records: Iterable, *, first_row: int = 1) -> LongArrays:
@@ -175,15 +163,8 @@ def read_long_csv(source, phase: str = "pre") -> LongArrays:
 
 
 def _read(raw: bytes, phase: str) -> LongArrays:
-    if raw.startswith(BOM):
-        raw = raw[len(BOM):]
-    if not raw:
-        raise LongFormatError("the file is empty", 1)
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise LongFormatError(f"the file is not UTF-8 text ({exc.reason})", line) from None
+    """Read the bytes of a long CSV: layout, header, the rows kept, then the arrays."""
+    raw = _checked_text(raw)
     skip, delimiter = _layout(raw)
     if skip:
         raw = raw.split(b"\n", skip)[skip]
@@ -195,8 +176,34 @@ def _read(raw: bytes, phase: str) -> LongArrays:
         raise LongFormatError(f"header lacks column(s) {missing}; found {header}", 1 + skip,
                               missing[0])
     pos = [names.index(c) for c in COLUMNS]
+    idx = _kept_rows(table, names, skip, phase)
+    labels = [table.column(pos[c])[idx] for c in range(3)]
+    scores = _parse_scores(table.column(pos[3])[idx], table.raw_column(pos[3], idx))
+    return _assemble(labels, scores, table.rows[idx] + skip,
+                     lambda i, c: table.raw(int(idx[i]), pos[c]))
+
+
+def _checked_text(raw: bytes) -> bytes:
+    """Return the file's bytes without a BOM; raise if it is empty or not UTF-8."""
+    if raw.startswith(BOM):
+        raw = raw[len(BOM):]
+    if not raw:
+        raise LongFormatError("the file is empty", 1)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise LongFormatError(f"the file is not UTF-8 text ({exc.reason})", line) from None
+    return raw
+
+
+def _kept_rows(table, names: list[str], skip: int, phase: str) -> np.ndarray:
+    """Return the indices of the rows to read: no ``state``, the wanted ``phase``.
+
+    The first problem in file order (a short row, an unknown phase) is raised.
+    """
     phase_pos = names.index("phase") if "phase" in names else None
-    problems = [LongFormatError(f"expected {len(header)} fields, got {got}", row + skip)
+    problems = [LongFormatError(f"expected {len(names)} fields, got {got}", row + skip)
                 for row, got in table.short[:1]]
     keep = np.ones(table.rows.size, dtype=bool)
     # The app's exports put a hidden candidate's state, never a score, on a row of its own.
@@ -217,10 +224,7 @@ def _read(raw: bytes, phase: str) -> LongArrays:
     idx = np.flatnonzero(keep)
     if not idx.size:
         raise LongFormatError(f"no score rows{' for phase ' + phase if phase_pos else ''}")
-    labels = [table.column(pos[c])[idx] for c in range(3)]
-    scores = _parse_scores(table.column(pos[3])[idx], table.raw_column(pos[3], idx))
-    return _assemble(labels, scores, table.rows[idx] + skip,
-                     lambda i, c: table.raw(int(idx[i]), pos[c]))
+    return idx
 
 
 def _name(header_field: str) -> str:
@@ -281,151 +285,3 @@ class _Records:
     def raw(self, i: int, j: int) -> str:
         """Return field ``j`` of kept record ``i`` as written."""
         return self.recs[i][j]
-
-
-def _assemble(labels, scores, rows: np.ndarray, raw) -> LongArrays:
-    """Check the columns and build the array; the first bad row in file order is reported.
-
-    ``labels`` are three stripped string arrays (candidate, examiner, criterion), ``scores``
-    what :func:`_parse_scores` returns, ``rows`` each record's row number and ``raw(i, c)``
-    the value of record ``i`` in column ``c`` as written, for the messages.
-    """
-    values, score_bad, score_message = scores
-    problems = []  # (index, rank of the check within a record, error)
-    for c, arr in enumerate(labels):
-        empty = np.flatnonzero(arr == arr.dtype.type())
-        if empty.size:
-            i = int(empty[0])
-            problems.append((i, c, LongFormatError("empty label", int(rows[i]), COLUMNS[c])))
-    codes, names = zip(*(_codes(a) for a in labels), strict=True)
-    shape = tuple(len(n) for n in names)
-    key = (codes[0] * shape[1] + codes[1]) * shape[2] + codes[2]
-    order = np.argsort(key, kind="stable")
-    repeat = order[1:][key[order][1:] == key[order][:-1]]
-    if repeat.size:
-        i = int(repeat.min())
-        problems.append((i, 3, LongFormatError(
-            f"duplicate score for candidate {raw(i, 0)!r}, examiner {raw(i, 1)!r}, "
-            f"criterion {raw(i, 2)!r}", int(rows[i]))))
-    if score_bad is not None:
-        problems.append((score_bad, 4, LongFormatError(score_message, int(rows[score_bad]),
-                                                       "score")))
-    if problems:
-        raise min(problems, key=lambda p: p[:2])[2]
-    arr = np.full(shape, np.nan)
-    arr[codes[0], codes[1], codes[2]] = values
-    return LongArrays(arr, *names)
-
-
-def read_long_frame(frame, phase: str | None = "pre", *, first_row: int = 1) -> LongArrays:
-    """Read long data from a DataFrame (pandas, polars, pyarrow, ... through narwhals).
-
-    Parameters
-    ----------
-    frame : DataFrame
-        Columns ``candidate, examiner, criterion, score`` and optionally ``phase``, matched
-        case-insensitively; other columns are ignored. Labels may be numbers (taken as their
-        text); a null score is a missing score.
-    phase : {"pre", "post"} or None
-        As :func:`read_long_csv`; None uses every row and ignores a ``phase`` column.
-    first_row : int
-        Row number reported for the frame's first row in error messages.
-
-    Returns
-    -------
-    LongArrays
-
-    Notes
-    -----
-    Neither pandas nor polars is needed by scoring: narwhals (a dependency-free layer over
-    DataFrame libraries) reads whichever the caller has, one column at a time, vectorised.
-
-    References
-    ----------
-    Shrout, P. E., & Fleiss, J. L. (1979). Intraclass correlations: uses in assessing rater
-    reliability. Psychological Bulletin, 86(2), 420-428. (Tables 2 and 4: the example.)
-
-    Examples
-    --------
-    Shrout & Fleiss (1979), Table 2, in a pandas DataFrame; ICC(2,1) is .29 as in their
-    Table 4.
-
-    >>> import pandas as pd
-    >>> from scoring.stats import icc, read_long_frame
-    >>> scores = [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8],
-    ...           [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]]
-    >>> records = [(f"t{t}", f"j{j}", "rating", s)
-    ...            for t, row in enumerate(scores, 1) for j, s in enumerate(row, 1)]
-    >>> frame = pd.DataFrame(records, columns=["candidate", "examiner", "criterion", "score"])
-    >>> data = read_long_frame(frame)
-    >>> round(icc(data.criterion("rating"))["ICC(2,1)"].value, 2)
-    0.29
-    """
-    if phase is not None and phase not in PHASES:
-        raise ValueError(f"phase must be one of {PHASES!r} or None; got {phase!r}")
-    import narwhals.stable.v2 as nw
-
-    try:
-        df = nw.from_native(frame, eager_only=True)
-    except TypeError:
-        raise ValueError(f"frame must be a DataFrame (pandas, polars, pyarrow, ...); got "
-                         f"{type(frame).__name__}") from None
-    names = {str(c).strip().lower(): c for c in df.columns}
-    missing = [c for c in COLUMNS if c not in names]
-    if missing:
-        raise LongFormatError(f"the DataFrame lacks column(s) {missing}; found "
-                              f"{list(df.columns)}", None, missing[0])
-    n = len(df)
-    rows = np.arange(first_row, first_row + n)
-    keep = np.ones(n, dtype=bool)
-    if phase is not None and "phase" in names:
-        values = np.char.lower(_frame_text(df[names["phase"]], nw))
-        bad = np.flatnonzero((values != "pre") & (values != "post"))
-        if bad.size:
-            i = int(bad[0])
-            shown = _native(df[names["phase"]], i)
-            raise LongFormatError(f"phase {shown!r} is not one of {PHASES}", int(rows[i]),
-                                  "phase")
-        keep = values == phase
-    idx = np.flatnonzero(keep)
-    if not idx.size:
-        raise LongFormatError("no score rows" + (f" for phase {phase}" if phase else ""))
-    series = [df[names[c]] for c in COLUMNS]
-    labels = [_frame_text(s, nw)[idx] for s in series[:3]]
-    score = series[3]
-    if score.dtype.is_numeric():
-        values = score.cast(nw.Float64).to_numpy().astype(float)
-        values[score.is_null().to_numpy().astype(bool)] = np.nan
-        scores = _finite(values[idx], _LazyRaw(score, idx))
-    else:
-        values = score.cast(nw.String).to_numpy()
-        scores = _parse_scores(np.asarray(values, dtype=object)[idx], _LazyRaw(score, idx))
-    return _assemble(labels, scores, rows[idx], lambda i, c: _native(series[c], int(idx[i])))
-
-
-def _frame_text(series, nw) -> np.ndarray:
-    """Return a column as stripped text ('' for a null)."""
-    text = series.cast(nw.String).fill_null("").to_numpy()
-    return np.char.strip(np.asarray(text, dtype=object).astype(str))
-
-
-def _native(series, i: int):
-    """Return the value of row ``i`` as a plain Python object (for messages)."""
-    value = series.to_numpy()[i]
-    return value.item() if isinstance(value, np.generic) else value
-
-
-class _LazyRaw:
-    """The values as written of a frame column, fetched only when a message needs one."""
-
-    def __init__(self, series, idx: np.ndarray) -> None:
-        self.series, self.idx = series, idx
-
-    def __getitem__(self, i: int):
-        return _native(self.series, int(self.idx[i]))
-
-
-def _is_frame(obj) -> bool:
-    """Return whether ``obj`` looks like a DataFrame rather than an iterable of records."""
-    return any(hasattr(obj, name) for name in
-               ("__narwhals_dataframe__", "__dataframe__", "__arrow_c_stream__"))

@@ -97,9 +97,9 @@ class PanelAnalysis:
             "g_study": _g_dict(self.g_study),
             "d_study": [asdict(r) for r in self.d_study.rows],
             "thresholds": asdict(self.thresholds),
-            "rasch": None if self.rasch is None else self.rasch.to_dict(),
+            "rasch": None,
             "flag_evidence": {"source": self.flag_evidence, "note": self.flag_evidence_note},
-        })
+        }) | {"rasch": None if self.rasch is None else _rasch_dict(self.rasch)}
 
 
 def panel_analysis(ratings3d, scale: Sequence[float], examiners: Sequence | None = None,
@@ -250,6 +250,14 @@ def _g_dict(g: GStudy) -> dict:
             "n_criteria": g.n_criteria, "n_dropped": g.n_dropped,
             "components": dict(g.components), "components_raw": dict(g.components_raw),
             "g": g.g, "phi": g.phi, "note": g.reason}
+
+
+def _rasch_dict(rasch: MFRMResult) -> dict:
+    """Return the ``rasch`` block cleaned; the element rows come clean (one per candidate)."""
+    block = rasch.to_dict(clean_rows=True)
+    rows = ("candidates", "examiners", "criteria")
+    rest = _clean({k: v for k, v in block.items() if k not in rows})
+    return {k: block[k] if k in rows else rest[k] for k in block}
 
 
 def _clean(obj):
