@@ -11,13 +11,10 @@ tests/test_stats_distributions.py checks them against scipy to 1e-12 relative.
 
 Press, W. H., Teukolsky, S. A., Vetterling, W. T., & Flannery, B. P. (2007). Numerical
 Recipes (3rd ed.). Cambridge University Press.
-Paulson, E. (1942). An approximate normalization of the analysis of variance distribution.
-Annals of Mathematical Statistics, 13(2), 233-235.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from statistics import NormalDist
 
@@ -71,7 +68,6 @@ def fdtrc(dfn: float, dfd: float, f: float) -> float:
     return _beta_i(dfd / (dfd + dfn * f), dfn * f / (dfd + dfn * f), dfd / 2, dfn / 2)
 
 
-@functools.lru_cache(maxsize=256)  # the same degrees of freedom recur across criteria
 def fdtri(dfn: float, dfd: float, p: float) -> float:
     """Return the f with P(F <= f) = p for F on (``dfn``, ``dfd``) degrees of freedom."""
     dfn, dfd, p = float(dfn), float(dfd), float(p)
@@ -83,25 +79,11 @@ def fdtri(dfn: float, dfd: float, p: float) -> float:
     # of x and 1 - x (I_x(a, b) = 1 - I_{1-x}(b, a)), so f = dfd x / (dfn (1 - x)) keeps
     # its precision when x is close to 1
     a, b = dfn / 2, dfd / 2
-    guess = _f_guess(dfn, dfd, p)  # Paulson's normal approximation: a few Newton steps left
     if _beta_i(0.5, 0.5, a, b) < p:  # x > 1/2
-        y = _beta_inverse(b, a, 1 - p, dfd / (dfn * guess + dfd))
+        y = _beta_inverse(b, a, 1 - p)
         return dfd * (1 - y) / (dfn * y) if y > 0 else math.inf
-    x = _beta_inverse(a, b, p, dfn * guess / (dfn * guess + dfd))
+    x = _beta_inverse(a, b, p)
     return dfd * x / (dfn * (1 - x))
-
-
-def _f_guess(dfn: float, dfd: float, p: float) -> float:
-    """Return Paulson's (1942) approximation of the F quantile (Wilson–Hilferty cube roots),
-    or 1 where it does not exist."""
-    z = ndtri(p)
-    a, b = 2 / (9 * dfn), 2 / (9 * dfd)
-    den = (1 - b) ** 2 - z * z * b
-    disc = (1 - a) ** 2 * b + (1 - b) ** 2 * a - z * z * a * b
-    if den <= 0 or disc < 0:
-        return 1.0
-    w = ((1 - a) * (1 - b) + z * math.sqrt(disc)) / den
-    return w ** 3 if w > 0 else 1.0
 
 
 def _beta_i(x: float, y: float, a: float, b: float) -> float:
@@ -160,10 +142,10 @@ def _beta_cf(x: float, a: float, b: float) -> float:
     return h
 
 
-def _beta_inverse(a: float, b: float, p: float, start: float) -> float:
+def _beta_inverse(a: float, b: float, p: float) -> float:
     """Return x in (0, 1) with I_x(a, b) = p: Newton steps kept inside a shrinking bracket."""
     lo, hi = 0.0, 1.0
-    x = start if 0 < start < 1 else a / (a + b)
+    x = a / (a + b)
     log_beta = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
     for _ in range(200):
         err = _beta_i(x, 1 - x, a, b) - p
