@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from . import _distributions as dist
+from scipy import special
 
 __all__ = ["ConfidenceInterval", "normal_interval"]
 
@@ -24,7 +23,7 @@ def z_value(confidence_level: float) -> float:
     """Return the two-sided normal quantile, 1.959963984540054 for 0.95."""
     if not 0 < confidence_level < 1:
         raise ValueError(f"confidence_level must be in (0, 1); got {confidence_level!r}")
-    return float(dist.ndtri(0.5 + confidence_level / 2))
+    return float(special.ndtri(0.5 + confidence_level / 2))
 
 
 def normal_interval(estimate, se, confidence_level: float = 0.95):

@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy import special
 
-from . import _distributions as dist
 from . import _jmle
 from ._jmle import Obs, Params
 from ._rasch_results import FACETS, BiasTerm, FacetMeasures, MFRMResult, Threshold
@@ -114,7 +114,7 @@ def _summary(measure, se, keep) -> dict:
     return {"sd": sd, "rmse": rmse, "separation": sep,
             "reliability": true_var / (sd * sd) if sd > 0 else math.nan,
             "strata": (4 * sep + 1) / 3, "chi_square": q, "df": df,
-            "p": float(dist.chdtrc(df, q))}
+            "p": float(special.chdtrc(df, q))}
 
 
 def _bias(o: Obs, tab: Obs, t: Params, ids, cats, p_tab, adj: float,
@@ -153,7 +153,7 @@ def _bias(o: Obs, tab: Obs, t: Params, ids, cats, p_tab, adj: float,
         j, i = divmod(int(c), n_r)
         df = int(count[c] - 1)
         tt = b[c] / se[c]
-        p = float(2 * dist.stdtr(df, -abs(tt))) if df > 0 else math.nan
+        p = float(2 * special.stdtr(df, -abs(tt))) if df > 0 else math.nan
         out.append(BiasTerm(ids[1][j], ids[2][i], int(count[c]), float(observed[c]),
                             float(expected[c]), float(b[c]), float(se[c]), float(tt), df, p,
                             bool(lo[c] or hi[c])))

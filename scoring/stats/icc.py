@@ -8,8 +8,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 import numpy as np
+from scipy import special
 
-from . import _distributions as dist
 from ._validate import as_ratings, check_choice
 
 __all__ = ["ICCForm", "ICCResult", "icc", "FORMS"]
@@ -223,8 +223,8 @@ def _balanced_forms_body(n, k, msr, msc, mse, msw, level) -> dict[str, ICCForm]:
     f1 = _f_ratio(msr, msw)
     f3 = _f_ratio(msr, mse)
     fj = _ratio(msc, mse)
-    p1 = float(dist.fdtrc(df_r, df_w, f1))
-    p3 = float(dist.fdtrc(df_r, df_e, f3))
+    p1 = float(special.fdtrc(df_r, df_w, f1))
+    p3 = float(special.fdtrc(df_r, df_e, f3))
     icc1 = _ratio(msr - msw, msr + (k - 1) * msw)
     icc2 = _ratio(msr - mse, msr + (k - 1) * mse + k * (msc - mse) / n)
     icc3 = _ratio(msr - mse, msr + (k - 1) * mse)
@@ -233,10 +233,10 @@ def _balanced_forms_body(n, k, msr, msc, mse, msw, level) -> dict[str, ICCForm]:
     icc3k = _ratio(msr - mse, msr)
 
     # case 1 and 3 intervals: F_L = F / F_crit(df1, df2), F_U = F * F_crit(df2, df1)
-    f1l = f1 / dist.fdtri(df_r, df_w, q)
-    f1u = f1 * dist.fdtri(df_w, df_r, q)
-    f3l = f3 / dist.fdtri(df_r, df_e, q)
-    f3u = f3 * dist.fdtri(df_e, df_r, q)
+    f1l = f1 / special.fdtri(df_r, df_w, q)
+    f1u = f1 * special.fdtri(df_w, df_r, q)
+    f3l = f3 / special.fdtri(df_r, df_e, q)
+    f3u = f3 * special.fdtri(df_e, df_r, q)
     l1, u1 = (f1l - 1) / (f1l + k - 1), (f1u - 1) / (f1u + k - 1)
     l3, u3 = (f3l - 1) / (f3l + k - 1), (f3u - 1) / (f3u + k - 1)
     l1k, u1k = 1 - 1 / f1l, 1 - 1 / f1u
@@ -267,8 +267,8 @@ def _case2_interval(n, k, msr, msc, mse, icc2, fj, q) -> tuple[float, float]:
     if vd == 0:
         return _NAN, _NAN
     v = vn / vd
-    fu = dist.fdtri(n - 1, v, q)
-    fl = dist.fdtri(v, n - 1, q)
+    fu = special.fdtri(n - 1, v, q)
+    fl = special.fdtri(v, n - 1, q)
     base = k * msc + (k * n - k - n) * mse
     low = np.float64(n * (msr - fu * mse)) / (fu * base + n * msr)
     high = np.float64(n * (fl * msr - mse)) / (base + n * fl * msr)
@@ -303,8 +303,8 @@ def _icc_unbalanced(x: np.ndarray, obs: np.ndarray, level: float) -> ICCResult:
     with np.errstate(divide="ignore", invalid="ignore"):
         f1 = _f_ratio(msb, msw)
         f3 = _f_ratio(ms_a, mse)
-        p1 = float(dist.fdtrc(n - 1, big_n - n, f1))
-        p3 = float(dist.fdtrc(df_a, df_e, f3))
+        p1 = float(special.fdtrc(n - 1, big_n - n, f1))
+        p3 = float(special.fdtrc(df_a, df_e, f3))
     tests = {"1": (f1, n - 1, big_n - n, p1), "2": (f3, df_a, df_e, p3), "3": (f3, df_a, df_e, p3)}
     comps = {"candidate": var_a, "examiner": var_b, "residual": var_e,
              "one_way_candidate": var_a1, "one_way_residual": msw}

@@ -6,8 +6,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special
 
-from . import _distributions as dist
 from ._validate import as_ratings
 
 __all__ = ["KendallW", "kendall_w"]
@@ -91,7 +91,7 @@ def kendall_w(ratings) -> KendallW:
                         "W undefined: every examiner gave all candidates the same score")
     w = 12.0 * s / denom
     chi2 = m * (n - 1) * w
-    p = float(dist.chdtrc(n - 1, chi2))
+    p = float(special.chdtrc(n - 1, chi2))
     return KendallW(w, chi2, n - 1, p, n, m)
 
 
