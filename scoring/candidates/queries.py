@@ -26,10 +26,9 @@ from ..models import (
     User,
 )
 from ..rules.results import stored_final_score
+from ..rules.sheet_facts import effective_levels, panel_quorum, session_rubric
 from ..rules.visibility import session_public
 from ..workflow.candidates import panel_user_ids, policy_of, wib, window_state
-from ..workflow.discussion import effective_levels
-from ..workflow.sessions import panel_quorum, session_rubric
 
 
 def latest_publication(session: InterviewSession) -> Publication | None:

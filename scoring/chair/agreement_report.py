@@ -24,10 +24,10 @@ import numpy as np
 
 from ..models import InterviewSession, Panel
 from ..rubrics import Rubric
+from ..rules.sheet_facts import panel_quorum, session_rubric
 from ..rules.visibility import ADMIN, decisions
 from ..stats import panel_analysis, rater_effects
 from ..workflow.discussion import tally
-from ..workflow.sessions import panel_quorum, session_rubric
 from .queries import (
     panel_examiners,
     participant_numbers,

@@ -18,11 +18,11 @@ from sqlalchemy import String, cast, func, select
 from ..extensions import db
 from ..models import Assignment, Candidate, ExportJob, Panel, PanelMember, Score, ScoreSheet, User
 from ..rubrics import Rubric
+from ..rules.sheet_facts import panel_quorum, session_rubric
 from ..rules.visibility import ADMIN, can_see_assignment, decisions, state_text
 from ..stats import Thresholds, leniency_tier, rater_effects
 from ..stats.longform import LONG_HEADERS
 from ..workflow.discussion import discrepancies, tally
-from ..workflow.sessions import panel_quorum, session_rubric
 
 SHEET_STATES = ("not_started", "draft", "submitted", "recused", "absent")
 

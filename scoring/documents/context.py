@@ -27,10 +27,9 @@ from ..models import (
 )
 from ..rubrics import Rubric
 from ..rules.results import stored_final_score
+from ..rules.sheet_facts import effective_levels, panel_quorum, session_rubric
 from ..rules.visibility import ADMIN, decisions
 from ..workflow.audit import canonical_json
-from ..workflow.discussion import effective_levels
-from ..workflow.sessions import panel_quorum, session_rubric
 
 __all__ = ["minutes_context", "recap_context", "sheet_context", "source_hash"]
 

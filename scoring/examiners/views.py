@@ -12,9 +12,9 @@ from ..documents.render import render_pdf
 from ..extensions import db
 from ..i18n import current_language
 from ..models import User
+from ..rules.sheet_facts import session_rubric
 from ..web.helpers import role_required
-from ..workflow.documents import document_css
-from ..workflow.sessions import session_rubric
+from ..workflow.institution_seal import document_css
 from . import bp, briefing, queries
 
 SORTS = ("username", "sessions", "mean_deviation", "last_deviation", "consistency", "flags",

@@ -10,8 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import ASSIGNMENT_MARKS, Assignment, InterviewSession, Panel, ScoreSheet
-from ..workflow.discussion import FINISHED_SHEETS, effective_levels
-from ..workflow.sessions import panel_quorum
+from .sheet_facts import FINISHED_SHEETS, effective_levels, panel_quorum
 
 
 @dataclass(frozen=True)
