@@ -48,15 +48,13 @@ from ..rules.visibility import ADMIN, decisions, viewer_of
 from .audit import RequestInfo, record
 from .documents import (
     PreparedDocument,
-    document_css,
-    institution_key,
     new_token,
     prepare_sheet_document,
     short_code,
-    signing_source,
     store_issued,
 )
 from .errors import WorkflowError
+from .institution_seal import document_css, institution_key, signing_source
 
 __all__ = ["ExportError", "export_file", "export_sheet_ids", "export_workers", "run_export",
            "start_export", "sweep_exports", "beat", "write_sheets_zip"]
