@@ -51,8 +51,7 @@ from .admin import format_reset_code, normalise_reset_code
 from .audit import RequestInfo, canonical_json, record
 from .errors import WorkflowError
 from .finality import publish_correction
-from .logins import Refusal, login_refusal
-from .people import record_failed_login
+from .logins import Refusal, login_refusal, record_failed_login
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12  # 31**12 ~ 2**59
