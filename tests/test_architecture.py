@@ -235,3 +235,120 @@ def test_the_function_walk_catches_a_database_read(tmp_path, monkeypatch):
     assert "select" in names and imported["select"] == "sqlalchemy.select"
     _, names, _ = _function_dependencies(rule.pure)
     assert "select" not in names
+
+
+# ---- no import cycles ----------------------------------------------------------------------
+#
+# The graph has one node a module of scoring/ and one arrow an import that can run: at module
+# level and inside functions alike (a function-local import only postpones a cycle to the first
+# call, so it counts). Imports under ``if TYPE_CHECKING:`` never run and do not count (the
+# models name each other there for annotations only); ``import_module("...")`` strings are not
+# followed. ``from pkg import name`` points at ``pkg.name`` when that is a module, else at
+# ``pkg``. A package's ``__init__`` runs before any of its modules, but that implied load is
+# not an arrow (else every package that imports one of its modules would be a "cycle").
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _running_imports(tree: ast.AST):
+    """Yield every import node of `tree` that can run (not under ``if TYPE_CHECKING:``)."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+        elif isinstance(node, ast.If) and _is_type_checking(node.test):
+            for other in node.orelse:
+                yield from _running_imports(ast.Module(body=[other], type_ignores=[]))
+        else:
+            yield from _running_imports(node)
+
+
+def _module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(root: Path = ROOT) -> dict[str, set[str]]:
+    """Return {module: the modules of `root`'s package it imports} (see the notes above)."""
+    files = {_module_name(p, root): p for p in root.rglob("*.py")
+             if "migrations" not in p.relative_to(root).parts}
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets: set[str] = set()
+        for node in _running_imports(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Import):
+                targets |= {alias.name for alias in node.names}
+                continue
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - (node.level - 1)] + ([base] if base else []))
+            modules = {f"{base}.{a.name}" for a in node.names if f"{base}.{a.name}" in files}
+            targets |= modules or {base}
+            if len(modules) < len(node.names):
+                targets.add(base)  # some names are attributes of `base` itself
+        graph[name] = {t for t in targets if t in files and t != name}
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Return the strongly connected groups of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return cycles
+
+
+def test_no_import_cycle_among_scorings_modules():
+    graph = import_graph()
+    assert len(graph) > 150 and {"scoring.workflow.sheets", "scoring.rules.results"} <= set(graph)
+    cycles = import_cycles(graph)
+    described = ["; ".join(f"{m} -> {', '.join(sorted(graph[m] & set(group)))}" for m in group)
+                 for group in cycles]
+    assert not cycles, "import cycles (break each by moving the shared piece below both): " + \
+        " | ".join(described)
+
+
+def test_the_cycle_check_sees_function_local_imports_and_skips_type_checking(tmp_path):
+    pkg = tmp_path / "fakepkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "__init__.py").write_text("from .helpers import x\n")
+    (pkg / "sub" / "helpers.py").write_text("x = 1\n")
+    (pkg / "a.py").write_text("from .b import f\n")
+    (pkg / "b.py").write_text("def f():\n    from . import a\n    return a\n")
+    (pkg / "c.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                              "    from .d import D\n")
+    (pkg / "d.py").write_text("from .c import C\nfrom .sub import helpers, x\n")
+    graph = import_graph(pkg)
+    assert graph["fakepkg.b"] == {"fakepkg.a"}  # the function-local import counts
+    assert graph["fakepkg.c"] == set()  # the TYPE_CHECKING import does not
+    assert graph["fakepkg.d"] == {"fakepkg.c", "fakepkg.sub", "fakepkg.sub.helpers"}
+    assert import_cycles(graph) == [["fakepkg.a", "fakepkg.b"]]
