@@ -1,15 +1,16 @@
 """The layering test: the pure core imports nothing of the web app or its database.
 
 Pure core: the statistics (``scoring/stats``), the rubric engine (``scoring/rubrics/`` and
-its ``_rubric_*`` modules), the charts (``scoring/charts/``, ``scoring/charts/wright_map.py``) and
-the pure visibility rule ``scoring.rules.visibility.decide``. Each pure module's imports are read
-from its source (AST), so a lazy import inside a function is caught too; the statistics may
-import only the standard library, numpy, scipy, narwhals (for a caller's DataFrame) and
-themselves. ``decide`` lives in a module whose wrappers query the database, so for it the
-names the function (and the module-level functions and classes it uses, transitively) reads
-are checked instead of the whole module. A subprocess checks that importing the pure core
-loads no web or database package, and one statistic fact is kept in one place: the normal
-quantile of a 95 % interval is computed in ``scoring/stats`` only.
+its ``_rubric_*`` modules), the charts (``scoring/charts/``), the one band table
+(``scoring/rules/bands.py``) and the pure visibility rule ``scoring.rules.visibility.decide``.
+Each pure module's imports are read from its source (AST), so a lazy import inside a function
+is caught too; the statistics may import only the standard library, numpy, scipy, narwhals
+(for a caller's DataFrame) and themselves. ``decide`` lives in a module whose wrappers query
+the database, so for it the names the function (and the module-level functions and classes it
+uses, transitively) reads are checked instead of the whole module. A subprocess checks that
+importing the pure core loads no web or database package, and one statistic fact is kept in
+one place: the normal quantile of a 95 % interval is computed in ``scoring/stats`` only. Last,
+no import cycle among scoring's modules (the rule is stated above the test).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def _modules(*patterns: str) -> list[Path]:
 STATS = _modules("stats/**/*.py")
 RUBRICS = _modules("rubrics.py", "rubrics/**/*.py", "_rubric*.py")
 CHARTS = _modules("charts.py", "charts/**/*.py", "wright_map.py")
-PURE = [*STATS, *RUBRICS, *CHARTS]
+PURE_RULES = _modules("rules/bands.py")  # the one band table
+PURE = [*STATS, *RUBRICS, *CHARTS, *PURE_RULES]
 
 
 def _package(path: Path) -> str:
@@ -120,6 +122,13 @@ def test_charts_import_nothing_of_the_app(path):
     own = ("scoring.charts", "scoring.charts.wright_map")
     bad = [f"{_ids(path)}:{line} imports {name}" for line, name in _imports(path)
            if not _core_allowed(name, own)]
+    assert not bad, "; ".join(bad)
+
+
+@pytest.mark.parametrize("path", PURE_RULES, ids=_ids)
+def test_the_pure_rules_import_nothing_of_the_app(path):
+    bad = [f"{_ids(path)}:{line} imports {name}" for line, name in _imports(path)
+           if not _core_allowed(name, ("scoring.rules.bands",))]
     assert not bad, "; ".join(bad)
 
 
@@ -203,6 +212,7 @@ def test_the_check_sees_every_part_of_the_core():
     assert {"stats/__init__.py", "stats/icc.py", "stats/mfrm.py", "stats/effects.py"} <= names
     assert any(n.startswith("rubrics") for n in names) and "rubrics/check.py" in names
     assert any(n.startswith("charts") for n in names) and "charts/wright_map.py" in names
+    assert "rules/bands.py" in names
 
 
 def test_the_check_catches_violations(tmp_path):

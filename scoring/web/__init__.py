@@ -20,6 +20,8 @@ from ..i18n import (
     LANGUAGE_NAMES,
     ROLE_LABELS,
     SESSION_STATUS_LABELS,
+    band_scale,
+    band_word,
     current_language,
     label,
     one_full_stop,
@@ -175,7 +177,8 @@ def _register_errors(app: Flask) -> None:
 
 
 def _register_templating(app: Flask) -> None:
-    app.jinja_env.globals.update(result_status=result_status)
+    app.jinja_env.globals.update(result_status=result_status, band_word=band_word,
+                                 band_scale=band_scale)
     app.jinja_env.filters.update(
         date=lambda value, fmt="long": format_date(value, fmt) if value else "",
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
