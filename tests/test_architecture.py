@@ -362,3 +362,22 @@ def test_the_cycle_check_sees_function_local_imports_and_skips_type_checking(tmp
     assert graph["fakepkg.c"] == set()  # the TYPE_CHECKING import does not
     assert graph["fakepkg.d"] == {"fakepkg.c", "fakepkg.sub", "fakepkg.sub.helpers"}
     assert import_cycles(graph) == [["fakepkg.a", "fakepkg.b"]]
+
+
+HAND_ROLLED = {
+    re.compile(r"\.offset\("): "a hand-rolled page: use db.paginate (scoring.manage.queries)",
+    re.compile(r"Content-Disposition"): "a hand-built download header: use send_file("
+                                        "download_name=...)",
+    re.compile(r"session\.get\([^)]*\)\s*\n\s*if \w+ is None:\s*\n\s*abort\(404\)"):
+        "a hand-rolled fetch-or-404: use db.get_or_404",
+}
+
+
+def test_one_pagination_one_get_or_404_and_send_file_for_downloads():
+    bad = [f"{_ids(p)}: {why}" for p in sorted(ROOT.rglob("*.py"))
+           if "stats" not in p.relative_to(ROOT).parts[:1]
+           for pattern, why in HAND_ROLLED.items() if pattern.search(p.read_text())]
+    assert not bad, bad
+    sample = ("row = db.session.get(model, ident)\n    if row is None:\n        abort(404)\n"
+              "q.limit(5).offset(10)\nheaders['Content-Disposition'] = 'inline'\n")
+    assert all(pattern.search(sample) for pattern in HAND_ROLLED)

@@ -205,13 +205,6 @@ def _admin() -> User:
     return current_user._get_current_object()
 
 
-def _get(model, ident: int):
-    row = db.session.get(model, ident)
-    if row is None:
-        abort(404)
-    return row
-
-
 def _slips_response(session: InterviewSession, assignments, name: str):
     """Issue the codes of ``assignments`` (None: everyone) and send their slips as a PDF."""
     lang = current_language()
@@ -234,7 +227,7 @@ def _slips_response(session: InterviewSession, assignments, name: str):
 @role_required("admin")
 def codes(session_id: int):
     """Issue every candidate of the session a new code; send the slips (old codes stop)."""
-    session = _get(InterviewSession, session_id)
+    session = db.get_or_404(InterviewSession, session_id)
     return _slips_response(session, None, f"kode-{session.code}.pdf")
 
 
@@ -242,7 +235,7 @@ def codes(session_id: int):
 @role_required("admin")
 def reissue(assignment_id: int):
     """Reissue one candidate's code (the old one stops working); send its slip."""
-    assignment = _get(Assignment, assignment_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
     session = db.session.get(InterviewSession, assignment.session_id)
     return _slips_response(session, [assignment],
                            f"kode-{assignment.candidate.participant_number}.pdf")
@@ -252,7 +245,7 @@ def reissue(assignment_id: int):
 @role_required("admin")
 def reissue_number(session_id: int):
     """Reissue the code of the candidate with the participant number typed (old one stops)."""
-    session = _get(InterviewSession, session_id)
+    session = db.get_or_404(InterviewSession, session_id)
     assignment = q.assignment_by_number(session, request.form.get("participant_number", ""))
     if assignment is None:
         flash(gettext("No candidate with that participant number in this session."), "error")
@@ -280,7 +273,7 @@ def _back_on_refusal(endpoint: str, arg: str | None = None):
 @_back_on_refusal(".queue", "session_id")
 def queue(session_id: int):
     """The objection queue with the window and deadlines; set the window and note sharing."""
-    session = _get(InterviewSession, session_id)
+    session = db.get_or_404(InterviewSession, session_id)
     policy = verbs.policy_of(session)
     form = PolicyForm(opens_at=_local(policy.objection_opens_at),
                       closes_at=_local(policy.objection_closes_at),
@@ -311,7 +304,7 @@ def _utc(moment):
 @role_required("admin")
 def objection_detail(objection_id: int):
     """One objection: its text, attachment, responder and response."""
-    objection = _get(Objection, objection_id)
+    objection = db.get_or_404(Objection, objection_id)
     assign = ResponderForm()
     assign.responder.choices = [(u.id, f"{u.full_name} ({u.username})")
                                 for u in q.responders(objection)]
@@ -325,12 +318,12 @@ def objection_detail(objection_id: int):
 @_back_on_refusal(".objection_detail", "objection_id")
 def assign(objection_id: int):
     """Assign the responder (never someone of the candidate's panel)."""
-    objection = _get(Objection, objection_id)
+    objection = db.get_or_404(Objection, objection_id)
     form = ResponderForm()
     form.responder.choices = [(user_id, "") for user_id in q.user_ids()]
     if not form.validate_on_submit():
         abort(400)
-    perform(verbs.assign_responder, objection, _get(User, form.responder.data),
+    perform(verbs.assign_responder, objection, db.get_or_404(User, form.responder.data),
             actor=_admin(), info=request_info())
     return redirect(url_for(".objection_detail", objection_id=objection.id))
 
@@ -340,7 +333,7 @@ def assign(objection_id: int):
 @_back_on_refusal(".objection_detail", "objection_id")
 def answer(objection_id: int):
     """Record the response; the candidate reads it, the public summary counts it."""
-    objection = _get(Objection, objection_id)
+    objection = db.get_or_404(Objection, objection_id)
     form = AnswerForm()
     if not form.validate_on_submit():
         abort(400)
@@ -354,7 +347,7 @@ def answer(objection_id: int):
 @_back_on_refusal(".objection_detail", "objection_id")
 def correction(objection_id: int):
     """Publish the open correction this accepted objection led to (a new publication)."""
-    objection = _get(Objection, objection_id)
+    objection = db.get_or_404(Objection, objection_id)
     form = CorrectionForm()
     if not form.validate_on_submit():
         abort(400)
@@ -367,7 +360,7 @@ def correction(objection_id: int):
 @role_required("admin")
 def attachment(objection_id: int):
     """Send the objection's attachment (as a download, never rendered inline)."""
-    objection = _get(Objection, objection_id)
+    objection = db.get_or_404(Objection, objection_id)
     path = verbs.attachment_path(objection)
     if not objection.attachment_sha256 or not path.is_file():
         abort(404)
@@ -395,7 +388,7 @@ def assigned():
 @_back_on_refusal(".assigned")
 def respond(objection_id: int):
     """Answer an objection assigned to the logged-in responder (accepted or rejected)."""
-    objection = _get(Objection, objection_id)
+    objection = db.get_or_404(Objection, objection_id)
     if objection.responder_id != current_user.id:
         abort(404)
     form = AnswerForm(prefix=f"o{objection.id}")
