@@ -60,6 +60,8 @@ BLUEPRINTS = [
 # Feature packages ``scoring/<name>/``: the package holds ``bp``, its ``views`` the routes;
 # registered after the blueprints above.
 FEATURES = ["offline", "candidates", "calibration", "shadow", "examiners"]
+# A feature whose routes fill more than one module (default: ``views`` alone).
+FEATURE_VIEWS = {"candidates": ("views", "manage_views")}
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -88,7 +90,8 @@ def register(app: Flask) -> None:
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(name).bp)
     for name in FEATURES:
-        import_module(f"scoring.{name}.views")
+        for module in FEATURE_VIEWS.get(name, ("views",)):
+            import_module(f"scoring.{name}.{module}")
         app.register_blueprint(import_module(f"scoring.{name}").bp)
     _configure_login(app)
     _register_errors(app)

@@ -238,6 +238,12 @@ def record_login(user: User | None, username: str, info: RequestInfo) -> None:
             record_failed_login(username, info)
 
 
+def candidate_login_name(participant_number: str) -> str:
+    """Return the name a candidate's login attempts are counted and audited under."""
+    # "#" cannot start a staff username: candidate failures never lock a staff account.
+    return ("#" + participant_number)[:64]
+
+
 def record_failed_login(username: str, info: RequestInfo) -> None:
     """Record a failed login attempt (the username as typed, never the password)."""
     record(FAILED, None, None, {"username": username[:64]}, info=info,
