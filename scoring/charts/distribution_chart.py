@@ -32,18 +32,8 @@ def distribution(
     body = [svg.text(left, 16, legend_label, 12, fill=svg.MUTED)]
     lx = left + 8 + 7.5 * len(legend_label)
     for i, level in enumerate(levels):
-        body.append(
-            svg.element(
-                "rect",
-                x=svg.coord(lx),
-                y=6,
-                width=22,
-                height=14,
-                fill=colours[i],
-                stroke=svg.INK,
-                stroke_width=0.5,
-            )
-        )
+        body.append(svg.element("rect", x=svg.coord(lx), y=6, width=22, height=14,
+                                fill=colours[i], stroke=svg.INK, stroke_width=0.5))
         body.append(svg.text(lx + 11, 17, level, 11, "middle", _on(colours[i])))
         lx += 30
     for r_i, r in enumerate(rows):
@@ -56,28 +46,11 @@ def distribution(
             if not total or not count:
                 continue
             w = (right - left) * count / total
-            body.append(
-                svg.element(
-                    "rect",
-                    x=svg.coord(x),
-                    y=svg.coord(y + 4),
-                    width=svg.coord(w),
-                    height=row_h - 10,
-                    fill=colours[i],
-                    stroke="#ffffff",
-                    stroke_width=1,
-                )
-            )
+            body.append(svg.element("rect", x=svg.coord(x), y=svg.coord(y + 4),
+                                    width=svg.coord(w), height=row_h - 10, fill=colours[i],
+                                    stroke="#ffffff", stroke_width=1))
             if w >= 34:
-                body.append(
-                    svg.text(
-                        x + w / 2,
-                        y + row_h / 2 + 2,
-                        fmt_pct(count / total),
-                        11,
-                        "middle",
-                        _on(colours[i]),
-                    )
-                )
+                body.append(svg.text(x + w / 2, y + row_h / 2 + 2, fmt_pct(count / total), 11,
+                                     "middle", _on(colours[i])))
             x += w
     return svg.figure(height, title, desc, body, chart_id)

@@ -67,88 +67,60 @@ def wright_map(
     for x, (head, direction) in zip((cand_x, ex_x, cr_x), headings, strict=True):
         body.append(svg.text(x, 24, head, 12, weight="bold"))
         body.append(svg.text(x, 40, f"↑ {direction}", 11, fill=svg.MUTED))
+    body += _ruler(lo, hi, sy, axis_x, fmt)
+    body.append(svg.element("line", x1=axis_x, x2=axis_x, y1=svg.coord(top),
+                            y2=svg.coord(bottom), stroke=svg.INK))
+    body.extend(_histogram(cand, sy, cand_x, ex_x - 40))
+    for column, base, colour in ((examiners, ex_x, svg.OKABE_ITO[0]),
+                                 (criteria, cr_x, svg.OKABE_ITO[2])):
+        body += _column(column, base, colour, sy, (top, bottom), fmt, flag_text)
+    return svg.figure(height, title, desc, body, chart_id)
+
+
+def _ruler(lo: float, hi: float, sy, axis_x: float, fmt: svg.Fmt) -> list[str]:
+    """Return the logit grid lines with their signed labels (zero drawn stronger)."""
+    body = []
     step = 1.0 if hi - lo <= 10 else 2.0
     t = math.ceil(lo / step) * step
     while t <= hi + 1e-9:
         y = sy(t)
-        body.append(
-            svg.element(
-                "line",
-                x1=axis_x,
-                x2=svg.WIDTH - 10,
-                y1=svg.coord(y),
-                y2=svg.coord(y),
-                stroke=svg.GRID,
-                stroke_width=1.5 if t == 0 else 1,
-            )
-        )
-        body.append(
-            svg.text(
-                axis_x - 8,
-                y + 4,
-                ("+" if t > 0 else "") + fmt(t),
-                11,
-                "end",
-                svg.INK if t == 0 else svg.MUTED,
-            )
-        )
+        body.append(svg.element("line", x1=axis_x, x2=svg.WIDTH - 10, y1=svg.coord(y),
+                                y2=svg.coord(y), stroke=svg.GRID,
+                                stroke_width=1.5 if t == 0 else 1))
+        body.append(svg.text(axis_x - 8, y + 4, ("+" if t > 0 else "") + fmt(t), 11, "end",
+                             svg.INK if t == 0 else svg.MUTED))
         t += step
-    body.append(
-        svg.element(
-            "line", x1=axis_x, x2=axis_x, y1=svg.coord(top), y2=svg.coord(bottom), stroke=svg.INK
-        )
-    )
-    body.extend(_histogram(cand, sy, cand_x, ex_x - 40))
-    for column, base, colour in (
-        (examiners, ex_x, svg.OKABE_ITO[0]),
-        (criteria, cr_x, svg.OKABE_ITO[2]),
-    ):
-        rows = sorted(
-            (r for r in column if svg.finite(r.get("measure"))), key=lambda r: -r["measure"]
-        )
-        ys = _spread([sy(r["measure"]) for r in rows], top, bottom)
-        prev, nudge = -math.inf, 0
-        for r, ly in zip(rows, ys, strict=True):
-            y = sy(r["measure"])
-            # marks closer than their size step sideways so none hides another
-            nudge = (nudge + 1) % 3 if y - prev < 10 else 0
-            prev = y
-            x = base + 11 * nudge
-            flagged = bool(r.get("flag"))
-            if flagged:
-                body.append(
-                    svg.element(
-                        "rect",
-                        x=svg.coord(x - 5),
-                        y=svg.coord(y - 5),
-                        width=10,
-                        height=10,
-                        fill=svg.FLAG,
-                        stroke=svg.INK,
-                    )
-                )
-            else:
-                body.append(
-                    svg.element("circle", cx=x, cy=svg.coord(y), r=5, fill=colour, stroke=svg.INK)
-                )
-            lx = base + 38
-            body.append(
-                svg.element(
-                    "line", x1=x + 6, x2=lx - 4, y1=svg.coord(y), y2=svg.coord(ly), stroke=svg.MUTED
-                )
-            )
-            label = str(r["label"])[:20] + (f" {flag_text}" if flagged and flag_text else "")
-            body.append(
-                svg.text(
-                    lx,
-                    ly + 4,
-                    f"{label} ({fmt(r['measure'])})",
-                    11,
-                    fill=svg.FLAG_TEXT if flagged else svg.INK,
-                    weight="bold" if flagged else None,
-                )
-            )
-    return svg.figure(height, title, desc, body, chart_id)
+    return body
+
+
+def _column(column, base: float, colour: str, sy, span: tuple[float, float], fmt: svg.Fmt,
+            flag_text: str) -> list[str]:
+    """Return one column's marks with their labels, spread apart so none hides another."""
+    rows = sorted((r for r in column if svg.finite(r.get("measure"))),
+                  key=lambda r: -r["measure"])
+    ys = _spread([sy(r["measure"]) for r in rows], *span)
+    body, prev, nudge = [], -math.inf, 0
+    for r, ly in zip(rows, ys, strict=True):
+        y = sy(r["measure"])
+        # marks closer than their size step sideways so none hides another
+        nudge = (nudge + 1) % 3 if y - prev < 10 else 0
+        prev = y
+        x = base + 11 * nudge
+        flagged = bool(r.get("flag"))
+        if flagged:
+            body.append(svg.element("rect", x=svg.coord(x - 5), y=svg.coord(y - 5), width=10,
+                                    height=10, fill=svg.FLAG, stroke=svg.INK))
+        else:
+            body.append(svg.element("circle", cx=x, cy=svg.coord(y), r=5, fill=colour,
+                                    stroke=svg.INK))
+        lx = base + 38
+        body.append(svg.element("line", x1=x + 6, x2=lx - 4, y1=svg.coord(y), y2=svg.coord(ly),
+                                stroke=svg.MUTED))
+        label = str(r["label"])[:20] + (f" {flag_text}" if flagged and flag_text else "")
+        body.append(svg.text(lx, ly + 4, f"{label} ({fmt(r['measure'])})", 11,
+                             fill=svg.FLAG_TEXT if flagged else svg.INK,
+                             weight="bold" if flagged else None))
+    return body
 
 
 def _histogram(values: list[float], sy, x0: float, x1: float) -> list[str]:
@@ -164,17 +136,8 @@ def _histogram(values: list[float], sy, x0: float, x1: float) -> list[str]:
     for b, n in sorted(bins.items()):
         y_top, y_bottom = sy(b + 0.5), sy(b)
         w = max(2.0, (x1 - x0 - 30) * n / most)
-        out.append(
-            svg.element(
-                "rect",
-                x=x0,
-                y=svg.coord(y_top + 1),
-                width=svg.coord(w),
-                height=svg.coord(max(y_bottom - y_top - 2, 1)),
-                fill=svg.OKABE_ITO[4],
-                stroke=svg.INK,
-                stroke_width=0.5,
-            )
-        )
+        out.append(svg.element("rect", x=x0, y=svg.coord(y_top + 1), width=svg.coord(w),
+                               height=svg.coord(max(y_bottom - y_top - 2, 1)),
+                               fill=svg.OKABE_ITO[4], stroke=svg.INK, stroke_width=0.5))
         out.append(svg.text(x0 + w + 4, (y_top + y_bottom) / 2 + 4, n, 10, fill=svg.INK))
     return out
