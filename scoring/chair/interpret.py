@@ -211,7 +211,11 @@ def drift_sentences(drift: dict | None, threshold: float = 0.5) -> list[str]:
 
 
 def panel_charts(report: dict) -> dict[str, str]:
-    """Return the report's four charts as SVG strings (identical in page and PDF)."""
+    """Return the report's four charts as SVG strings (identical in page and PDF).
+
+    Long because it gives each of the four charts its rows and its translated title,
+    description and labels, one call each; the drawing itself is in :mod:`scoring.charts`.
+    """
     if report.get("analysis") is None:
         return {}
     pid = report["panel"]["id"]

@@ -192,6 +192,11 @@ def _write_sheets_zip(session: InterviewSession, panel: Panel | None, output: Pa
                       lang: str, base_url: str | None, actor: User | None,
                       info: RequestInfo | None, progress: Callable[[int, int], None] | None,
                       workers: int | None, viewer=None) -> int:
+    """Seal every sheet in a window of workers and write them, with a manifest, to ``output``.
+
+    Long because the worker pool, the window of sheets in flight and the partial file share one
+    ``try``/``finally`` that must cancel, shut down and delete all three on any failure.
+    """
     ids = export_sheet_ids(session, panel, viewer or actor or ADMIN)
     workers = max(1, min(workers or export_workers(), len(ids)))
     output = Path(output)

@@ -137,15 +137,8 @@ def attachment_path(objection: Objection) -> Path:
     return folder / f"{objection.number}.bin"
 
 
-def file_objection(code: CandidateCode, category: str, text: str,
-                   attachment: tuple[str, bytes] | None = None, *,
-                   info: RequestInfo | None = None, now: datetime | None = None) -> Objection:
-    """File the candidate's one objection of the session, inside the window; return it."""
-    now = now or utcnow()
-    assignment = db.session.get(Assignment, code.assignment_id)
-    session = db.session.scalar(
-        select(InterviewSession).where(InterviewSession.id == code.session_id)
-        .with_for_update())
+def require_open_window(session: InterviewSession, now: datetime) -> None:
+    """Refuse an objection outside the session's published objection window (WIB)."""
     if not session_public(session):
         raise WorkflowError("not_published", _l(
             "Objections open once the session's results are published."))
@@ -162,6 +155,10 @@ def file_objection(code: CandidateCode, category: str, text: str,
         raise WorkflowError("window_closed", _l(
             "The objection period ended on %(end)s; late objections are not accepted.",
             end=wib(policy.objection_closes_at)))
+
+
+def _checked_text(category: str, text: str) -> str:
+    """Return the objection's text stripped, or refuse a bad category or text."""
     if category not in OBJECTION_CATEGORIES:
         raise WorkflowError("bad_category", _l("Choose a category."), 400)
     text = (text or "").strip()
@@ -170,6 +167,20 @@ def file_objection(code: CandidateCode, category: str, text: str,
     if len(text) > MAX_TEXT:
         raise WorkflowError("text_too_long", _l(
             "The objection is longer than %(n)d characters.", n=MAX_TEXT), 400)
+    return text
+
+
+def file_objection(code: CandidateCode, category: str, text: str,
+                   attachment: tuple[str, bytes] | None = None, *,
+                   info: RequestInfo | None = None, now: datetime | None = None) -> Objection:
+    """File the candidate's one objection of the session, inside the window; return it."""
+    now = now or utcnow()
+    assignment = db.session.get(Assignment, code.assignment_id)
+    session = db.session.scalar(
+        select(InterviewSession).where(InterviewSession.id == code.session_id)
+        .with_for_update())
+    require_open_window(session, now)
+    text = _checked_text(category, text)
     if db.session.scalar(select(Objection.id).where(Objection.assignment_id == assignment.id)):
         raise WorkflowError("already_filed", _l(
             "You have already filed an objection for this session."))
