@@ -40,10 +40,11 @@ from .queries import (
 SCHEMA = "scoring.report/1"
 DEFAULT_TARGET = 0.80
 D_STUDY_SIZES = range(1, 9)
-# The fewest finished candidates from which any agreement coefficient (ICC or alpha) is
-# computed and printed, page, minutes and public table alike. With two, the ICC has one degree
-# of freedom for the candidates: it is often undefined (a negative variance estimate) while
-# alpha still prints a number, and either one's interval spans nearly the whole range.
+# The fewest finished candidates from which a panel's agreement summary (ICC and alpha alike)
+# is printed: the public table and the minutes. With two, the ICC has one degree of freedom
+# for the candidates: it is often undefined (a negative variance estimate) while alpha still
+# prints a number, and either one's interval spans nearly the whole range. The chair's own
+# report computes from two on (the statistics' minimum), every figure beside its interval.
 MIN_CANDIDATES = 3
 MIN_EXAMINERS = 2
 
@@ -164,7 +165,7 @@ def _drift(data: PanelData, scale) -> dict:
 
 
 def enough_for_agreement(n_candidates: int, n_examiners: int) -> bool:
-    """Return whether a panel's data are enough for any agreement coefficient to be shown."""
+    """Return whether a panel's data are enough for its printed agreement summary."""
     return n_candidates >= MIN_CANDIDATES and n_examiners >= MIN_EXAMINERS
 
 
@@ -179,7 +180,7 @@ def analyse(data: PanelData, rubric: Rubric, target: float = DEFAULT_TARGET,
             "candidates": list(data.participants),
             "n_criteria": len(data.criteria), "target": target,
             "distribution": _distribution(data, rubric)}
-    if not enough_for_agreement(len(data.candidates), len(data.examiners)):
+    if len(data.candidates) < 2 or len(data.examiners) < 2:
         return {**base, "analysis": None, "reason": "too_few"}
     result = panel_analysis(data.ratings, scale, examiners=[e["username"] for e in data.examiners],
                             criteria=list(data.criteria), d_study_examiners=D_STUDY_SIZES,
@@ -318,7 +319,8 @@ def panel_agreement(panel: Panel) -> dict:
         report = analyse(data, rubric, with_drift=False, with_rasch=False)
         summary = {"n_candidates": report["n_candidates"],
                    "n_examiners": report["n_examiners"], "enough": False}
-        if report["analysis"] is not None:
+        if report["analysis"] is not None and enough_for_agreement(
+                report["n_candidates"], report["n_examiners"]):
             o = report["overall"]
             summary.update(
                 enough=True, icc21=o["icc21"]["value"], icc2k=o["icc2k"]["value"],
