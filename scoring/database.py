@@ -52,6 +52,10 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     read-then-write, silently loses updates; this follows SQLAlchemy's documented recipe
     ("Serializable isolation / Savepoints / Transactional DDL" in the SQLite dialect docs),
     choosing the BEGIN from :data:`_write_lock`.
+
+    Long because the listeners it installs share one state as closures (the database path,
+    the writer gate and the connections that hold it); apart they would need an object built
+    only to carry that state.
     """
     if engine.dialect.name != "sqlite":
         return

@@ -106,3 +106,38 @@ def one_full_stop(text) -> str:
     """Return ``text`` with a doubled full stop made single (a name ending in a dot, such as
     "Drs. Yusrizal, M.Si.", put before a sentence's own full stop); an ellipsis stays."""
     return _DOUBLE_STOP.sub(".", str(text))
+
+
+def band_word(code: str | None) -> str:
+    """Return the translated word of a band code (:mod:`scoring.rules.bands`), "–" for none."""
+    from flask_babel import gettext
+
+    from .rules.bands import word
+
+    text = word(code)
+    return "–" if text is None else gettext(text)
+
+
+def band_scale(name: str) -> str:
+    """Return a scale's bands in words, lowest first, each with its bounds in this locale."""
+    from flask_babel import format_decimal
+    from flask_babel import gettext as _
+
+    from .rules.bands import SCALES, bounds
+
+    scale = SCALES[name]
+    pattern = "0." + "0" * scale.digits
+
+    def fmt(value: float) -> str:
+        return format_decimal(value, pattern)
+
+    parts = []
+    for low, high, item in bounds(scale):
+        words = _(item.word)
+        if low is None:
+            parts.append(_("below %(x)s %(word)s", x=fmt(high), word=words))
+        elif high is None:
+            parts.append(_("%(x)s and above %(word)s", x=fmt(low), word=words))
+        else:
+            parts.append(_("%(lo)s to %(hi)s %(word)s", lo=fmt(low), hi=fmt(high), word=words))
+    return ", ".join(parts)

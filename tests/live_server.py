@@ -60,7 +60,7 @@ def live_server(database_url: str, tmp_path: Path, *, workers: int = 2, threads:
     consumer = None
     if worker:
         consumer = subprocess.Popen(
-            [sys.executable, "-c", "from scoring.cli import main; main()", "worker"],
+            [sys.executable, "-c", "from scoring.cli.console import main; main()", "worker"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60  # a loaded 2-core machine can take a while

@@ -25,6 +25,7 @@ from scoring.extensions import db
 from scoring.models import InterviewSession
 from scoring.ops.builders import clipped, score, sheet_of
 from scoring.ops.demo import DEMO_CODE, load_demo
+from scoring.rules import bands
 from scoring.stats import panel_analysis, read_long_csv
 from scoring.workflow import create_session, set_session_status
 
@@ -192,15 +193,15 @@ def test_drift_blocks_cover_the_day():
     assert agreement.drift_blocks(200) == [(0, 50), (50, 100), (100, 150), (150, 200)]
 
 
-@pytest.mark.parametrize(("value", "bands", "code"), [
-    (0.49, agreement.ICC_BANDS, "poor"), (0.5, agreement.ICC_BANDS, "moderate"),
-    (0.75, agreement.ICC_BANDS, "good"), (0.9, agreement.ICC_BANDS, "excellent"),
-    (0.666, agreement.ALPHA_BANDS, "unreliable"), (0.667, agreement.ALPHA_BANDS, "tentative"),
-    (0.8, agreement.ALPHA_BANDS, "reliable"), (None, agreement.ICC_BANDS, None),
-    (float("nan"), agreement.ALPHA_BANDS, None),
+@pytest.mark.parametrize(("value", "scale", "code"), [
+    (0.49, bands.ICC, "poor"), (0.5, bands.ICC, "moderate"),
+    (0.75, bands.ICC, "good"), (0.9, bands.ICC, "excellent"),
+    (0.666, bands.ALPHA, "unreliable"), (0.667, bands.ALPHA, "tentative"),
+    (0.8, bands.ALPHA, "reliable"), (None, bands.ICC, None),
+    (float("nan"), bands.ALPHA, None),
 ])
-def test_bands_follow_koo_li_and_krippendorff(value, bands, code):
-    assert agreement.band(value, bands) == code
+def test_bands_follow_koo_li_and_krippendorff(value, scale, code):
+    assert bands.band(value, scale) == code
 
 
 def test_rasch_table_wright_map_and_fair_averages_in_page_and_pdf(app, client, tmp_path):

@@ -1,15 +1,16 @@
 """The layering test: the pure core imports nothing of the web app or its database.
 
 Pure core: the statistics (``scoring/stats``), the rubric engine (``scoring/rubrics/`` and
-its ``_rubric_*`` modules), the charts (``scoring/charts/``, ``scoring/charts/wright_map.py``) and
-the pure visibility rule ``scoring.rules.visibility.decide``. Each pure module's imports are read
-from its source (AST), so a lazy import inside a function is caught too; the statistics may
-import only the standard library, numpy, scipy, narwhals (for a caller's DataFrame) and
-themselves. ``decide`` lives in a module whose wrappers query the database, so for it the
-names the function (and the module-level functions and classes it uses, transitively) reads
-are checked instead of the whole module. A subprocess checks that importing the pure core
-loads no web or database package, and one statistic fact is kept in one place: the normal
-quantile of a 95 % interval is computed in ``scoring/stats`` only.
+its ``_rubric_*`` modules), the charts (``scoring/charts/``), the one band table
+(``scoring/rules/bands.py``) and the pure visibility rule ``scoring.rules.visibility.decide``.
+Each pure module's imports are read from its source (AST), so a lazy import inside a function
+is caught too; the statistics may import only the standard library, numpy, scipy, narwhals
+(for a caller's DataFrame) and themselves. ``decide`` lives in a module whose wrappers query
+the database, so for it the names the function (and the module-level functions and classes it
+uses, transitively) reads are checked instead of the whole module. A subprocess checks that
+importing the pure core loads no web or database package, and one statistic fact is kept in
+one place: the normal quantile of a 95 % interval is computed in ``scoring/stats`` only. Last,
+no import cycle among scoring's modules (the rule is stated above the test).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def _modules(*patterns: str) -> list[Path]:
 STATS = _modules("stats/**/*.py")
 RUBRICS = _modules("rubrics.py", "rubrics/**/*.py", "_rubric*.py")
 CHARTS = _modules("charts.py", "charts/**/*.py", "wright_map.py")
-PURE = [*STATS, *RUBRICS, *CHARTS]
+PURE_RULES = _modules("rules/bands.py")  # the one band table
+PURE = [*STATS, *RUBRICS, *CHARTS, *PURE_RULES]
 
 
 def _package(path: Path) -> str:
@@ -120,6 +122,13 @@ def test_charts_import_nothing_of_the_app(path):
     own = ("scoring.charts", "scoring.charts.wright_map")
     bad = [f"{_ids(path)}:{line} imports {name}" for line, name in _imports(path)
            if not _core_allowed(name, own)]
+    assert not bad, "; ".join(bad)
+
+
+@pytest.mark.parametrize("path", PURE_RULES, ids=_ids)
+def test_the_pure_rules_import_nothing_of_the_app(path):
+    bad = [f"{_ids(path)}:{line} imports {name}" for line, name in _imports(path)
+           if not _core_allowed(name, ("scoring.rules.bands",))]
     assert not bad, "; ".join(bad)
 
 
@@ -203,6 +212,7 @@ def test_the_check_sees_every_part_of_the_core():
     assert {"stats/__init__.py", "stats/icc.py", "stats/mfrm.py", "stats/effects.py"} <= names
     assert any(n.startswith("rubrics") for n in names) and "rubrics/check.py" in names
     assert any(n.startswith("charts") for n in names) and "charts/wright_map.py" in names
+    assert "rules/bands.py" in names
 
 
 def test_the_check_catches_violations(tmp_path):
@@ -235,3 +245,139 @@ def test_the_function_walk_catches_a_database_read(tmp_path, monkeypatch):
     assert "select" in names and imported["select"] == "sqlalchemy.select"
     _, names, _ = _function_dependencies(rule.pure)
     assert "select" not in names
+
+
+# ---- no import cycles ----------------------------------------------------------------------
+#
+# The graph has one node a module of scoring/ and one arrow an import that can run: at module
+# level and inside functions alike (a function-local import only postpones a cycle to the first
+# call, so it counts). Imports under ``if TYPE_CHECKING:`` never run and do not count (the
+# models name each other there for annotations only); ``import_module("...")`` strings are not
+# followed. ``from pkg import name`` points at ``pkg.name`` when that is a module, else at
+# ``pkg``. A package's ``__init__`` runs before any of its modules, but that implied load is
+# not an arrow (else every package that imports one of its modules would be a "cycle").
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _running_imports(tree: ast.AST):
+    """Yield every import node of `tree` that can run (not under ``if TYPE_CHECKING:``)."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+        elif isinstance(node, ast.If) and _is_type_checking(node.test):
+            for other in node.orelse:
+                yield from _running_imports(ast.Module(body=[other], type_ignores=[]))
+        else:
+            yield from _running_imports(node)
+
+
+def _module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(root: Path = ROOT) -> dict[str, set[str]]:
+    """Return {module: the modules of `root`'s package it imports} (see the notes above)."""
+    files = {_module_name(p, root): p for p in root.rglob("*.py")
+             if "migrations" not in p.relative_to(root).parts}
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets: set[str] = set()
+        for node in _running_imports(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Import):
+                targets |= {alias.name for alias in node.names}
+                continue
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - (node.level - 1)] + ([base] if base else []))
+            modules = {f"{base}.{a.name}" for a in node.names if f"{base}.{a.name}" in files}
+            targets |= modules or {base}
+            if len(modules) < len(node.names):
+                targets.add(base)  # some names are attributes of `base` itself
+        graph[name] = {t for t in targets if t in files and t != name}
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Return the strongly connected groups of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return cycles
+
+
+def test_no_import_cycle_among_scorings_modules():
+    graph = import_graph()
+    assert len(graph) > 150 and {"scoring.workflow.sheets", "scoring.rules.results"} <= set(graph)
+    cycles = import_cycles(graph)
+    described = ["; ".join(f"{m} -> {', '.join(sorted(graph[m] & set(group)))}" for m in group)
+                 for group in cycles]
+    assert not cycles, "import cycles (break each by moving the shared piece below both): " + \
+        " | ".join(described)
+
+
+def test_the_cycle_check_sees_function_local_imports_and_skips_type_checking(tmp_path):
+    pkg = tmp_path / "fakepkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "__init__.py").write_text("from .helpers import x\n")
+    (pkg / "sub" / "helpers.py").write_text("x = 1\n")
+    (pkg / "a.py").write_text("from .b import f\n")
+    (pkg / "b.py").write_text("def f():\n    from . import a\n    return a\n")
+    (pkg / "c.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                              "    from .d import D\n")
+    (pkg / "d.py").write_text("from .c import C\nfrom .sub import helpers, x\n")
+    graph = import_graph(pkg)
+    assert graph["fakepkg.b"] == {"fakepkg.a"}  # the function-local import counts
+    assert graph["fakepkg.c"] == set()  # the TYPE_CHECKING import does not
+    assert graph["fakepkg.d"] == {"fakepkg.c", "fakepkg.sub", "fakepkg.sub.helpers"}
+    assert import_cycles(graph) == [["fakepkg.a", "fakepkg.b"]]
+
+
+HAND_ROLLED = {
+    re.compile(r"\.offset\("): "a hand-rolled page: use db.paginate (scoring.manage.queries)",
+    re.compile(r"Content-Disposition"): "a hand-built download header: use send_file("
+                                        "download_name=...)",
+    re.compile(r"session\.get\([^)]*\)\s*\n\s*if \w+ is None:\s*\n\s*abort\(404\)"):
+        "a hand-rolled fetch-or-404: use db.get_or_404",
+}
+
+
+def test_one_pagination_one_get_or_404_and_send_file_for_downloads():
+    bad = [f"{_ids(p)}: {why}" for p in sorted(ROOT.rglob("*.py"))
+           if "stats" not in p.relative_to(ROOT).parts[:1]
+           for pattern, why in HAND_ROLLED.items() if pattern.search(p.read_text())]
+    assert not bad, bad
+    sample = ("row = db.session.get(model, ident)\n    if row is None:\n        abort(404)\n"
+              "q.limit(5).offset(10)\nheaders['Content-Disposition'] = 'inline'\n")
+    assert all(pattern.search(sample) for pattern in HAND_ROLLED)

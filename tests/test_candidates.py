@@ -308,7 +308,7 @@ def test_reissue_by_participant_number_from_the_queue_page(app, pub):
 
 def test_examiners_are_told_when_a_session_shares_notes(app, pub):
     from scoring.models import InterviewSession
-    from scoring.workflow.candidates import set_policy
+    from scoring.workflow.objections import set_policy
 
     examiner = app.test_client()
     examiner.post("/auth/login", data={"username": "ex11", "password": "password-123"})

@@ -68,6 +68,7 @@ def test_records_and_briefing_on_the_demo(history):
     assert client.get("/examiners/").status_code == 403
     pdf = client.get(f"/examiners/{ids['penguji2']}/briefing.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.headers["Content-Disposition"].startswith("inline; filename=briefing-penguji2.pdf")
     text = pdf_text(pdf.data)
     assert "Jangkar yang perlu diperhatikan" in text and "di atas panel Anda" in text
     client.post("/auth/logout")

@@ -24,7 +24,8 @@ def file_an_objection(world):
 
     from scoring.models import utcnow
     from scoring.workflow import CLI
-    from scoring.workflow.candidates import file_objection, issue_codes, live_code, set_policy
+    from scoring.workflow.candidates import issue_codes, live_code
+    from scoring.workflow.objections import file_objection, set_policy
 
     issue_codes(world.session, info=CLI)
     set_policy(world.session, opens_at=utcnow() - timedelta(hours=1),

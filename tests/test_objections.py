@@ -25,18 +25,18 @@ from scoring.models import (
 )
 from scoring.workflow import CLI, WorkflowError, close_candidate, create_user
 from scoring.workflow.audit import canonical_json
-from scoring.workflow.candidates import (
+from scoring.workflow.candidates import live_code
+from scoring.workflow.finality import open_correction, reopen_candidate
+from scoring.workflow.objections import (
     answer_objection,
     assign_responder,
     attachment_path,
     file_objection,
-    live_code,
     publish_objection_correction,
     receipt_content,
     set_policy,
     wib,
 )
-from scoring.workflow.finality import open_correction, reopen_candidate
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -359,7 +359,7 @@ def test_the_window_is_set_in_wib_and_half_a_window_is_refused(app, pub):
     with app.app_context():
         from datetime import UTC, datetime
 
-        from scoring.workflow.candidates import policy_of
+        from scoring.workflow.objections import policy_of
 
         policy = policy_of(db.session.get(InterviewSession, pub["session"]))
         assert policy.objection_opens_at == datetime(2026, 12, 5, 1, 0, tzinfo=UTC)

@@ -17,16 +17,16 @@ from test_agreement_report import _planted_world
 
 from scoring.chair import agreement_report as agreement
 from scoring.chair.report_lead import anchors, lead
+from scoring.rules import bands
 
 
 def _coef(label, icc21=0.7, icc2k=0.9, low=0.85, high=0.95, alpha=0.85):
-    band = agreement.band
+    band, icc, alpha_scale = bands.band, bands.ICC, bands.ALPHA
     return {"label": label, "icc21": {"value": icc21, "ci_low": icc21 - 0.1,
                                       "ci_high": icc21 + 0.1},
             "icc2k": {"value": icc2k, "ci_low": low, "ci_high": high},
-            "icc_band": band(icc21, agreement.ICC_BANDS),
-            "icc2k_band": band(icc2k, agreement.ICC_BANDS),
-            "alpha_interval": alpha, "alpha_band": band(alpha, agreement.ALPHA_BANDS)}
+            "icc_band": band(icc21, icc), "icc2k_band": band(icc2k, icc),
+            "alpha_interval": alpha, "alpha_band": band(alpha, alpha_scale)}
 
 
 def _examiner(name, flags=(), watch=(), note=None):

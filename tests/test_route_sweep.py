@@ -190,7 +190,8 @@ def _plant_objection(world, assignment) -> None:
     from doc_helpers import TINY_PNG
 
     from scoring.models import CandidateCode, utcnow
-    from scoring.workflow.candidates import file_objection, issue_codes, set_policy
+    from scoring.workflow.candidates import issue_codes
+    from scoring.workflow.objections import file_objection, set_policy
 
     db.session.flush()
     issue_codes(world.session, [assignment])

@@ -24,6 +24,7 @@ from scoring.ops.tasks import sweep
 from scoring.workflow.document_export import export_file, start_export
 
 ROOT = Path(__file__).resolve().parents[1]
+CONSOLE = "from scoring.cli.console import main; main()"  # the `scoring` console script
 LEASE = 10  # seconds; generous, so a loaded machine's stalls do not look like a death
 
 
@@ -40,9 +41,8 @@ def _start_worker(app, log: Path) -> subprocess.Popen:
     env.update(SCORING_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
                SCORING_INSTANCE_PATH=app.instance_path, SECRET_KEY="worker-secret")
     with log.open("ab") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen([sys.executable, "-c", "from scoring.cli import main; main()",
-                                 "worker"], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
+        return subprocess.Popen([sys.executable, "-c", CONSOLE, "worker"], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
 
 
 def _wait(app, job_id: int, until, timeout: float = 120) -> ExportJob:

@@ -23,7 +23,11 @@ def _inline(text: str) -> str:
 
 
 def render(text: str) -> Markup:
-    """Return the HTML of ``text`` (the subset above; anything else stays plain text)."""
+    """Return the HTML of ``text`` (the subset above; anything else stays plain text).
+
+    Long because it is one small line-by-line state machine: the open paragraph, list and
+    quote are its state, which the nested ``flush`` closes whenever a block ends.
+    """
     out: list[str] = []
     para: list[str] = []
     items: list[str] = []

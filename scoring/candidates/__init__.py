@@ -7,6 +7,4 @@ cacheable) and the administrator's codes and objection queue (``/manage/...``, a
 
 from flask import Blueprint
 
-bp = Blueprint("candidates", __name__)
-
-from . import views  # noqa: E402,F401  (registers the routes on bp)
+bp = Blueprint("candidates", __name__)  # its routes: views.py (the blueprint registry loads it)

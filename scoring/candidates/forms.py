@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..web.forms import Form
-from ..workflow.candidates import MAX_RESPONSE, MAX_TEXT
+from ..workflow.objections import MAX_RESPONSE, MAX_TEXT
 
 CATEGORY_LABELS = {
     "calculation": _l("Score calculation"),

@@ -26,10 +26,16 @@ from ..models import (
     User,
 )
 from ..rules.results import stored_final_score
+from ..rules.sheet_facts import effective_levels, panel_quorum, session_rubric
 from ..rules.visibility import session_public
-from ..workflow.candidates import panel_user_ids, policy_of, wib, window_state
-from ..workflow.discussion import effective_levels
-from ..workflow.sessions import panel_quorum, session_rubric
+from ..workflow.objections import panel_user_ids, policy_of, wib, window_state
+
+
+def objection_window(session: InterviewSession) -> dict:
+    """Return the session's objection window: its state and its ends in WIB words."""
+    policy = policy_of(session)
+    return {"state": window_state(policy), "opens": wib(policy.objection_opens_at),
+            "closes": wib(policy.objection_closes_at)}
 
 
 def latest_publication(session: InterviewSession) -> Publication | None:

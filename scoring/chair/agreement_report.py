@@ -5,8 +5,8 @@ One function builds the report of a panel (:func:`panel_report`) and one of a se
 command line and the tests all read, so the numbers are identical everywhere by construction.
 Every coefficient is taken from :func:`scoring.stats.panel_analysis` (its ``to_dict()``);
 examiner drift is :func:`scoring.stats.rater_effects` on blocks of the day. This module adds
-only classification into published bands (codes; the words are in :mod:`scoring.chair.interpret`)
-and simple counts (score distributions).
+only classification into published bands (codes of the one band table,
+:mod:`scoring.rules.bands`) and simple counts (score distributions).
 
 Only ``pre`` scores of submitted sheets are used, of candidates whose required sheets are all
 in and whose numbers the viewer may see (:mod:`scoring.rules.visibility`; default: the
@@ -24,10 +24,11 @@ import numpy as np
 
 from ..models import InterviewSession, Panel
 from ..rubrics import Rubric
+from ..rules.bands import ALPHA, ICC, band
+from ..rules.sheet_facts import panel_quorum, session_rubric
 from ..rules.visibility import ADMIN, decisions
 from ..stats import panel_analysis, rater_effects
 from ..workflow.discussion import tally
-from ..workflow.sessions import panel_quorum, session_rubric
 from .queries import (
     panel_examiners,
     participant_numbers,
@@ -39,28 +40,18 @@ from .queries import (
 SCHEMA = "scoring.report/1"
 DEFAULT_TARGET = 0.80
 D_STUDY_SIZES = range(1, 9)
+# The fewest finished candidates from which a panel's agreement summary (ICC and alpha alike)
+# is printed: the public table and the minutes. With two, the ICC has one degree of freedom
+# for the candidates: it is often undefined (a negative variance estimate) while alpha still
+# prints a number, and either one's interval spans nearly the whole range. The chair's own
+# report computes from two on (the statistics' minimum), every figure beside its interval.
+MIN_CANDIDATES = 3
+MIN_EXAMINERS = 2
 
-# Koo, T. K., & Li, M. Y. (2016). A guideline of selecting and reporting intraclass
-# correlation coefficients for reliability research. J Chiropr Med 15(2), 155-163:
-# below .50 poor, .50-.75 moderate, .75-.90 good, above .90 excellent.
-ICC_BANDS = ((0.50, "poor"), (0.75, "moderate"), (0.90, "good"), (math.inf, "excellent"))
-# Krippendorff, K. (2004). Content Analysis, 2nd ed., p. 241: rely on alpha >= .800; draw
-# only tentative conclusions for .667 <= alpha < .800; below .667 the data are unreliable.
-ALPHA_BANDS = ((0.667, "unreliable"), (0.800, "tentative"), (math.inf, "reliable"))
 # Rasch mean-square fit: 0.7 to 1.3 is the usual range for rating scales (Bond, T. G., & Fox,
 # C. M. (2015). Applying the Rasch Model, 3rd ed., Table 12.1, "run of the mill" ratings;
 # Wright, B. D., & Linacre, J. M. (1994). Reasonable mean-square fit values. RMT 8(3), 370).
 FIT_RANGE = (0.7, 1.3)
-
-
-def band(value, bands) -> str | None:
-    """Return the code of the band ``value`` falls in (None for a missing value)."""
-    if value is None or not math.isfinite(value):
-        return None
-    for upper, code in bands:
-        if value < upper:
-            return code
-    return bands[-1][1]
 
 
 @dataclass(frozen=True)
@@ -118,11 +109,11 @@ def _coefficients(c: dict) -> dict:
         "alpha_interval": c["alpha_interval"], "alpha_ordinal": c["alpha_ordinal"],
         "exact_agreement": c.get("exact_agreement"),
         "adjacent_agreement": c.get("adjacent_agreement"),
-        "icc_band": band(icc21["value"], ICC_BANDS),
-        "icc_band_ci": [band(icc21["ci_low"], ICC_BANDS), band(icc21["ci_high"], ICC_BANDS)],
-        "icc2k_band": band(icc2k["value"], ICC_BANDS),
-        "alpha_band": band(c["alpha_interval"], ALPHA_BANDS),
-        "alpha_ordinal_band": band(c["alpha_ordinal"], ALPHA_BANDS),
+        "icc_band": band(icc21["value"], ICC),
+        "icc_band_ci": [band(icc21["ci_low"], ICC), band(icc21["ci_high"], ICC)],
+        "icc2k_band": band(icc2k["value"], ICC),
+        "alpha_band": band(c["alpha_interval"], ALPHA),
+        "alpha_ordinal_band": band(c["alpha_ordinal"], ALPHA),
         "notes": c.get("notes", {}),
     }
 
@@ -171,6 +162,11 @@ def _drift(data: PanelData, scale) -> dict:
     return {"blocks": out_blocks,
             "examiners": [{"examiner": e["username"], "name": e["name"], "deviation": s}
                           for e, s in zip(data.examiners, series, strict=True)]}
+
+
+def enough_for_agreement(n_candidates: int, n_examiners: int) -> bool:
+    """Return whether a panel's data are enough for its printed agreement summary."""
+    return n_candidates >= MIN_CANDIDATES and n_examiners >= MIN_EXAMINERS
 
 
 def analyse(data: PanelData, rubric: Rubric, target: float = DEFAULT_TARGET,
@@ -309,8 +305,8 @@ def panel_agreement(panel: Panel) -> dict:
     """Return the one agreement summary of a panel that every page and document prints.
 
     The figures are those of :func:`panel_report` (pre-discussion scores of finished
-    candidates, :func:`analyse`), banded by the one table above (``ICC_BANDS``,
-    ``ALPHA_BANDS``): the public results page, the chair's report, ``scoring report`` and the
+    candidates, :func:`analyse`), banded by the one table (:mod:`scoring.rules.bands`):
+    the public results page, the chair's report, ``scoring report`` and the
     minutes therefore agree. The summary is cached on a digest of the panel's data, so an
     unchanged panel is analysed once.
     """
@@ -323,7 +319,8 @@ def panel_agreement(panel: Panel) -> dict:
         report = analyse(data, rubric, with_drift=False, with_rasch=False)
         summary = {"n_candidates": report["n_candidates"],
                    "n_examiners": report["n_examiners"], "enough": False}
-        if report["analysis"] is not None:
+        if report["analysis"] is not None and enough_for_agreement(
+                report["n_candidates"], report["n_examiners"]):
             o = report["overall"]
             summary.update(
                 enough=True, icc21=o["icc21"]["value"], icc2k=o["icc2k"]["value"],

@@ -16,13 +16,11 @@ from flask_babel import lazy_gettext as _l
 
 from .. import charts
 from ..charts.wright_map import wright_map
+from ..i18n import band_scale
+from ..i18n import band_word as band_label
+from ..rules import bands
+from ..rules.bands import ALPHA, ICC
 
-BAND_LABELS = {
-    "poor": _l("poor"), "moderate": _l("moderate"), "good": _l("good"),
-    "excellent": _l("excellent"),
-    "unreliable": _l("not reliable"), "tentative": _l("tentative conclusions only"),
-    "reliable": _l("reliable"),
-}
 FLAG_LABELS = {
     "lenient": _l("Lenient"), "severe": _l("Severe"), "inconsistent": _l("Inconsistent"),
     "central_tendency": _l("Central tendency"), "halo": _l("Halo"),
@@ -39,12 +37,6 @@ CANDIDATE_STATUS_LABELS = {
     "absent": _l("Candidate absent"), "withdrawn": _l("Candidate withdrew"),
     "not_assessable": _l("Not assessable"),
 }
-ICC_BANDS_TEXT = _l("ICC bands (Koo & Li 2016): below 0.50 poor, 0.50 to 0.75 moderate, "
-                    "0.75 to 0.90 good, above 0.90 excellent; read the %(ci)s confidence "
-                    "interval, not only the point.", ci="95%")
-ALPHA_BANDS_TEXT = _l("Krippendorff's alpha (Krippendorff 2004): rely on the scores from 0.800; "
-                      "from 0.667 to 0.800 draw tentative conclusions only; below 0.667 the "
-                      "scores are not reliable enough.")
 
 
 def num(value, digits: int = 2) -> str:
@@ -80,19 +72,16 @@ def outcome(code) -> str:
 
 def chart_bands() -> tuple[tuple[float, float, str], ...]:
     """Return the ICC bands as (low, high, words) for the charts, from the one band table."""
-    from .agreement_report import ICC_BANDS
-
-    out, low = [], -1.0
-    for upper, code in ICC_BANDS:
-        high = min(upper, 1.0)
-        out.append((low, high, str(BAND_LABELS[code])))
-        low = high
-    return tuple(out)
+    return tuple((low, high, band_label(code)) for low, high, code in bands.chart_bands(ICC))
 
 
-def band_label(code) -> str:
-    """Return the translated name of a band code."""
-    return str(BAND_LABELS.get(code, "–"))
+def bands_text() -> str:
+    """Return the note under the agreement tables: both band scales, in words."""
+    return " ".join((
+        _("ICC bands (Koo & Li 2016): %(scale)s; read the %(ci)s confidence interval, not only "
+          "the point.", scale=band_scale(ICC.name), ci="95%"),
+        _("Krippendorff's alpha bands (Krippendorff 2004): %(scale)s.",
+          scale=band_scale(ALPHA.name))))
 
 
 def coefficient_reading(c: dict) -> list[str]:
@@ -222,7 +211,11 @@ def drift_sentences(drift: dict | None, threshold: float = 0.5) -> list[str]:
 
 
 def panel_charts(report: dict) -> dict[str, str]:
-    """Return the report's four charts as SVG strings (identical in page and PDF)."""
+    """Return the report's four charts as SVG strings (identical in page and PDF).
+
+    Long because it gives each of the four charts its rows and its translated title,
+    description and labels, one call each; the drawing itself is in :mod:`scoring.charts`.
+    """
     if report.get("analysis") is None:
         return {}
     pid = report["panel"]["id"]
@@ -276,15 +269,16 @@ def session_chart(report: dict) -> str:
              "value": p["overall"]["icc21"]["value"] if p.get("analysis") else None,
              "low": p["overall"]["icc21"]["ci_low"] if p.get("analysis") else None,
              "high": p["overall"]["icc21"]["ci_high"] if p.get("analysis") else None,
-             "flag": bool(p.get("analysis")) and p["overall"]["icc_band"] == "poor"}
+             "flag": bool(p.get("analysis")) and p["overall"]["icc_band"] == ICC.lowest.code}
             for p in report["panels"]]
+    edge = ICC.lowest.upper  # the lower edge of the band above the lowest
     return charts.forest(
-        rows, chart_id=f"session-{report['session']['id']}", fmt=num, ref=0.5, signed=False,
+        rows, chart_id=f"session-{report['session']['id']}", fmt=num, ref=edge, signed=False,
         domain=(min([0.0] + [r["low"] for r in rows if r["low"] is not None]), 1.0),
         flag_text="⚑", title=_("Agreement per panel"),
         desc=_("ICC(2,1) of each panel's mean score over the criteria, with %(ci)s confidence "
-                    "intervals; the line marks 0.50, the lower edge of moderate agreement.",
-               ci="95%"),
+               "intervals; the line marks %(edge)s, the lower edge of %(band)s agreement.",
+               ci="95%", edge=num(edge), band=band_label(ICC.bands[1].code)),
         axis_label=_("ICC(2,1), overall score"))
 
 

@@ -18,11 +18,11 @@ from sqlalchemy import String, cast, func, select
 from ..extensions import db
 from ..models import Assignment, Candidate, ExportJob, Panel, PanelMember, Score, ScoreSheet, User
 from ..rubrics import Rubric
+from ..rules.sheet_facts import panel_quorum, session_rubric
 from ..rules.visibility import ADMIN, can_see_assignment, decisions, state_text
 from ..stats import Thresholds, leniency_tier, rater_effects
 from ..stats.longform import LONG_HEADERS
 from ..workflow.discussion import discrepancies, tally
-from ..workflow.sessions import panel_quorum, session_rubric
 
 SHEET_STATES = ("not_started", "draft", "submitted", "recused", "absent")
 
@@ -131,22 +131,8 @@ def board(panel: Panel, viewer: User, min_sheets: int = 8) -> dict:
         # Flags are advice for open candidates; after discussion and close they are stale.
         flagged = None if not visible else (
             discrepancies(rubric, levels[aid]) if row.status == "pending" else {})
-        candidates.append({
-            "assignment_id": aid, "order": row.position,
-            "participant_number": row.participant_number, "name": row.name,
-            "status": row.status,
-            "cells": [states.get(e["id"], "not_started") for e in examiners],
-            "submitted": counted.submitted, "recused": counted.recused,
-            "expected": len(examiners) - counted.recused - counted.absent,
-            "outstanding": counted.outstanding, "quorum_met": counted.quorum_met,
-            "complete": counted.complete, "scores_visible": visible,
-            "absent": counted.absent, "below_quorum": counted.below_quorum,
-            "discrepancies": None if flagged is None else sorted(flagged, key=rubric.codes.index),
-            "final_score": (row.override_score if row.override_score is not None
-                            else row.final_score) if visible and row.status == "closed" else None,
-            "overridden": row.override_score is not None,
-            "override_reason": row.override_reason if visible else None,
-        })
+        candidates.append(_board_row(row, states, counted, visible, flagged, examiners,
+                                     rubric.codes))
     return {
         "panel": {"id": panel.id, "name": panel.name, "room": panel.room,
                   "session": {"id": panel.session.id, "code": panel.session.code,
@@ -159,6 +145,27 @@ def board(panel: Panel, viewer: User, min_sheets: int = 8) -> dict:
         "feedback": live_feedback(rubric, examiners, sheets,
                                   feedback_minimum(len(candidates), min_sheets)),
         "min_sheets": feedback_minimum(len(candidates), min_sheets),
+    }
+
+
+def _board_row(row, states: dict, counted, visible: bool, flagged: dict | None,
+               examiners: list[dict], codes: tuple) -> dict:
+    """Return one candidate's row of the board (figures only where the viewer may see them)."""
+    return {
+        "assignment_id": row.id, "order": row.position,
+        "participant_number": row.participant_number, "name": row.name,
+        "status": row.status,
+        "cells": [states.get(e["id"], "not_started") for e in examiners],
+        "submitted": counted.submitted, "recused": counted.recused,
+        "expected": len(examiners) - counted.recused - counted.absent,
+        "outstanding": counted.outstanding, "quorum_met": counted.quorum_met,
+        "complete": counted.complete, "scores_visible": visible,
+        "absent": counted.absent, "below_quorum": counted.below_quorum,
+        "discrepancies": None if flagged is None else sorted(flagged, key=codes.index),
+        "final_score": (row.override_score if row.override_score is not None
+                        else row.final_score) if visible and row.status == "closed" else None,
+        "overridden": row.override_score is not None,
+        "override_reason": row.override_reason if visible else None,
     }
 
 

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..i18n import current_language, one_full_stop
+from ..rules.bands import ALPHA, ICC
 from .interpret import FLAG_LABELS, WATCH_LABELS, band_label, num
 
 # What to talk about, per flag code (the tables' FLAG_LABELS name them; these say why).
@@ -35,9 +36,9 @@ WATCH_TOPICS = {
     "lenient": _l("a little higher than the others"),
     "severe": _l("a little lower than the others"),
 }
-# Per criterion, "read differently" is agreement of one examiner alone in the poor band
-# (Koo & Li 2016), or, where no ICC can be computed, alpha in the unreliable band.
-DIFFERENT = ("poor", "unreliable")
+# Per criterion, "read differently" is agreement of one examiner alone in the lowest ICC band
+# (poor, Koo & Li 2016), or, where no ICC can be computed, alpha in its lowest (unreliable).
+DIFFERENT = (ICC.lowest.code, ALPHA.lowest.code)
 
 
 @dataclass(frozen=True)
@@ -129,11 +130,11 @@ def _by_alpha(overall: dict, anchor: str) -> LeadItem:
             "The panel's reliability cannot be computed yet from these scores (for instance "
             "every candidate got the same score); read the figures below."), anchor)
     figures = {"band": band_label(overall["alpha_band"]), "v": num(alpha, 3)}
-    if overall["alpha_band"] == "reliable":
+    if overall["alpha_band"] == ALPHA.highest.code:
         return LeadItem("reliability", "ok", _(
             "The panel is reliable enough: Krippendorff's alpha of the mean score is %(v)s "
             "(%(band)s).", **figures), anchor)
-    tone = "watch" if overall["alpha_band"] == "tentative" else "act"
+    tone = "act" if overall["alpha_band"] == ALPHA.lowest.code else "watch"
     return LeadItem("reliability", tone, _(
         "The panel is not reliable enough yet: Krippendorff's alpha of the mean score is "
         "%(v)s (%(band)s).", **figures), anchor)
@@ -184,8 +185,8 @@ def _criteria(report: dict, anchor: str) -> LeadItem:
             rows.append((value if _finite(value) else -math.inf, c))
     if not rows:
         return LeadItem("criteria", "ok", _(
-            "The panel reads every criterion alike enough: no criterion has poor agreement."),
-            anchor)
+            "The panel reads every criterion alike enough: no criterion has %(band)s agreement.",
+            band=band_label(ICC.lowest.code)), anchor)
     rows.sort(key=lambda r: r[0])
     items = tuple(_criterion_words(c, names) for _, c in rows)
     if len(items) == 1:

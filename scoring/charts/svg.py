@@ -1,4 +1,8 @@
-"""SVG primitives, palette and scales shared by the charts."""
+"""SVG primitives, palette and scales shared by the charts.
+
+Every chart module imports this one module (``from . import svg``) and draws with
+``svg.element``, ``svg.text``, ``svg.linear`` ... inside ``svg.figure``.
+"""
 
 from __future__ import annotations
 
@@ -35,7 +39,8 @@ WIDTH = 640
 Fmt = Callable[[float], str]
 
 
-def _fmt_default(value: float) -> str:
+def fmt_default(value: float) -> str:
+    """Return ``value`` with two decimals (the charts' format when the caller gives none)."""
     return f"{value:.2f}"
 
 
@@ -48,25 +53,28 @@ def _a(**attrs) -> str:
     )
 
 
-def _el(tag: str, **attrs) -> str:
+def element(tag: str, **attrs) -> str:
     """Return an empty SVG element."""
     return f"<{tag} {_a(**attrs)}/>"
 
 
-def _text(x, y, content, size=12, anchor="start", fill=INK, weight=None) -> str:
-    attrs = _a(x=_r(x), y=_r(y), font_size=size, text_anchor=anchor, fill=fill,
+def text(x, y, content, size=12, anchor="start", fill=INK, weight=None) -> str:
+    """Return a text element at (x, y), its content escaped."""
+    attrs = _a(x=coord(x), y=coord(y), font_size=size, text_anchor=anchor, fill=fill,
                font_weight=weight)
     return f"<text {attrs}>{escape(str(content))}</text>"
 
 
-def _r(v: float) -> str:
+def coord(v: float) -> str:
+    """Return a coordinate rounded to a tenth, without trailing zeros."""
     return f"{v:.1f}".rstrip("0").rstrip(".")
 
 
-def _svg(height: float, title: str, desc: str, body: list[str], chart_id: str) -> str:
+def figure(height: float, title: str, desc: str, body: list[str], chart_id: str) -> str:
+    """Return the whole chart: the ``svg`` element with its title and description, then body."""
     tid, did = f"{chart_id}-title", f"{chart_id}-desc"
-    attrs = _a(class_="chart", viewBox=f"0 0 {WIDTH} {_r(height)}", width=WIDTH,
-               height=_r(height), role="img", aria_labelledby=f"{tid} {did}", font_family=FONT)
+    attrs = _a(class_="chart", viewBox=f"0 0 {WIDTH} {coord(height)}", width=WIDTH,
+               height=coord(height), role="img", aria_labelledby=f"{tid} {did}", font_family=FONT)
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" {attrs}>'
         f"<title {_a(id=tid)}>{escape(title)}</title><desc {_a(id=did)}>{escape(desc)}</desc>"
@@ -74,16 +82,19 @@ def _svg(height: float, title: str, desc: str, body: list[str], chart_id: str) -
     return head + "".join(body) + "</svg>"
 
 
-def _finite(*values) -> bool:
+def finite(*values) -> bool:
+    """Return whether every value is a finite number (not None, not NaN or infinite)."""
     return all(v is not None and math.isfinite(v) for v in values)
 
 
-def _scale(lo: float, hi: float, x0: float, x1: float):
+def linear(lo: float, hi: float, x0: float, x1: float):
+    """Return the map of [lo, hi] onto [x0, x1] (values outside are clamped)."""
     span = (hi - lo) or 1.0
     return lambda v: x0 + (min(max(v, lo), hi) - lo) / span * (x1 - x0)
 
 
-def _nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    """Return about ``n`` round tick values from ``lo`` to ``hi`` (steps of 1, 2, 2.5, 5)."""
     raw = (hi - lo) / max(n, 1)
     mag = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
     step = min((m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw), default=mag)
@@ -93,3 +104,10 @@ def _nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
         ticks.append(round(v, 10))
         v += step
     return ticks
+
+
+def diamond(x: float, y: float, fill: str, s: float = 6) -> str:
+    """Return a diamond marker centred on (x, y)."""
+    pts = f"{coord(x)},{coord(y - s)} {coord(x + s)},{coord(y)} {coord(x)},{coord(y + s)} " \
+          f"{coord(x - s)},{coord(y)}"
+    return element("polygon", points=pts, fill=fill, stroke=INK)

@@ -11,8 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from . import OKABE_ITO
-from .svg import FLAG, FLAG_TEXT, GRID, INK, MUTED, WIDTH, Fmt, _el, _r, _svg, _text
+from . import svg
 
 __all__ = ["wright_map"]
 
@@ -32,14 +31,19 @@ def _spread(ys: list[float], top: float, bottom: float) -> list[float]:
     return [max(y, top) for y in out]
 
 
-def _finite(v) -> bool:
-    return v is not None and math.isfinite(v)
-
-
-def wright_map(candidates: Sequence[float], examiners: Sequence[dict],
-               criteria: Sequence[dict], *, title: str, desc: str,
-               headings: Sequence[tuple[str, str]],
-               axis_label: str, chart_id: str, fmt: Fmt, flag_text: str = "") -> str:
+def wright_map(
+    candidates: Sequence[float],
+    examiners: Sequence[dict],
+    criteria: Sequence[dict],
+    *,
+    title: str,
+    desc: str,
+    headings: Sequence[tuple[str, str]],
+    axis_label: str,
+    chart_id: str,
+    fmt: svg.Fmt,
+    flag_text: str = "",
+) -> str:
     """Return the vertical ruler.
 
     ``candidates``: measures (a histogram in bins of 0.5 logit, with counts);
@@ -47,8 +51,8 @@ def wright_map(candidates: Sequence[float], examiners: Sequence[dict],
     with their labels (flagged examiners: a square and ``flag_text``). ``headings``: the
     three columns' (heading, direction up the ruler).
     """
-    cand = [v for v in candidates if _finite(v)]
-    marks = [r for r in [*examiners, *criteria] if _finite(r.get("measure"))]
+    cand = [v for v in candidates if svg.finite(v)]
+    marks = [r for r in [*examiners, *criteria] if svg.finite(r.get("measure"))]
     vals = cand + [r["measure"] for r in marks]
     lo = math.floor(min(vals + [-1.0]) * 2) / 2 - 0.5
     hi = math.ceil(max(vals + [1.0]) * 2) / 2 + 0.5
@@ -59,46 +63,64 @@ def wright_map(candidates: Sequence[float], examiners: Sequence[dict],
         return bottom - (v - lo) / (hi - lo) * (bottom - top)
 
     axis_x, cand_x, ex_x, cr_x = 64, 84, 250, 478
-    body = [_text(axis_x, 44, axis_label, 11, "middle", MUTED)]
+    body = [svg.text(axis_x, 44, axis_label, 11, "middle", svg.MUTED)]
     for x, (head, direction) in zip((cand_x, ex_x, cr_x), headings, strict=True):
-        body.append(_text(x, 24, head, 12, weight="bold"))
-        body.append(_text(x, 40, f"↑ {direction}", 11, fill=MUTED))
+        body.append(svg.text(x, 24, head, 12, weight="bold"))
+        body.append(svg.text(x, 40, f"↑ {direction}", 11, fill=svg.MUTED))
+    body += _ruler(lo, hi, sy, axis_x, fmt)
+    body.append(svg.element("line", x1=axis_x, x2=axis_x, y1=svg.coord(top),
+                            y2=svg.coord(bottom), stroke=svg.INK))
+    body.extend(_histogram(cand, sy, cand_x, ex_x - 40))
+    for column, base, colour in ((examiners, ex_x, svg.OKABE_ITO[0]),
+                                 (criteria, cr_x, svg.OKABE_ITO[2])):
+        body += _column(column, base, colour, sy, (top, bottom), fmt, flag_text)
+    return svg.figure(height, title, desc, body, chart_id)
+
+
+def _ruler(lo: float, hi: float, sy, axis_x: float, fmt: svg.Fmt) -> list[str]:
+    """Return the logit grid lines with their signed labels (zero drawn stronger)."""
+    body = []
     step = 1.0 if hi - lo <= 10 else 2.0
     t = math.ceil(lo / step) * step
     while t <= hi + 1e-9:
         y = sy(t)
-        body.append(_el("line", x1=axis_x, x2=WIDTH - 10, y1=_r(y), y2=_r(y), stroke=GRID,
-                        stroke_width=1.5 if t == 0 else 1))
-        body.append(_text(axis_x - 8, y + 4, ("+" if t > 0 else "") + fmt(t), 11, "end",
-                          INK if t == 0 else MUTED))
+        body.append(svg.element("line", x1=axis_x, x2=svg.WIDTH - 10, y1=svg.coord(y),
+                                y2=svg.coord(y), stroke=svg.GRID,
+                                stroke_width=1.5 if t == 0 else 1))
+        body.append(svg.text(axis_x - 8, y + 4, ("+" if t > 0 else "") + fmt(t), 11, "end",
+                             svg.INK if t == 0 else svg.MUTED))
         t += step
-    body.append(_el("line", x1=axis_x, x2=axis_x, y1=_r(top), y2=_r(bottom), stroke=INK))
-    body.extend(_histogram(cand, sy, cand_x, ex_x - 40))
-    for column, base, colour in ((examiners, ex_x, OKABE_ITO[0]),
-                                 (criteria, cr_x, OKABE_ITO[2])):
-        rows = sorted((r for r in column if _finite(r.get("measure"))),
-                      key=lambda r: -r["measure"])
-        ys = _spread([sy(r["measure"]) for r in rows], top, bottom)
-        prev, nudge = -math.inf, 0
-        for r, ly in zip(rows, ys, strict=True):
-            y = sy(r["measure"])
-            # marks closer than their size step sideways so none hides another
-            nudge = (nudge + 1) % 3 if y - prev < 10 else 0
-            prev = y
-            x = base + 11 * nudge
-            flagged = bool(r.get("flag"))
-            if flagged:
-                body.append(_el("rect", x=_r(x - 5), y=_r(y - 5), width=10, height=10,
-                                fill=FLAG, stroke=INK))
-            else:
-                body.append(_el("circle", cx=x, cy=_r(y), r=5, fill=colour, stroke=INK))
-            lx = base + 38
-            body.append(_el("line", x1=x + 6, x2=lx - 4, y1=_r(y), y2=_r(ly), stroke=MUTED))
-            label = str(r["label"])[:20] + (f" {flag_text}" if flagged and flag_text else "")
-            body.append(_text(lx, ly + 4, f"{label} ({fmt(r['measure'])})", 11,
-                              fill=FLAG_TEXT if flagged else INK,
-                              weight="bold" if flagged else None))
-    return _svg(height, title, desc, body, chart_id)
+    return body
+
+
+def _column(column, base: float, colour: str, sy, span: tuple[float, float], fmt: svg.Fmt,
+            flag_text: str) -> list[str]:
+    """Return one column's marks with their labels, spread apart so none hides another."""
+    rows = sorted((r for r in column if svg.finite(r.get("measure"))),
+                  key=lambda r: -r["measure"])
+    ys = _spread([sy(r["measure"]) for r in rows], *span)
+    body, prev, nudge = [], -math.inf, 0
+    for r, ly in zip(rows, ys, strict=True):
+        y = sy(r["measure"])
+        # marks closer than their size step sideways so none hides another
+        nudge = (nudge + 1) % 3 if y - prev < 10 else 0
+        prev = y
+        x = base + 11 * nudge
+        flagged = bool(r.get("flag"))
+        if flagged:
+            body.append(svg.element("rect", x=svg.coord(x - 5), y=svg.coord(y - 5), width=10,
+                                    height=10, fill=svg.FLAG, stroke=svg.INK))
+        else:
+            body.append(svg.element("circle", cx=x, cy=svg.coord(y), r=5, fill=colour,
+                                    stroke=svg.INK))
+        lx = base + 38
+        body.append(svg.element("line", x1=x + 6, x2=lx - 4, y1=svg.coord(y), y2=svg.coord(ly),
+                                stroke=svg.MUTED))
+        label = str(r["label"])[:20] + (f" {flag_text}" if flagged and flag_text else "")
+        body.append(svg.text(lx, ly + 4, f"{label} ({fmt(r['measure'])})", 11,
+                             fill=svg.FLAG_TEXT if flagged else svg.INK,
+                             weight="bold" if flagged else None))
+    return body
 
 
 def _histogram(values: list[float], sy, x0: float, x1: float) -> list[str]:
@@ -114,8 +136,8 @@ def _histogram(values: list[float], sy, x0: float, x1: float) -> list[str]:
     for b, n in sorted(bins.items()):
         y_top, y_bottom = sy(b + 0.5), sy(b)
         w = max(2.0, (x1 - x0 - 30) * n / most)
-        out.append(_el("rect", x=x0, y=_r(y_top + 1), width=_r(w),
-                       height=_r(max(y_bottom - y_top - 2, 1)), fill=OKABE_ITO[4], stroke=INK,
-                       stroke_width=0.5))
-        out.append(_text(x0 + w + 4, (y_top + y_bottom) / 2 + 4, n, 10, fill=INK))
+        out.append(svg.element("rect", x=x0, y=svg.coord(y_top + 1), width=svg.coord(w),
+                               height=svg.coord(max(y_bottom - y_top - 2, 1)),
+                               fill=svg.OKABE_ITO[4], stroke=svg.INK, stroke_width=0.5))
+        out.append(svg.text(x0 + w + 4, (y_top + y_bottom) / 2 + 4, n, 10, fill=svg.INK))
     return out

@@ -1,6 +1,7 @@
 """The ``scoring`` command, one module per command group.
 
-``console`` is the entry point; ``group`` the FlaskGroup; ``stats_commands`` runs without
+``console`` is the entry point (``python -c "from scoring.cli.console import main; main()"``);
+``group`` holds the commands the application factory adds; ``stats_commands`` runs without
 the web stack, so this package's face imports nothing.
 """
 
@@ -10,10 +11,3 @@ def register(app) -> None:
     from .group import register as register_commands
 
     register_commands(app)
-
-
-def main() -> None:
-    """Run the ``scoring`` command line (``python -c "from scoring.cli import main; main()"``)."""
-    from .group import main as run
-
-    run()

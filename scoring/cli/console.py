@@ -4,7 +4,8 @@
 importing Flask, SQLAlchemy and WeasyPrint) would cost more than the analysis itself and warn
 about a missing SECRET_KEY. So the entry point looks at the first argument: ``stats`` runs the
 click command of :mod:`scoring.cli.stats_commands` directly, everything else (including ``--help``,
-which lists ``stats`` too) goes to the FlaskGroup in :mod:`scoring.cli`.
+which lists ``stats`` too) goes to a FlaskGroup that builds the application, whose factory
+adds the commands of :mod:`scoring.cli.group`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,16 @@ def main(argv: list[str] | None = None) -> None:
 
         stats_command.main(args[1:], prog_name="scoring stats")
     else:
-        from .group import cli
+        flask_group().main(args, prog_name="scoring")
 
-        cli.main(args, prog_name="scoring")
+
+def flask_group():
+    """Return the FlaskGroup of the ``scoring`` command (the factory adds every command)."""
+    from flask.cli import FlaskGroup
+
+    from .. import create_app
+
+    return FlaskGroup(name="scoring", create_app=create_app, add_version_option=False,
+                      load_dotenv=False, set_debug_flag=False,
+                      help="Structured-interview scoring: set-up, demo data, imports, exports "
+                           "and checks.")

@@ -1,6 +1,8 @@
-"""The ``scoring`` command: set-up, demo, imports, users, exports, checks.
+"""The ``scoring`` commands: set-up, demo, imports, users, exports, checks.
 
-Every command that changes data calls the same workflow verbs the web views call.
+Every command that changes data calls the same workflow verbs the web views call. The
+application factory adds them to ``app.cli`` (:func:`register`); the console script
+(:mod:`scoring.cli.console`) builds the application, so nothing here imports the factory.
 """
 
 from __future__ import annotations
@@ -13,26 +15,14 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from .. import create_app
 from ..extensions import db
 from ..models import User
 from .lookups import AS_HELP, _commit_or_abort, find_panel, find_session, find_viewer, write_table
 from .report_commands import export_scores_command, report_command
 from .stats_commands import stats_command
-
-
-def main() -> None:
-    """Run the ``scoring`` command line."""
-    cli(prog_name="scoring")
-
-
-@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False,
-             load_dotenv=False, set_debug_flag=False)
-def cli() -> None:
-    """Structured-interview scoring: set-up, demo data, imports, exports and checks."""
 
 
 def register(app) -> None:

@@ -27,10 +27,9 @@ from ..models import (
 )
 from ..rubrics import Rubric
 from ..rules.results import stored_final_score
+from ..rules.sheet_facts import effective_levels, panel_quorum, pre_levels, session_rubric
 from ..rules.visibility import ADMIN, decisions
 from ..workflow.audit import canonical_json
-from ..workflow.discussion import effective_levels
-from ..workflow.sessions import panel_quorum, session_rubric
 
 __all__ = ["minutes_context", "recap_context", "sheet_context", "source_hash"]
 
@@ -102,22 +101,23 @@ def sheet_context(sheet: ScoreSheet, lang: str = "id") -> dict:
     }
 
 
+def _recap_examiner(sheet) -> dict:
+    """Return one examiner's sheet on the recap: independent levels, then revisions."""
+    post = {s.criterion_code: {"level": s.level, "reason": s.reason}
+            for s in sheet.scores if s.phase == "post"}
+    return {"name": sheet.examiner.full_name, "status": sheet.status, "pre": pre_levels(sheet),
+            "post": post, "submitted_at": sheet.submitted_at, "content_hash": sheet.content_hash}
+
+
 def recap_context(assignment: Assignment, lang: str = "id") -> dict:
     """Return the data of a candidate's recap: every examiner, pre and post, the final score."""
     panel = assignment.panel
     rubric = session_rubric(panel.session)
     members = {m.user_id: m.user for m in panel.members}
     sheets = sorted(assignment.sheets, key=lambda s: (s.examiner.full_name, s.examiner_id))
-    examiners, counted = [], {}
-    for sheet in sheets:
-        pre = {s.criterion_code: s.level for s in sheet.scores if s.phase == "pre"}
-        post = {s.criterion_code: {"level": s.level, "reason": s.reason}
-                for s in sheet.scores if s.phase == "post"}
-        examiners.append({"name": sheet.examiner.full_name, "status": sheet.status,
-                          "pre": pre, "post": post, "submitted_at": sheet.submitted_at,
-                          "content_hash": sheet.content_hash})
-        if sheet.status == "submitted":
-            counted[sheet.examiner_id] = effective_levels(sheet)
+    examiners = [_recap_examiner(sheet) for sheet in sheets]
+    counted = {sheet.examiner_id: effective_levels(sheet) for sheet in sheets
+               if sheet.status == "submitted"}
     means = rubric.criterion_means(counted) if counted else {}
     criteria = [{"code": c.code, "name": c.name.get(lang), "weight": c.weight,
                  "mean": None if means.get(c.code) is None else round(means[c.code], 4)}
@@ -201,13 +201,8 @@ def certification_overrides(session: InterviewSession, panels: list[Panel]) -> l
             for o in rows if o.user_id in seated]
 
 
-def _panel_minutes(panel: Panel, rubric: Rubric) -> dict:
-    assignments = list(panel.assignments)
-    sheets = [s for a in assignments for s in a.sheets]
-    declared = {(d.assignment_id, d.examiner_id): d for d in db.session.scalars(
-        select(ConflictDeclaration).where(
-            ConflictDeclaration.assignment_id.in_([a.id for a in assignments])))} \
-        if assignments else {}
+def _minutes_members(panel: Panel, sheets: list) -> list[dict]:
+    """Return the panel's members as the minutes list them (a chair outside the panel first)."""
     by_examiner = defaultdict(int)
     for sheet in sheets:
         by_examiner[sheet.examiner_id] += 1
@@ -220,6 +215,17 @@ def _panel_minutes(panel: Panel, rubric: Rubric) -> dict:
     if panel.chair is not None and all(m.user_id != panel.chair_id for m in panel.members):
         members.insert(0, {"name": panel.chair.full_name, "nip": panel.chair.nip,
                            "role": "chair", "present": True, "submitted": 0})
+    return members
+
+
+def _panel_minutes(panel: Panel, rubric: Rubric) -> dict:
+    assignments = list(panel.assignments)
+    sheets = [s for a in assignments for s in a.sheets]
+    declared = {(d.assignment_id, d.examiner_id): d for d in db.session.scalars(
+        select(ConflictDeclaration).where(
+            ConflictDeclaration.assignment_id.in_([a.id for a in assignments])))} \
+        if assignments else {}
+    members = _minutes_members(panel, sheets)
     recusals = []
     candidates = []
     # The minutes print figures only of candidates whose every sheet is in (the chair's and

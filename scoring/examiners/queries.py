@@ -19,10 +19,10 @@ from ..chair.agreement_report import analyse, load_panels
 from ..chair.queries import rubric_thresholds
 from ..extensions import db
 from ..models import InterviewSession, Panel, PanelMember, User
+from ..rules.sheet_facts import session_rubric
 from ..rules.visibility import ADMIN
 from ..shadow.queries import seats_of, shadow_agreement
 from ..stats import rater_effects
-from ..workflow.sessions import session_rubric
 
 # JSON keys of `scoring examiner history --json` (issue 15, point 6).
 SESSION_KEYS = ("session", "panel", "deviation", "ci_low", "ci_high", "consistency", "flags")

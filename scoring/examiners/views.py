@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import math
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, render_template, request, send_file
 from flask_login import current_user
 
 from ..chair.interpret import FLAG_LABELS
@@ -12,9 +13,9 @@ from ..documents.render import render_pdf
 from ..extensions import db
 from ..i18n import current_language
 from ..models import User
+from ..rules.sheet_facts import session_rubric
 from ..web.helpers import role_required
-from ..workflow.documents import document_css
-from ..workflow.sessions import session_rubric
+from ..workflow.institution_seal import document_css
 from . import bp, briefing, queries
 
 SORTS = ("username", "sessions", "mean_deviation", "last_deviation", "consistency", "flags",
@@ -85,7 +86,5 @@ def briefing_pdf(user_id: int):
                            chart=briefing.trend_chart(rec, "trend"),
                            institution=current_app.config.get("INSTITUTION_NAME"))
     pdf = render_pdf(html, document_css()).pdf
-    response = current_app.response_class(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = \
-        f'inline; filename="briefing-{user.username}.pdf"'
-    return response
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
+                     download_name=f"briefing-{user.username}.pdf")

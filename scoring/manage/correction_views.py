@@ -6,10 +6,11 @@ from flask import url_for
 from flask_babel import gettext
 
 from ..chair.forms import ConfirmForm, ReasonConfirmForm
+from ..extensions import db
 from ..models import InterviewSession
 from ..web.helpers import form_action, request_info
 from ..workflow import finality
-from .guard import actor, admin_blueprint, get_or_404
+from .guard import actor, admin_blueprint
 
 bp = admin_blueprint("manage_finality", __name__)
 
@@ -23,7 +24,7 @@ def _run(session_id: int, form, call, done: str, target: str | None = None):
 @bp.route("/sessions/<int:session_id>/correction", methods=["POST"])
 def open_correction(session_id: int):
     """Open a correction of a published session, with a reason."""
-    session = get_or_404(InterviewSession, session_id)
+    session = db.get_or_404(InterviewSession, session_id)
     form = ReasonConfirmForm()
     return _run(session_id, form, lambda: finality.open_correction(
         session, actor(), form.reason.data, confirm=True, info=request_info()),
@@ -34,7 +35,7 @@ def open_correction(session_id: int):
 @bp.route("/sessions/<int:session_id>/correction/publish", methods=["POST"])
 def publish_correction(session_id: int):
     """Publish the corrected results as a new, numbered publication."""
-    session = get_or_404(InterviewSession, session_id)
+    session = db.get_or_404(InterviewSession, session_id)
     form = ReasonConfirmForm()
     return _run(session_id, form, lambda: finality.publish_correction(
         session, actor(), form.reason.data, confirm=True, info=request_info()),
@@ -44,7 +45,7 @@ def publish_correction(session_id: int):
 @bp.route("/sessions/<int:session_id>/delete", methods=["POST"])
 def delete(session_id: int):
     """Delete a draft session that holds no scores."""
-    session = get_or_404(InterviewSession, session_id)
+    session = db.get_or_404(InterviewSession, session_id)
     return _run(session_id, ConfirmForm(), lambda: finality.delete_session(
         session, actor(), confirm=True, info=request_info()),
         gettext("The session is deleted."), url_for("manage.index"))

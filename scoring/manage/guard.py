@@ -6,7 +6,6 @@ from flask import Blueprint, abort, current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..extensions import db
 from .queries import ListArgs
 
 RELATIONSHIP_LABELS = {
@@ -43,11 +42,6 @@ def admin_blueprint(name: str, import_name: str) -> Blueprint:
 def actor():
     """Return the logged-in administrator (the real object, for the audit trail)."""
     return current_user._get_current_object()
-
-
-def get_or_404(model, ident: int):
-    """Return the row of ``model`` with primary key ``ident``, or answer 404."""
-    return db.get_or_404(model, ident)
 
 
 def list_args(sorts: dict, default: str, filters: tuple = (), default_desc: bool = False

@@ -7,12 +7,13 @@ from flask_babel import gettext
 from wtforms import SelectChoice
 
 from .. import workflow
+from ..extensions import db
 from ..models import Assignment, InterviewSession, Panel, User
 from ..web.helpers import request_info
 from ..workflow import WorkflowError
 from . import queries as mq
 from .forms import ActionForm, AssignForm, PanelForm
-from .guard import actor, admin_blueprint, get_or_404
+from .guard import actor, admin_blueprint
 
 bp = admin_blueprint("manage_panels", __name__)
 
@@ -51,7 +52,7 @@ def _person(user: User) -> str:
 @bp.route("/sessions/<int:session_id>/panels/new", methods=["GET", "POST"])
 def panel_new(session_id: int):
     """Create a panel in a session."""
-    session = get_or_404(InterviewSession, session_id)
+    session = db.get_or_404(InterviewSession, session_id)
     form = _panel_form()
     if form.validate_on_submit():
         members, chair = mq.members_and_chair(form.members.data, form.chair.data)
@@ -71,7 +72,7 @@ def panel_new(session_id: int):
 @bp.route("/panels/<int:panel_id>/edit", methods=["GET", "POST"])
 def panel_edit(panel_id: int):
     """Edit a panel's name, room, members, chair and quorum."""
-    panel = get_or_404(Panel, panel_id)
+    panel = db.get_or_404(Panel, panel_id)
     form = _panel_form(panel)
     if form.validate_on_submit():
         members, chair = mq.members_and_chair(form.members.data, form.chair.data)
@@ -93,7 +94,7 @@ def panel_edit(panel_id: int):
 @bp.route("/panels/<int:panel_id>")
 def panel(panel_id: int):
     """Show a panel: members, the candidates in interview order, conflict warnings."""
-    panel = get_or_404(Panel, panel_id)
+    panel = db.get_or_404(Panel, panel_id)
     return _render_panel(panel, AssignForm())
 
 
@@ -108,7 +109,7 @@ def _render_panel(panel: Panel, assign_form: AssignForm, status: int = 200):
 @bp.route("/panels/<int:panel_id>/assign", methods=["POST"])
 def panel_assign(panel_id: int):
     """Put candidates on the panel by participant number, appended in the order listed."""
-    panel = get_or_404(Panel, panel_id)
+    panel = db.get_or_404(Panel, panel_id)
     form = AssignForm()
     if not form.validate_on_submit():
         return _render_panel(panel, form, 400)
@@ -129,7 +130,7 @@ def panel_assign(panel_id: int):
 @bp.route("/panels/<int:panel_id>/order", methods=["POST"])
 def panel_order(panel_id: int):
     """Reorder the panel's candidates by the numbers typed beside them (ties keep order)."""
-    panel = get_or_404(Panel, panel_id)
+    panel = db.get_or_404(Panel, panel_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("manage_panels.panel", panel_id=panel.id))
     positions = {int(key[4:]): value for key, value in request.form.items()
@@ -143,7 +144,7 @@ def panel_order(panel_id: int):
 @bp.route("/assignments/<int:assignment_id>/remove", methods=["POST"])
 def assignment_remove(assignment_id: int):
     """Take a candidate off a panel (only before any sheet exists)."""
-    assignment = get_or_404(Assignment, assignment_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
     panel_id = assignment.panel_id
     if ActionForm().validate_on_submit():
         try:

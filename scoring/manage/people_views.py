@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 
 from .. import workflow
 from ..documents.reset_slips import reset_slips_pdf
+from ..extensions import db
 from ..i18n import current_language
 from ..models import Candidate, Panel, User
 from ..web.helpers import request_info
@@ -18,7 +19,7 @@ from ..workflow.admin import active_reset_count, format_reset_code
 from ..workflow.documents import verify_base_url
 from . import queries as mq
 from .forms import ActionForm, CandidateForm, ResetCodesForm, RoleForm, UserEditForm, UserForm
-from .guard import actor, admin_blueprint, get_or_404, list_args
+from .guard import actor, admin_blueprint, list_args
 
 bp = admin_blueprint("manage_people", __name__)
 
@@ -48,7 +49,7 @@ def reset_codes():
         flash(gettext("Choose who gets reset codes."), "error")
         return redirect(url_for("manage_people.users"))
     kind, _sep, ref = form.who.data.partition(":")
-    panel = get_or_404(Panel, int(ref)) if kind == "panel" else None
+    panel = db.get_or_404(Panel, int(ref)) if kind == "panel" else None
     label = next(c.label for c in form.who.choices if c.value == form.who.data)
 
     def issue_and_print() -> bytes:  # the codes are valid only once the slips exist
@@ -97,7 +98,7 @@ def _show_code(user: User, code: str):
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user(user_id: int):
     """Show and edit a user; buttons to (de)activate and to issue a reset code."""
-    user = get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     form = UserEditForm(obj=user)
     if form.validate_on_submit():
         workflow.perform(workflow.update_user, user, full_name=form.full_name.data,
@@ -118,7 +119,7 @@ def _render_user(user: User, form: UserEditForm, role_form: RoleForm, status: in
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
 def user_role(user_id: int):
     """Change a user's role and whether they may chair (audited as user.set_role)."""
-    user = get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     form = RoleForm()
     if form.validate_on_submit():
         try:
@@ -135,7 +136,7 @@ def user_role(user_id: int):
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 def user_active(user_id: int):
     """Activate or deactivate a user (never oneself)."""
-    user = get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     if request.form.get("active") not in ("0", "1"):
         abort(400)
     if ActionForm().validate_on_submit():
@@ -153,7 +154,7 @@ def user_active(user_id: int):
 @bp.route("/users/<int:user_id>/unlock", methods=["POST"])
 def user_unlock(user_id: int):
     """Let a user locked out by failed logins try again now (audited)."""
-    user = get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     if ActionForm().validate_on_submit():
         workflow.perform(workflow.unlock_user, user, actor=actor(), info=request_info())
         flash(gettext("Account unlocked: %(u)s can log in again.", u=user.username), "success")
@@ -163,7 +164,7 @@ def user_unlock(user_id: int):
 @bp.route("/users/<int:user_id>/reset", methods=["POST"])
 def user_reset(user_id: int):
     """Issue a one-time password-reset code (valid 24 hours) and show it once."""
-    user = get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("manage_people.user", user_id=user.id))
     code = workflow.perform(workflow.create_password_reset, user, actor=actor(),
@@ -199,7 +200,7 @@ def candidate_new():
 @bp.route("/candidates/<int:candidate_id>", methods=["GET", "POST"])
 def candidate(candidate_id: int):
     """Edit a candidate's name, position and NIK (the participant number is the key)."""
-    candidate = get_or_404(Candidate, candidate_id)
+    candidate = db.get_or_404(Candidate, candidate_id)
     form = CandidateForm(obj=candidate)
     del form.participant_number
     if form.validate_on_submit():

@@ -11,8 +11,9 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from ..extensions import db
 from ..models import (
@@ -34,27 +35,22 @@ PER_PAGE = 25
 RUBRIC_TEMPLATE = "TEMPLATE.yaml"
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of a list: its items and where it sits in the whole."""
+class ListPage(Pagination):
+    """A page of an already loaded list, with the same face as :meth:`db.paginate`'s pages."""
 
-    items: list
-    page: int
-    per_page: int
-    total: int
+    def _query_items(self) -> list:
+        start = self._query_offset
+        return list(self._query_args["rows"][start:start + self.per_page])
 
-    @property
-    def pages(self) -> int:
-        """Return the number of pages (at least 1)."""
-        return max(1, math.ceil(self.total / self.per_page))
+    def _query_count(self) -> int:
+        return len(self._query_args["rows"])
 
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
 
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+def list_page(rows: list, page: int, per_page: int = PER_PAGE) -> Pagination:
+    """Return page ``page`` of ``rows`` (a page past the end: the last)."""
+    last = max(1, math.ceil(len(rows) / per_page))
+    return ListPage(page=min(max(1, page), last), per_page=per_page, max_per_page=None,
+                    error_out=False, rows=rows)
 
 
 @dataclass(frozen=True)
@@ -84,14 +80,14 @@ class ListArgs:
                    filters={k: args.get(k, "") for k in filters})
 
 
-def paginate(stmt: Select, page: int, per_page: int = PER_PAGE, scalars: bool = True) -> Page:
-    """Return page ``page`` of ``stmt`` with the total count (a page past the end: the last)."""
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
-    limited = stmt.limit(per_page).offset((page - 1) * per_page)
-    items = list(db.session.scalars(limited) if scalars else db.session.execute(limited))
-    return Page(items, page, per_page, total)
+def paginate(stmt: Select, page: int, per_page: int = PER_PAGE) -> Pagination:
+    """Return page ``page`` of ``stmt`` by ``db.paginate`` (a page past the end: the last)."""
+    found = db.paginate(stmt, page=max(1, page), per_page=per_page, max_per_page=None,
+                        error_out=False)
+    if found.pages and found.page > found.pages:
+        found = db.paginate(stmt, page=found.pages, per_page=per_page, max_per_page=None,
+                            error_out=False)
+    return found
 
 
 def _ordered(stmt: Select, sorts: dict, args: ListArgs, tiebreak) -> Select:
@@ -129,7 +125,7 @@ class SessionItem:
     sheets: int
 
 
-def sessions_page(args: ListArgs) -> Page:
+def sessions_page(args: ListArgs) -> Pagination:
     """Return a page of sessions (search: code, name, place) with panel/candidate counts."""
     stmt = select(InterviewSession)
     if args.q:
@@ -142,9 +138,9 @@ def sessions_page(args: ListArgs) -> Page:
     panels = _grouped(Panel.session_id, ids)
     candidates = _grouped(Assignment.session_id, ids)
     sheets = _grouped(ScoreSheet.session_id, ids)
-    items = [SessionItem(s, panels.get(s.id, 0), candidates.get(s.id, 0), sheets.get(s.id, 0))
-             for s in page.items]
-    return Page(items, page.page, page.per_page, page.total)
+    page.items = [SessionItem(s, panels.get(s.id, 0), candidates.get(s.id, 0),
+                              sheets.get(s.id, 0)) for s in page.items]
+    return page
 
 
 def _grouped(key, ids) -> dict:
@@ -154,7 +150,7 @@ def _grouped(key, ids) -> dict:
                 .all())
 
 
-def users_page(args: ListArgs) -> Page:
+def users_page(args: ListArgs) -> Pagination:
     """Return a page of users (search: username, full name, NIP; filter: role)."""
     stmt = select(User)
     if args.q:
@@ -164,7 +160,7 @@ def users_page(args: ListArgs) -> Page:
     return paginate(_ordered(stmt, USER_SORTS, args, User.id), args.page)
 
 
-def candidates_page(args: ListArgs) -> Page:
+def candidates_page(args: ListArgs) -> Pagination:
     """Return a page of candidates (search: participant number, name, position)."""
     stmt = select(Candidate)
     if args.q:
@@ -173,16 +169,17 @@ def candidates_page(args: ListArgs) -> Page:
     return paginate(_ordered(stmt, CANDIDATE_SORTS, args, Candidate.id), args.page)
 
 
-def session_assignments_page(session: InterviewSession, args: ListArgs) -> Page:
-    """Return a page of (assignment, candidate, panel) rows of ``session``."""
-    stmt = (select(Assignment, Candidate, Panel)
+def session_assignments_page(session: InterviewSession, args: ListArgs) -> Pagination:
+    """Return a page of ``session``'s assignments, each with its candidate and panel loaded."""
+    stmt = (select(Assignment)
             .join(Candidate, Candidate.id == Assignment.candidate_id)
             .join(Panel, Panel.id == Assignment.panel_id)
+            .options(contains_eager(Assignment.candidate), contains_eager(Assignment.panel))
             .where(Assignment.session_id == session.id))
     if args.q:
         stmt = stmt.where(_search((Candidate.participant_number, Candidate.name), args.q))
     stmt = _ordered(stmt, ASSIGNMENT_SORTS, args, Assignment.position)
-    return paginate(stmt.order_by(Assignment.id), args.page, scalars=False)
+    return paginate(stmt.order_by(Assignment.id), args.page)
 
 
 def session_panels(session: InterviewSession) -> list[Panel]:

@@ -13,6 +13,7 @@ from wtforms import SelectChoice
 
 from .. import workflow
 from ..documents.tables import MIMETYPES, results_table, session_table
+from ..extensions import db
 from ..i18n import current_language, page_catalogue
 from ..models import InterviewSession
 from ..rubrics import Rubric, check_rubrics
@@ -23,7 +24,7 @@ from ..workflow import WorkflowError, session_rubric
 from ..workflow.finality import publications, session_has_levels
 from . import queries as mq
 from .forms import ActionForm, SessionForm
-from .guard import actor, admin_blueprint, get_or_404, list_args
+from .guard import actor, admin_blueprint, list_args
 
 bp = admin_blueprint("manage", __name__)
 
@@ -117,7 +118,7 @@ def session_new():
 @bp.route("/sessions/<int:session_id>")
 def session(session_id: int):
     """Show a session: status, rubric, panels, candidates and conflict warnings."""
-    session = get_or_404(InterviewSession, session_id)
+    session = db.get_or_404(InterviewSession, session_id)
     args = list_args(mq.ASSIGNMENT_SORTS, "panel")
     return render_template(
         "manage/session.html", session=session, rubric=session_rubric(session),
@@ -131,7 +132,7 @@ def session(session_id: int):
 @upload_route
 def session_edit(session_id: int):
     """Edit a session's details; change its rubric while no sheet exists."""
-    session = get_or_404(InterviewSession, session_id)
+    session = db.get_or_404(InterviewSession, session_id)
     locked = session_has_levels(session)
     form = SessionForm(obj=session)
     del form.code
@@ -156,7 +157,7 @@ def session_edit(session_id: int):
 @bp.route("/sessions/<int:session_id>/status/<status>", methods=["POST"])
 def session_status(session_id: int, status: str):
     """Open, close or return a session to draft."""
-    session = get_or_404(InterviewSession, session_id)
+    session = db.get_or_404(InterviewSession, session_id)
     if status not in STATUS_ACTIONS:
         abort(404)
     if ActionForm().validate_on_submit():
@@ -180,7 +181,7 @@ def _status_label(status: str) -> str:
 @bp.route("/sessions/<int:session_id>/results")
 def session_results_page(session_id: int):
     """Show the ranked results, overrides and amendments of a session."""
-    session = get_or_404(InterviewSession, session_id)
+    session = db.get_or_404(InterviewSession, session_id)
     rubric = session_rubric(session)
     return render_template(
         "manage/session_results.html", session=session, rubric=rubric,
@@ -192,7 +193,7 @@ def session_results_page(session_id: int):
 @bp.route("/sessions/<int:session_id>/results.<fmt>")
 def session_export(session_id: int, fmt: str):
     """Download the results by position as CSV or XLSX (the export is recorded)."""
-    session = get_or_404(InterviewSession, session_id)
+    session = db.get_or_404(InterviewSession, session_id)
     if fmt not in MIMETYPES:
         abort(404)
     lang = current_language()

@@ -8,6 +8,4 @@ apply exactly once, in order.
 
 from flask import Blueprint
 
-bp = Blueprint("offline", __name__, url_prefix="/api/offline")
-
-from . import views  # noqa: E402,F401  (registers the routes on bp)
+bp = Blueprint("offline", __name__, url_prefix="/api/offline")  # its routes: views.py

@@ -23,6 +23,9 @@ def ensure_signing_key(folder: Path, organisation: str = "Demo Institution (self
 
     Production installations configure ``SIGNING_PKCS12`` with a certificate from a licensed
     certification authority (PSrE, e.g. BSrE) instead; see the README.
+
+    Long because the certificate is one builder expression (name, validity, key usages), read
+    best whole, as the X.509 profile it writes.
     """
     key_path, cert_path = folder / "key.pem", folder / "cert.pem"
     if key_path.exists() and cert_path.exists():

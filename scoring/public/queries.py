@@ -20,7 +20,7 @@ from sqlalchemy import select
 from ..chair import agreement_report as agreement
 from ..extensions import db
 from ..models import AuditHead, InterviewSession, Panel, Publication
-from ..workflow.sessions import session_rubric
+from ..rules.sheet_facts import session_rubric
 
 PUBLISHED = ("open", "closed", "correction")
 _CACHE: OrderedDict = OrderedDict()

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, render_template, request, send_file
 
 from .. import i18n
 from ..i18n import current_language
-from ..manage.queries import Page
+from ..manage.queries import list_page
 from ..rules.visibility import session_public
 from ..workflow.finality import publications
 from . import queries as pq
@@ -70,14 +70,7 @@ def results(code: str):
     q = (request.args.get("q") or "").strip()[:64]
     if q:
         rows = [r for r in rows if q.lower() in r.participant_number.lower()]
-    try:
-        number = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        number = 1
-    pages = max(1, -(-len(rows) // RESULTS_PER_PAGE))
-    number = min(number, pages)
-    start = (number - 1) * RESULTS_PER_PAGE
-    page = Page(rows[start:start + RESULTS_PER_PAGE], number, RESULTS_PER_PAGE, len(rows))
+    page = list_page(rows, request.args.get("page", 1, type=int), RESULTS_PER_PAGE)
     return render_template("public/results.html", session=session, page=page, q=q,
                            agreements=agreements, publications=publications(session),
                            outcome_words=i18n.OUTCOME_WORDS)

@@ -40,6 +40,7 @@ def criteria_codes(data: Any) -> dict[int, str]:
 
 
 def _rubric(data: Any, ctx: Context) -> r.Rubric | None:
+    """Return the rubric of the file's top mapping, or None after recording every error."""
     top = ctx.mapping(data, (), TOP_REQUIRED, TOP_OPTIONAL)
     if top is None:
         return None
@@ -68,16 +69,6 @@ def _rubric(data: Any, ctx: Context) -> r.Rubric | None:
     criteria = _criteria(ctx, top["criteria"], levels) if "criteria" in top else None
     if ctx.errors:
         return None
-    return r.Rubric(
-        id=rid,
-        version=version,
-        title=title,
-        description=description,
-        scale=scale,
-        criteria=criteria,
-        evidence_required=evidence,
-        combination=combination,
-        quorum=quorum,
-        discrepancy_threshold=threshold,
-        examiner_flags=flags,
-    )
+    return r.Rubric(id=rid, version=version, title=title, description=description, scale=scale,
+                    criteria=criteria, evidence_required=evidence, combination=combination,
+                    quorum=quorum, discrepancy_threshold=threshold, examiner_flags=flags)

@@ -10,8 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import ASSIGNMENT_MARKS, Assignment, InterviewSession, Panel, ScoreSheet
-from ..workflow.discussion import FINISHED_SHEETS, effective_levels
-from ..workflow.sessions import panel_quorum
+from .sheet_facts import FINISHED_SHEETS, effective_levels, panel_quorum
 
 
 @dataclass(frozen=True)
@@ -44,42 +43,19 @@ def session_results(session: InterviewSession, panel: Panel | None = None) -> li
     Only closed candidates have a final score (the one stored at close) and a rank; marked
     candidates (absent, withdrawn, not assessable) are listed as such, never ranked.
     """
-    query = (
-        select(Assignment)
-        .options(selectinload(Assignment.panel).selectinload(Panel.members))
-        .where(Assignment.session_id == session.id)
-        .options(
-            selectinload(Assignment.candidate),
-            selectinload(Assignment.panel),
-            selectinload(Assignment.sheets).selectinload(ScoreSheet.scores),
-        )
-        .order_by(Assignment.panel_id, Assignment.position)
-    )
-    if panel is not None:
-        query = query.where(Assignment.panel_id == panel.id)
     quorums: dict[int, int] = {}
     rows = []
-    for a in db.session.scalars(query):
+    for a in db.session.scalars(_assignments(session, panel)):
         if a.panel_id not in quorums:
             quorums[a.panel_id] = panel_quorum(a.panel)
         submitted = [s for s in a.sheets if s.status == "submitted"]
-        means: dict[str, list[int]] = defaultdict(list)
-        for sheet in submitted:
-            for code, level in effective_levels(sheet).items():
-                means[code].append(level)
         closed = a.status == "closed"
         # The final score is computed once, at close, and stored; nothing recomputes it.
         # A closed candidate shows the quorum and sheet count recorded when it closed.
         quorum = a.quorum_at_close if closed and a.quorum_at_close else quorums[a.panel_id]
         counted = a.scored_at_close if closed and a.scored_at_close is not None \
             else len(submitted)
-        if a.status in ASSIGNMENT_MARKS or closed:
-            status = a.status
-        else:
-            statuses = {s.examiner_id: s.status for s in a.sheets}
-            outstanding = any(statuses.get(m.user_id) not in FINISHED_SHEETS
-                              for m in a.panel.members if m.required)
-            status = "incomplete" if outstanding or len(submitted) < quorum else "complete"
+        status = _status(a, len(submitted), quorum)
         overridden = closed and a.override_score is not None
         rows.append(CandidateResult(
             participant_number=a.candidate.participant_number,
@@ -91,7 +67,7 @@ def session_results(session: InterviewSession, panel: Panel | None = None) -> li
             recused=sum(1 for s in a.sheets if s.status == "recused"),
             quorum=quorum,
             status=status,
-            criterion_means={c: round(sum(v) / len(v), 4) for c, v in sorted(means.items())},
+            criterion_means=_criterion_means(submitted),
             computed_score=a.final_score if closed else None,
             final_score=stored_final_score(a),
             overridden=overridden,
@@ -99,6 +75,41 @@ def session_results(session: InterviewSession, panel: Panel | None = None) -> li
             absent=sum(1 for s in a.sheets if s.status == "absent"),
         ))
     return _ranked(rows)
+
+
+def _assignments(session: InterviewSession, panel: Panel | None):
+    """Return the query of the session's (or panel's) candidates, sheets and scores loaded."""
+    query = (
+        select(Assignment)
+        .options(selectinload(Assignment.panel).selectinload(Panel.members))
+        .where(Assignment.session_id == session.id)
+        .options(
+            selectinload(Assignment.candidate),
+            selectinload(Assignment.panel),
+            selectinload(Assignment.sheets).selectinload(ScoreSheet.scores),
+        )
+        .order_by(Assignment.panel_id, Assignment.position)
+    )
+    return query if panel is None else query.where(Assignment.panel_id == panel.id)
+
+
+def _status(a: Assignment, submitted: int, quorum: int) -> str:
+    """Return a candidate's result status: its mark or closed, else complete or incomplete."""
+    if a.status in ASSIGNMENT_MARKS or a.status == "closed":
+        return a.status
+    statuses = {s.examiner_id: s.status for s in a.sheets}
+    outstanding = any(statuses.get(m.user_id) not in FINISHED_SHEETS
+                      for m in a.panel.members if m.required)
+    return "incomplete" if outstanding or submitted < quorum else "complete"
+
+
+def _criterion_means(submitted: list[ScoreSheet]) -> dict[str, float]:
+    """Return each criterion's mean of the submitted sheets' effective levels."""
+    means: dict[str, list[int]] = defaultdict(list)
+    for sheet in submitted:
+        for code, level in effective_levels(sheet).items():
+            means[code].append(level)
+    return {c: round(sum(v) / len(v), 4) for c, v in sorted(means.items())}
 
 
 def stored_final_score(assignment: Assignment) -> float | None:

@@ -20,6 +20,8 @@ from ..i18n import (
     LANGUAGE_NAMES,
     ROLE_LABELS,
     SESSION_STATUS_LABELS,
+    band_scale,
+    band_word,
     current_language,
     label,
     one_full_stop,
@@ -58,6 +60,8 @@ BLUEPRINTS = [
 # Feature packages ``scoring/<name>/``: the package holds ``bp``, its ``views`` the routes;
 # registered after the blueprints above.
 FEATURES = ["offline", "candidates", "calibration", "shadow", "examiners"]
+# A feature whose routes fill more than one module (default: ``views`` alone).
+FEATURE_VIEWS = {"candidates": ("views", "manage_views")}
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -86,7 +90,8 @@ def register(app: Flask) -> None:
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(name).bp)
     for name in FEATURES:
-        import_module(f"scoring.{name}.views")
+        for module in FEATURE_VIEWS.get(name, ("views",)):
+            import_module(f"scoring.{name}.{module}")
         app.register_blueprint(import_module(f"scoring.{name}").bp)
     _configure_login(app)
     _register_errors(app)
@@ -175,7 +180,8 @@ def _register_errors(app: Flask) -> None:
 
 
 def _register_templating(app: Flask) -> None:
-    app.jinja_env.globals.update(result_status=result_status)
+    app.jinja_env.globals.update(result_status=result_status, band_word=band_word,
+                                 band_scale=band_scale)
     app.jinja_env.filters.update(
         date=lambda value, fmt="long": format_date(value, fmt) if value else "",
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",

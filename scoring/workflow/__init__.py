@@ -1,5 +1,6 @@
 """Every state change of the application, as named verbs used by views and the CLI alike."""
 
+from ..rules.sheet_facts import panel_quorum, session_rubric
 from .admin import (
     create_password_reset,
     edit_session,
@@ -41,11 +42,12 @@ from .logins import (
     load_login,
     lock_state,
     login_refusal,
+    record_failed_login,
     record_login,
     start_login,
     unlock_user,
 )
-from .people import create_user, record_failed_login, set_active, set_password
+from .people import create_user, set_active, set_password
 from .reset_batch import ResetSlip, issue_reset_codes, reset_targets
 from .roles import set_role
 from .sessions import (
@@ -54,9 +56,7 @@ from .sessions import (
     create_candidate,
     create_panel,
     create_session,
-    panel_quorum,
     place_candidates,
-    session_rubric,
     set_session_status,
 )
 from .sheets import (

@@ -28,10 +28,10 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Amendment, ScoreSheet, User, utcnow
+from ..rules.sheet_facts import session_rubric
 from .audit import RequestInfo, record
 from .discussion import require_mutable
 from .errors import WorkflowError
-from .sessions import session_rubric
 from .sheets import (
     _current_state,
     _normalise,

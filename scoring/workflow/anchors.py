@@ -27,6 +27,7 @@ from ..extensions import db
 from ..models import AuditEvent, AuditHead, User, utcnow
 from .audit import RequestInfo, record, verify_chain
 from .errors import WorkflowError
+from .institution_seal import document_css, institution_key
 
 __all__ = ["AnchorCheck", "ChainHead", "anchor_reason", "chain_head", "make_checkpoint",
            "read_anchor", "verify_against"]
@@ -72,8 +73,6 @@ def read_anchor(pdf: bytes) -> ChainHead | None:
 def make_checkpoint(*, actor: User | None = None, info: RequestInfo | None = None,
                     ) -> tuple[ChainHead, bytes]:
     """Seal the current head in a one-page PDF and record that it was made (not committed)."""
-    from .documents import document_css, institution_key
-
     head = chain_head()
     key = institution_key()
     made_at = utcnow()
@@ -115,8 +114,6 @@ def verify_against(files: list[tuple[str, bytes]]) -> AnchorCheck:
     must match event ``n`` of the chain. Contradictions are reported in event order, so the
     answer names the earliest event known to have been rewritten and the file that proves it.
     """
-    from .documents import institution_key
-
     key = institution_key()
     heads: list[tuple[ChainHead, str]] = []
     for name, data in files:

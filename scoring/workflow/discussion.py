@@ -24,9 +24,15 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Amendment, Assignment, InterviewSession, Score, ScoreSheet, User, utcnow
 from ..rubrics import Rubric
+from ..rules.sheet_facts import (  # noqa: F401  (FINISHED_SHEETS: the old import path)
+    FINISHED_SHEETS,
+    effective_levels,
+    panel_quorum,
+    pre_levels,
+    session_rubric,
+)
 from .audit import RequestInfo, record
 from .errors import WorkflowError
-from .sessions import panel_quorum, session_rubric
 
 MAX_REASON = 2000
 
@@ -63,9 +69,6 @@ class Tally:
         return self.available is not None and self.available < self.quorum
 
 
-FINISHED_SHEETS = ("submitted", "recused", "absent")
-
-
 def tally(required: set[int], statuses: dict[int, str], quorum: int,
           members: set[int] | None = None) -> Tally:
     """Count sheets: ``required`` member ids, ``statuses`` {examiner id: sheet status}.
@@ -95,18 +98,6 @@ def discrepancies(rubric: Rubric, sheets: dict) -> dict[str, int]:
         if len(levels) >= 2 and max(levels) - min(levels) >= rubric.discrepancy_threshold:
             out[code] = max(levels) - min(levels)
     return out
-
-
-def pre_levels(sheet: ScoreSheet) -> dict[str, int]:
-    """Return the sheet's independent (pre-discussion) levels."""
-    return {s.criterion_code: s.level for s in sheet.scores if s.phase == "pre"}
-
-
-def effective_levels(sheet: ScoreSheet) -> dict[str, int]:
-    """Return the sheet's levels with post-discussion revisions replacing the originals."""
-    levels = pre_levels(sheet)
-    levels.update({s.criterion_code: s.level for s in sheet.scores if s.phase == "post"})
-    return levels
 
 
 def assignment_tally(assignment: Assignment) -> Tally:

@@ -48,15 +48,13 @@ from ..rules.visibility import ADMIN, decisions, viewer_of
 from .audit import RequestInfo, record
 from .documents import (
     PreparedDocument,
-    document_css,
-    institution_key,
     new_token,
     prepare_sheet_document,
     short_code,
-    signing_source,
     store_issued,
 )
 from .errors import WorkflowError
+from .institution_seal import document_css, institution_key, signing_source
 
 __all__ = ["ExportError", "export_file", "export_sheet_ids", "export_workers", "run_export",
            "start_export", "sweep_exports", "beat", "write_sheets_zip"]
@@ -202,6 +200,11 @@ def _write_sheets_zip(session: InterviewSession, panel: Panel | None, output: Pa
                       lang: str, base_url: str | None, actor: User | None,
                       info: RequestInfo | None, progress: Callable[[int, int], None] | None,
                       workers: int | None, viewer=None) -> int:
+    """Seal every sheet in a window of workers and write them, with a manifest, to ``output``.
+
+    Long because the worker pool, the window of sheets in flight and the partial file share one
+    ``try``/``finally`` that must cancel, shut down and delete all three on any failure.
+    """
     ids = export_sheet_ids(session, panel, viewer or actor or ADMIN)
     workers = max(1, min(workers or export_workers(), len(ids)))
     output = Path(output)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale
@@ -22,8 +21,8 @@ from ..database import write_transaction
 from ..documents import context as contexts
 from ..documents.facts import document_facts
 from ..documents.qr import qr_data_uri
-from ..documents.sealing import KeySource, SealJob, seal
-from ..documents.signing import SigningError, SigningKey, Verdict
+from ..documents.sealing import SealJob, seal
+from ..documents.signing import Verdict
 from ..documents.signing import validate_pdf as validate_signature
 from ..extensions import db
 from ..models import Assignment, Document, InterviewSession, Panel, ScoreSheet, User
@@ -31,6 +30,7 @@ from ..rules.visibility import can_see_assignment, can_see_sheet
 from .anchors import ChainHead, anchor_reason, chain_head
 from .audit import RequestInfo, canonical_json, record
 from .errors import WorkflowError
+from .institution_seal import document_css, institution_key, signing_source
 
 __all__ = [
     "PreparedDocument", "UploadCheck", "can_download_minutes", "can_download_recap",
@@ -74,17 +74,6 @@ def document_by_code(code: str) -> Document | None:
     found = db.session.scalars(
         select(Document).where(Document.token.startswith(text)).limit(2)).all()
     return found[0] if len(found) == 1 else None
-
-
-def institution_key() -> SigningKey:
-    """Return the institution's signing key (configured PKCS#12, else instance/signing)."""
-    try:
-        return signing_source().load()
-    except SigningError as exc:
-        current_app.logger.error("%s", exc)
-        raise WorkflowError("no_signing_key", _l(
-            "Documents cannot be signed: the institution's signing key is missing. "
-            "Ask the administrator to run `scoring init`."), 503) from exc
 
 
 def verify_base_url() -> str:
@@ -141,19 +130,6 @@ class PreparedDocument:
     audit: ChainHead
     facts: str | None = None  # JSON of :func:`scoring.documents.facts.document_facts`
 
-
-def signing_source() -> KeySource:
-    """Return where the institution's key is, as plain paths a worker process can load."""
-    config = current_app.config
-    folder = Path(current_app.instance_path) / config["SIGNING_DIR"]
-    return KeySource(str(folder), config.get("SIGNING_PKCS12"),
-                     config.get("SIGNING_PKCS12_PASSPHRASE"))
-
-
-def document_css() -> str:
-    """Return the stylesheet text of the signed documents."""
-    env = current_app.jinja_env
-    return env.loader.get_source(env, "reports/document.css")[0]
 
 
 def _prepare(kind: str, data: dict, *, lang: str, base_url: str | None,

@@ -30,6 +30,7 @@ from ..models import (
     SCORER_ROLES,
     Amendment,
     Assignment,
+    Candidate,
     ConflictDeclaration,
     Document,
     ExportJob,
@@ -43,10 +44,11 @@ from ..models import (
     User,
     utcnow,
 )
+from ..rules.results import public_rows
+from ..rules.sheet_facts import session_rubric
 from .audit import RequestInfo, record
 from .discussion import _chair_locked, _locked, _reason, _require_chair, require_mutable
 from .errors import WorkflowError
-from .sessions import session_rubric
 
 UNFINISHED = ("pending", "discussion")
 
@@ -172,8 +174,6 @@ def reopen_candidate(assignment: Assignment, chair: User, reason: str, *,
 
 def unfinished_candidates(session: InterviewSession) -> list[str]:
     """Return the participant numbers of candidates neither closed nor marked."""
-    from ..models import Candidate
-
     return list(db.session.scalars(
         select(Candidate.participant_number)
         .join(Assignment, Assignment.candidate_id == Candidate.id)
@@ -189,8 +189,6 @@ def _locked_session(session: InterviewSession) -> InterviewSession:
 
 def _publish(session: InterviewSession, actor: User | None, reason: str,
              info: RequestInfo | None) -> Publication:
-    from ..rules.results import public_rows
-
     unfinished = unfinished_candidates(session)
     if unfinished:
         err = WorkflowError("unfinished", _l(

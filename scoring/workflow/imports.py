@@ -132,22 +132,28 @@ def _count_candidates(report, parsed, existing, panels, session, *, write, actor
             noun="candidate", created=lambda c: {"participant_number": c.participant_number},
             secret={"nik"}, write=write, actor=actor, info=info)
         if rec["panel"] is not None and rec["panel"] in panels:
-            panel = panels[rec["panel"]]
-            current = None
-            if candidate is not None and candidate.id is not None:
-                current = db.session.scalar(select(Assignment).where(
-                    Assignment.session_id == session.id,
-                    Assignment.candidate_id == candidate.id))
-            wanted_pos = rec["order"]
-            if current is None or current.panel_id != panel.id or (
-                    wanted_pos is not None and current.position != wanted_pos):
-                if current is not None and current.panel_id != panel.id:
-                    before["panel"] = current.panel.name
-                    status = "changed" if status == "unchanged" else status
-                report.assigned += 1
-                if write:
-                    assign_candidate(panel, candidate, wanted_pos, actor=actor, info=info)
+            status = _place(report, rec, candidate, panels[rec["panel"]], session, before,
+                            status, write=write, actor=actor, info=info)
         report.preview(row, status, rec, before)
+
+
+def _place(report, rec, candidate, panel, session, before: dict, status: str, *, write: bool,
+           actor=None, info=None) -> str:
+    """Place the candidate on its panel at its order (when that changes); return its status."""
+    current = None
+    if candidate is not None and candidate.id is not None:
+        current = db.session.scalar(select(Assignment).where(
+            Assignment.session_id == session.id, Assignment.candidate_id == candidate.id))
+    wanted_pos = rec["order"]
+    if current is None or current.panel_id != panel.id or (
+            wanted_pos is not None and current.position != wanted_pos):
+        if current is not None and current.panel_id != panel.id:
+            before["panel"] = current.panel.name
+            status = "changed" if status == "unchanged" else status
+        report.assigned += 1
+        if write:
+            assign_candidate(panel, candidate, wanted_pos, actor=actor, info=info)
+    return status
 
 
 _CANDIDATE_COLUMN = {"position_applied": "position"}  # stored field -> import column

@@ -231,13 +231,23 @@ def check_login(username: str, password: str, info: RequestInfo):
 
 def record_login(user: User | None, username: str, info: RequestInfo) -> None:
     """Start ``user``'s login, or record a failed attempt for ``username``: one short write."""
-    from .people import record_failed_login
-
     with write_transaction():
         if user is not None:
             start_login(user, info)
         else:
             record_failed_login(username, info)
+
+
+def candidate_login_name(participant_number: str) -> str:
+    """Return the name a candidate's login attempts are counted and audited under."""
+    # "#" cannot start a staff username: candidate failures never lock a staff account.
+    return ("#" + participant_number)[:64]
+
+
+def record_failed_login(username: str, info: RequestInfo) -> None:
+    """Record a failed login attempt (the username as typed, never the password)."""
+    record(FAILED, None, None, {"username": username[:64]}, info=info,
+           actor_name=username[:64])
 
 
 def authenticate(username: str, password: str) -> User | None:

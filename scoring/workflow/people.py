@@ -78,9 +78,3 @@ def set_active(
         user.active = active
         if not active:
             end_all_logins(user, "deactivated")
-
-
-def record_failed_login(username: str, info: RequestInfo) -> None:
-    """Record a failed login attempt (the username as typed, never the password)."""
-    record("auth.login_failed", None, None, {"username": username[:64]}, info=info,
-           actor_name=username[:64])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
@@ -23,19 +22,10 @@ from ..models import (
     User,
     is_nik,
 )
-from ..rubrics import Rubric, rubric_from_json
+from ..rubrics import Rubric
+from ..rules.sheet_facts import panel_quorum, session_rubric  # noqa: F401  (old import path)
 from .audit import RequestInfo, record
 from .errors import WorkflowError
-
-
-@lru_cache(maxsize=64)
-def _rubric_from_snapshot(rubric_hash: str, snapshot: str) -> Rubric:
-    return rubric_from_json(snapshot)
-
-
-def session_rubric(session: InterviewSession) -> Rubric:
-    """Return the immutable rubric snapshot a session is scored against."""
-    return _rubric_from_snapshot(session.rubric_hash, session.rubric_snapshot)
 
 
 def create_session(
@@ -214,13 +204,6 @@ def create_panel(
             "chair": chair.username if chair else None, "quorum": quorum},
            session_id=session.id, info=info)
     return panel
-
-
-def panel_quorum(panel: Panel) -> int:
-    """Return the number of submitted sheets a candidate of ``panel`` needs."""
-    if panel.quorum is not None:
-        return panel.quorum
-    return session_rubric(panel.session).quorum
 
 
 def check_nik(nik: str | None) -> None:

@@ -24,10 +24,10 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import RELATIONSHIPS, Assignment, ConflictDeclaration, Score, ScoreSheet, User, utcnow
 from ..rubrics import Rubric
+from ..rules.sheet_facts import session_rubric
 from ..rules.visibility import can_see_assignment
 from .audit import RequestInfo, canonical_json, record
 from .errors import WorkflowError
-from .sessions import session_rubric
 
 
 @dataclass(frozen=True)

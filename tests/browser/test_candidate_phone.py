@@ -17,7 +17,7 @@ from sqlalchemy import select
 from scoring.extensions import db
 from scoring.models import InterviewSession, Objection, User, utcnow
 from scoring.ops.keys import ensure_signing_key
-from scoring.workflow.candidates import answer_objection, assign_responder, set_policy
+from scoring.workflow.objections import answer_objection, assign_responder, set_policy
 
 pytestmark = pytest.mark.browser
 
@@ -110,7 +110,8 @@ def test_method_page_on_a_phone_and_the_objection_queue_on_a_laptop(app, databas
                                                                     tmp_path, browser):
     from test_candidates import make_published
 
-    from scoring.workflow.candidates import file_objection, live_code
+    from scoring.workflow.candidates import live_code
+    from scoring.workflow.objections import file_objection
 
     pub = make_published(app)
     with app.app_context():
