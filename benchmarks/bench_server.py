@@ -57,7 +57,8 @@ def build_demo(folder: Path, panels: int, per_panel: int,
 
     from scoring.extensions import db
     from scoring.models import InterviewSession
-    from scoring.ops.builders import demo_instance, unsubmitted
+    from scoring.ops.builders import unsubmitted
+    from scoring.ops.demo_instance import demo_instance
     from scoring.workflow import declare_conflict, session_rubric
 
     app, logins = demo_instance(folder, panels=panels, candidates_per_panel=per_panel,

@@ -37,7 +37,8 @@ def build(folder: Path, panels: int):
 
     from scoring.extensions import db
     from scoring.models import InterviewSession
-    from scoring.ops.builders import demo_instance, unsubmitted
+    from scoring.ops.builders import unsubmitted
+    from scoring.ops.demo_instance import demo_instance
     from scoring.workflow import session_rubric
 
     app, logins = demo_instance(folder, panels=panels, candidates_per_panel=10, secret="profile")

@@ -243,7 +243,7 @@ def test_session_page_has_the_codes_button(app, pub):
 def test_method_page_is_generated_from_the_rubric_and_settings(app, client, pub):
     with app.app_context():
         from scoring.models import InterviewSession
-        from scoring.workflow.sessions import session_rubric
+        from scoring.rules.sheet_facts import session_rubric
 
         rubric = session_rubric(db.session.get(InterviewSession, pub["session"]))
     page = client.get(f"/public/{pub['code']}/method")

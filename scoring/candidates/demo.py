@@ -21,16 +21,9 @@ from ..extensions import db
 from ..models import Candidate, CandidateCode, InterviewSession, User, utcnow
 from ..ops.builders import chaired_panel, clipped, score, seat, settle, sheet_of, shipped_rubric
 from ..workflow import CLI, create_session, create_user, set_session_status
-from ..workflow.candidates import (
-    CODE_ALPHABET,
-    CODE_LENGTH,
-    answer_objection,
-    assign_responder,
-    file_objection,
-    issue_codes,
-    set_policy,
-)
+from ..workflow.candidates import CODE_ALPHABET, CODE_LENGTH, issue_codes
 from ..workflow.finality import close_session
+from ..workflow.objections import answer_objection, assign_responder, file_objection, set_policy
 
 PUBLISHED_CODE = "DEMO-PRM-2025-T1"
 SEED = b"scoring-demo-candidates-2025"

@@ -8,9 +8,7 @@ benchmarks build through these.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select
@@ -122,26 +120,3 @@ def unsubmitted(session: InterviewSession) -> list[tuple[User, Assignment, Score
             if sheet is None or sheet.status != "submitted":
                 rows.append((member.user, assignment, sheet))
     return rows
-
-
-def demo_instance(folder: Path, *, panels: int, candidates_per_panel: int, secret: str):
-    """Create an app over a new SQLite database in ``folder`` holding the demo; return the app
-    and the demo's logins (the benchmarks' starting point)."""
-    import logging
-
-    from flask_migrate import upgrade
-
-    from .. import create_app
-    from .demo import load_demo
-    from .keys import ensure_signing_key
-
-    os.environ["SCORING_INSTANCE_PATH"] = str(folder)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'scoring.sqlite'}",
-                      "SECRET_KEY": secret})
-    ensure_signing_key(folder / "signing")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    with app.app_context():
-        upgrade()
-        logins = load_demo(panels=panels, candidates_per_panel=candidates_per_panel)
-        db.session.commit()
-    return app, logins

@@ -26,8 +26,8 @@ from ..models import (
 )
 from ..rubrics import Rubric
 from ..rules.results import stored_final_score
+from ..rules.sheet_facts import session_rubric
 from ..stats import percent_agreement
-from ..workflow.sessions import session_rubric
 from ..workflow.sheets import sheet_state
 
 

@@ -35,8 +35,6 @@ from .admin import format_reset_code, normalise_reset_code
 from .audit import RequestInfo, record
 from .errors import WorkflowError
 from .logins import Refusal, candidate_login_name, login_refusal, record_failed_login
-
-# the objection verbs' old import path (the candidates' demo imports them from here)
 from .objections import (  # noqa: F401
     answer_objection,
     assign_responder,

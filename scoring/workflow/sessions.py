@@ -23,7 +23,6 @@ from ..models import (
     is_nik,
 )
 from ..rubrics import Rubric
-from ..rules.sheet_facts import panel_quorum, session_rubric  # noqa: F401  (old import path)
 from .audit import RequestInfo, record
 from .errors import WorkflowError
 

@@ -24,9 +24,9 @@ from ..models import (
     User,
     utcnow,
 )
+from ..rules.sheet_facts import session_rubric
 from .audit import RequestInfo, record
 from .errors import WorkflowError
-from .sessions import session_rubric
 from .sheets import _normalise, require_complete
 
 
