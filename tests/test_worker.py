@@ -120,3 +120,92 @@ def test_the_sweep_fails_a_job_out_of_attempts_with_its_reason(app):
     with app.app_context():
         assert db.session.scalar(select(AuditEvent.action).where(
             AuditEvent.action == "export.fail")) == "export.fail"
+
+
+def _drop_connection_on(monkeypatch, app, calls: int) -> list[int]:
+    """Make the export lose its database connection when it stores its ``calls``-th sheet.
+
+    On PostgreSQL the server really ends the job's connection (``pg_terminate_backend``, as a
+    restart does) and the store then fails on it; on SQLite the driver's disconnect error is
+    raised there. Return the list of stores tried (one int per call).
+    """
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    import scoring.workflow.document_export as export
+
+    real, stores = export.store_issued, []
+
+    def flaky(*args, **kwargs):
+        stores.append(1)
+        if len(stores) == calls:
+            if db.engine.dialect.name == "postgresql":
+                pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+                killer = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+                with killer.begin() as conn:
+                    conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+                killer.dispose()
+            else:
+                raise OperationalError("INSERT INTO document ...", {},
+                                       Exception("server closed the connection unexpectedly"),
+                                       connection_invalidated=True)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(export, "store_issued", flaky)
+    return stores
+
+
+def _count_seals(monkeypatch) -> list[int]:
+    import scoring.workflow.document_export as export
+
+    real, seals = export.seal, []
+    monkeypatch.setattr(export, "seal", lambda *a, **k: seals.append(1) or real(*a, **k))
+    return seals
+
+
+def test_an_export_that_loses_its_database_connection_is_retried_and_resumes(
+        app, monkeypatch):
+    app.config.update(EXPORT_WORKERS=1, EXPORT_RETRY_DELAY_SECONDS=0)
+    with app.app_context():
+        world = signed_world(app, candidates=3)  # 9 submitted sheets
+        job_id = start_export(world.session, world.panels[0], world.admin,
+                              base_url="https://nilai.example.go.id").id
+        db.session.commit()
+    stores = _drop_connection_on(monkeypatch, app, calls=5)
+    seals = _count_seals(monkeypatch)
+    from scoring.ops.tasks import enqueue_export
+
+    enqueue_export(app, job_id)  # immediate mode: the task, and huey's retry, run here
+    job = _job(app, job_id)
+    assert job.status == "done", job.error
+    assert (job.done, job.total) == (9, 9)
+    # the 4 sheets stored before the drop were not sealed again: the retry resumed
+    assert len(stores) == 10 and len(seals) == 10
+    assert job.attempts == 1  # a lost connection is not a lost worker: no attempt spent
+    with app.app_context():
+        assert export_file(job).is_file()
+
+
+def test_an_export_out_of_database_retries_fails_with_its_reason(app, monkeypatch):
+    app.config.update(EXPORT_WORKERS=1, EXPORT_RETRY_DELAY_SECONDS=0)
+    with app.app_context():
+        world = signed_world(app, candidates=1)
+        job_id = start_export(world.session, world.panels[0], world.admin,
+                              base_url="https://nilai.example.go.id").id
+        db.session.commit()
+    from sqlalchemy.exc import OperationalError
+
+    import scoring.workflow.document_export as export
+
+    def never(*_a, **_k):
+        raise OperationalError("INSERT INTO document ...", {},
+                               Exception("server closed the connection unexpectedly"),
+                               connection_invalidated=True)
+
+    monkeypatch.setattr(export, "store_issued", never)
+    from scoring.ops.tasks import enqueue_export
+
+    enqueue_export(app, job_id)
+    job = _job(app, job_id)
+    assert job.status == "failed" and job.finished_at is not None
+    assert "database" in job.error.lower() and "server closed" in job.error

@@ -51,8 +51,12 @@ _lock = threading.Lock()
 
 
 def _register(app: Flask, huey) -> dict:
-    @huey.task(name="export_sheets")
-    def export_sheets(job_id: int) -> None:
+    # huey's own retries carry a job over a database restart: run_job has queued the job
+    # again (JobInterrupted), and huey runs this task again after the delay.
+    @huey.task(name="export_sheets", retries=int(app.config["EXPORT_DB_RETRIES"]),
+               retry_delay=float(app.config["EXPORT_RETRY_DELAY_SECONDS"]), context=True)
+    def export_sheets(job_id: int, task=None) -> None:
+        from ..workflow.job_faults import JobInterrupted
         from ..workflow.report_jobs import run_job
 
         done = threading.Event()
@@ -62,12 +66,30 @@ def _register(app: Flask, huey) -> dict:
         with app.app_context():
             try:
                 run_job(job_id)  # a ZIP of sheets or a report PDF, by the job's kind
+            except JobInterrupted as exc:
+                if task is not None and task.retries:
+                    raise  # huey runs the task again after EXPORT_RETRY_DELAY_SECONDS
+                _give_up(app, job_id, exc)
             finally:
                 done.set()
                 db.session.remove()
         heart.join()
 
     return {"huey": huey, "export_sheets": export_sheets}
+
+
+def _give_up(app: Flask, job_id: int, exc: Exception) -> None:
+    """Fail a job whose database connection was lost more often than the retries allow."""
+    from flask_babel import force_locale, gettext
+
+    from ..workflow.job_faults import fail_job
+
+    with force_locale(app.config.get("BABEL_DEFAULT_LOCALE", "id")):
+        reason = gettext("The job lost its database connection %(n)d times (the database "
+                         "server restarted or is unreachable): %(why)s. Start it again.",
+                         n=int(app.config["EXPORT_DB_RETRIES"]) + 1, why=str(exc))
+    app.logger.error("job %s failed: %s", job_id, reason)
+    fail_job(job_id, reason)
 
 
 def _heartbeat(app: Flask, job_id: int, done: threading.Event) -> None:

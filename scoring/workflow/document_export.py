@@ -57,6 +57,7 @@ from .documents import (
     store_issued,
 )
 from .errors import WorkflowError
+from .job_faults import lost_connection
 
 __all__ = ["ExportError", "export_file", "export_sheet_ids", "export_workers", "run_export",
            "start_export", "sweep_exports", "beat", "write_sheets_zip"]
@@ -252,12 +253,13 @@ def claim_job(job_id: int) -> tuple[ExportJob | None, bool]:
     """Mark the job ``job_id`` running if it is still queued, in one short write transaction.
 
     Return the job and whether this call claimed it: a duplicate delivery of a job that is
-    already running or finished claims nothing, and its caller does nothing.
+    already running or finished claims nothing, and its caller does nothing. ``done`` is kept:
+    a job run again resumes (the sheets already issued are reused, not sealed again).
     """
     with write_transaction():
         claimed = db.session.execute(
             update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "queued")
-            .values(status="running", done=0, attempts=ExportJob.attempts + 1,
+            .values(status="running", attempts=ExportJob.attempts + 1,
                     heartbeat_at=utcnow())).rowcount
     return db.session.get(ExportJob, job_id), bool(claimed)
 
@@ -306,8 +308,11 @@ def run_export(job_id: int, base_url: str | None = None, lang: str | None = None
         actor = db.session.get(User, job.requested_by_id) if job.requested_by_id else None
         target = export_file(job)
         private_dir(target.parent)
+        resumed_at = job.done  # a job run again rewrites its first sheets from the database
 
         def progress(done: int, total: int) -> None:
+            if done <= resumed_at and done < total:
+                return  # the heartbeat thread renews the lease meanwhile
             with write_transaction():
                 db.session.execute(ExportJob.__table__.update().where(ExportJob.id == job_id)
                                    .values(done=done, total=total, heartbeat_at=utcnow()))
@@ -317,6 +322,8 @@ def run_export(job_id: int, base_url: str | None = None, lang: str | None = None
                              actor=actor, progress=progress)
         except Exception as exc:
             db.session.rollback()
+            if lost_connection(exc):
+                raise  # not the export's fault: queued again and resumed (report_jobs.run_job)
             message = str(exc.message) if isinstance(exc, WorkflowError) else repr(exc)
             current_app.logger.error("export job %s failed: %s", job_id, message)
             _finish(job_id, "failed", error=message[:2000])

@@ -27,6 +27,7 @@ from .document_export import claim_job, run_export
 from .document_export import export_file as job_file
 from .documents import new_token
 from .errors import WorkflowError
+from .job_faults import JobInterrupted, lost_connection, release_job
 
 __all__ = ["REPORT_KINDS", "job_file", "run_job", "run_report", "start_report"]
 
@@ -50,13 +51,25 @@ def start_report(kind: str, session: InterviewSession, panel: Panel | None, acto
 
 
 def run_job(job_id: int) -> ExportJob | None:
-    """Run the queued job ``job_id``, whatever its kind (the task queue's entry point)."""
-    with read_only():
-        kind = db.session.scalar(select(ExportJob.kind).where(ExportJob.id == job_id))
-        db.session.commit()
-    if kind is None:
-        return None
-    return run_report(job_id) if kind in REPORT_KINDS else run_export(job_id)
+    """Run the queued job ``job_id``, whatever its kind (the task queue's entry point).
+
+    When the database connection is lost under the job (a server restart), the job is queued
+    again and :class:`JobInterrupted` raised: the task queue runs it again later, and it
+    resumes from the documents already issued.
+    """
+    try:
+        with read_only():
+            kind = db.session.scalar(select(ExportJob.kind).where(ExportJob.id == job_id))
+            db.session.commit()
+        if kind is None:
+            return None
+        return run_report(job_id) if kind in REPORT_KINDS else run_export(job_id)
+    except Exception as exc:
+        if not lost_connection(exc):
+            raise
+        current_app.logger.warning("job %s lost its database connection: %r", job_id, exc)
+        release_job(job_id)
+        raise JobInterrupted(str(getattr(exc, "orig", None) or exc)) from exc
 
 
 def run_report(job_id: int) -> ExportJob:
@@ -80,6 +93,8 @@ def run_report(job_id: int) -> ExportJob:
             write_private(path.with_name(path.name + ".part"), pdf).replace(path)
         except Exception as exc:
             db.session.rollback()
+            if lost_connection(exc):
+                raise  # queued again and run later by run_job's caller
             current_app.logger.exception("report job %s failed", job_id)
             _finish(job_id, "failed", error=repr(exc)[:2000])
         else:
