@@ -3,7 +3,7 @@
 
 The queue lives in ``instance/huey.sqlite`` (SqliteHuey; ``HUEY_SQLITE_PATH`` moves it) by
 default, so one machine needs nothing more, however many app servers it runs (they share the
-file); with ``HUEY_REDIS_URL`` set (and the ``redis`` package installed) every app server and
+file); with ``HUEY_REDIS_URL`` set (and the ``redis`` extra installed) every app server and
 worker of several machines share a Redis queue instead. ``HUEY_IMMEDIATE`` runs each task at
 once in the process that enqueues it (tests). The queue only carries job ids: a job's state,
 progress and lease are rows of ``export_job``, so they survive reloads and restarts, and the
@@ -14,6 +14,7 @@ The huey instance is made on first use, not in ``create_app`` (the factory does 
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from pathlib import Path
 
@@ -31,6 +32,9 @@ def make_huey(app: Flask):
     if app.config.get("HUEY_IMMEDIATE"):
         return MemoryHuey(QUEUE_NAME, immediate=True)
     if app.config.get("HUEY_REDIS_URL"):
+        if importlib.util.find_spec("redis") is None:
+            raise RuntimeError("HUEY_REDIS_URL is set but the redis package is missing: "
+                               "install it with pip install -e '.[redis]'")
         return RedisHuey(QUEUE_NAME, url=app.config["HUEY_REDIS_URL"])
     path = app.config.get("HUEY_SQLITE_PATH") or Path(app.instance_path) / "huey.sqlite"
     return SqliteHuey(QUEUE_NAME, filename=str(path))
