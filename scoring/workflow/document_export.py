@@ -59,8 +59,8 @@ from .documents import (
 from .errors import WorkflowError
 from .job_faults import lost_connection
 
-__all__ = ["ExportError", "export_file", "export_sheet_ids", "export_workers", "run_export",
-           "start_export", "sweep_exports", "beat", "write_sheets_zip"]
+__all__ = ["PDF_KINDS", "ExportError", "export_file", "export_sheet_ids", "export_workers",
+           "run_export", "start_export", "sweep_exports", "beat", "write_sheets_zip"]
 
 
 class ExportError(WorkflowError):
@@ -264,9 +264,13 @@ def claim_job(job_id: int) -> tuple[ExportJob | None, bool]:
     return db.session.get(ExportJob, job_id), bool(claimed)
 
 
+# Jobs that make one PDF (scoring.workflow.report_jobs): the agreement reports, the minutes.
+PDF_KINDS = (*REPORT_KINDS, "minutes")
+
+
 def export_file(job: ExportJob) -> Path:
-    """Return where the file of ``job`` is (or will be) written: a ZIP, or a report's PDF."""
-    suffix = "pdf" if job.kind in REPORT_KINDS else "zip"
+    """Return where the file of ``job`` is (or will be) written: a ZIP, or a job's PDF."""
+    suffix = "pdf" if job.kind in PDF_KINDS else "zip"
     return storage_dir() / "exports" / f"{job.token}.{suffix}"
 
 
