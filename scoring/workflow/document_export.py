@@ -25,7 +25,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from ..database import read_only, write_transaction
 from ..documents.agreement_pdf import REPORT_KINDS
@@ -341,8 +341,11 @@ def sweep_exports(lease_seconds: float, max_attempts: int) -> tuple[list[int], l
 
     A running job whose heartbeat is older than ``lease_seconds`` goes back to ``queued``
     while it has been tried fewer than ``max_attempts`` times, else it fails with the reason.
-    (A queued job's message is kept by the queue's own storage across restarts.) Returns the
-    ids to enqueue and the ids failed.
+    A job queued longer than the lease (since it was created or last sent) is sent again: its
+    message may be lost (a worker killed between taking it and claiming it, a Redis server
+    restarted without persistence, a database down through all of a job's retries); a
+    duplicate is harmless, as only a queued job is claimed. Returns the ids to enqueue and the
+    ids failed.
     """
     stale = utcnow() - dt.timedelta(seconds=lease_seconds)
     with write_transaction():
@@ -362,8 +365,14 @@ def sweep_exports(lease_seconds: float, max_attempts: int) -> tuple[list[int], l
                        session_id=job.session_id)
                 failed.append(job.id)
             else:
-                job.status = "queued"
+                job.status, job.heartbeat_at = "queued", utcnow()  # sent now
                 requeue.append(job.id)
+        waiting = db.session.scalars(select(ExportJob).where(
+            ExportJob.status == "queued",
+            func.coalesce(ExportJob.heartbeat_at, ExportJob.created_at) < stale)).all()
+        for job in waiting:
+            job.heartbeat_at = utcnow()  # sent again now: at most once per lease
+            requeue.append(job.id)
     return requeue, failed
 
 

@@ -17,7 +17,7 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import ExportJob, utcnow
 
-__all__ = ["JobInterrupted", "fail_job", "lost_connection", "release_job"]
+__all__ = ["JobInterrupted", "driver_message", "fail_job", "lost_connection", "release_job"]
 
 
 class JobInterrupted(Exception):
@@ -40,6 +40,20 @@ def lost_connection(exc: BaseException) -> bool:
             return True
         exc = exc.__cause__ or exc.__context__
     return False
+
+
+def driver_message(exc: BaseException) -> str:
+    """Return the first line of the database driver's message in ``exc`` or its causes."""
+    seen: set[int] = set()
+    found: BaseException = exc
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, DBAPIError):
+            found = exc.orig or exc
+            break
+        exc = exc.__cause__ or exc.__context__
+    lines = str(found).strip().splitlines()
+    return lines[0] if lines else type(found).__name__
 
 
 def release_job(job_id: int) -> bool:

@@ -30,7 +30,7 @@ from .document_export import PDF_KINDS, claim_job, run_export
 from .document_export import export_file as job_file
 from .documents import issue_minutes_document, new_token
 from .errors import WorkflowError
-from .job_faults import JobInterrupted, lost_connection, release_job
+from .job_faults import JobInterrupted, driver_message, lost_connection, release_job
 
 __all__ = ["PDF_KINDS", "REPORT_KINDS", "job_file", "run_job", "run_report", "start_minutes",
            "start_report"]
@@ -89,7 +89,7 @@ def run_job(job_id: int) -> ExportJob | None:
             raise
         current_app.logger.warning("job %s lost its database connection: %r", job_id, exc)
         release_job(job_id)
-        raise JobInterrupted(str(getattr(exc, "orig", None) or exc)) from exc
+        raise JobInterrupted(driver_message(exc)) from exc
 
 
 def run_report(job_id: int) -> ExportJob:
