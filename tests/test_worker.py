@@ -323,3 +323,23 @@ def test_the_sweep_sends_again_a_queued_job_whose_message_was_lost(app):
     assert _job(app, lost_id).status == "done"
     assert _job(app, waiting_id).status == "queued"  # queued just now: its message is there
     assert sweep(app) == ([], [])
+
+
+def test_an_unexpected_error_in_a_job_fails_it_with_the_reason_not_running(app, monkeypatch):
+    with app.app_context():
+        world = signed_world(app, candidates=1)
+        job_id = start_export(world.session, world.panels[0], world.admin).id
+        db.session.commit()
+    import scoring.workflow.report_jobs as report_jobs
+    from scoring.workflow.document_export import claim_job
+
+    def broken(job_id: int):
+        claim_job(job_id)
+        raise RuntimeError("a bug outside the export's own error handling")
+
+    monkeypatch.setattr(report_jobs, "run_export", broken)
+    from scoring.ops.tasks import enqueue_export
+
+    enqueue_export(app, job_id)
+    job = _job(app, job_id)
+    assert job.status == "failed" and "a bug outside" in job.error

@@ -60,7 +60,7 @@ def _register(app: Flask, huey) -> dict:
     @huey.task(name="export_sheets", retries=int(app.config["EXPORT_DB_RETRIES"]),
                retry_delay=float(app.config["EXPORT_RETRY_DELAY_SECONDS"]), context=True)
     def export_sheets(job_id: int, task=None) -> None:
-        from ..workflow.job_faults import JobInterrupted
+        from ..workflow.job_faults import JobInterrupted, fail_job
         from ..workflow.report_jobs import run_job
 
         done = threading.Event()
@@ -69,11 +69,14 @@ def _register(app: Flask, huey) -> dict:
         heart.start()
         with app.app_context():
             try:
-                run_job(job_id)  # a ZIP of sheets or a report PDF, by the job's kind
+                run_job(job_id)  # a ZIP of sheets, a report PDF or the minutes, by its kind
             except JobInterrupted as exc:
                 if task is not None and task.retries:
                     raise  # huey runs the task again after EXPORT_RETRY_DELAY_SECONDS
                 _give_up(app, job_id, exc)
+            except Exception as exc:  # not the job's own error (it records those): say why
+                app.logger.exception("job %s failed", job_id)
+                fail_job(job_id, repr(exc))
             finally:
                 done.set()
                 db.session.remove()
