@@ -67,6 +67,10 @@ HUEY_IMMEDIATE = False
 # failed with the reason once it has been tried EXPORT_MAX_ATTEMPTS times.
 EXPORT_LEASE_SECONDS = 120
 EXPORT_MAX_ATTEMPTS = 2
+# A job whose database connection is lost (a database server restart) is queued again and run
+# again after EXPORT_RETRY_DELAY_SECONDS, resuming; after EXPORT_DB_RETRIES such losses it fails.
+EXPORT_DB_RETRIES = 6
+EXPORT_RETRY_DELAY_SECONDS = 5
 
 # Examiner sheets needed before the chair's board shows a provisional deviation.
 LIVE_FEEDBACK_MIN_SHEETS = 8

@@ -158,10 +158,15 @@ def append_incremental_update(pdf: bytes) -> bytes:
     return out.getvalue()
 
 
-def report_pdf(client, url: str) -> bytes:
-    """Ask for a report PDF (a background job; the tests' queue runs it at once); return it."""
+def job_pdf(client, url: str) -> bytes:
+    """Ask for a PDF made by a background job (a report, the minutes) with a POST to ``url``.
+
+    The answer must be the job's progress page; the tests' queue runs the job at once, so its
+    progress says done and the download sends the PDF, which is returned.
+    """
     started = client.post(url)
     assert started.status_code == 302, started.data[:300]
+    assert "/documents/exports/" in started.headers["Location"], started.headers["Location"]
     progress = client.get(started.headers["Location"] + "/progress").get_json()
     assert progress["status"] == "done", progress
     with client.get(progress["download_url"]) as response:

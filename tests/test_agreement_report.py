@@ -15,7 +15,7 @@ import subprocess
 
 import numpy as np
 import pytest
-from doc_helpers import report_pdf
+from doc_helpers import job_pdf
 from factories import PASSWORD, example_rubric, panel_of, seat
 
 from scoring.chair import agreement_report as agreement
@@ -136,7 +136,7 @@ def test_demo_report_equals_stats_and_flags_the_lenient_examiner(app, client, tm
     assert html.count("<svg") == 5  # four agreement charts and the Wright map
 
     # and so does the PDF
-    pdf = report_pdf(client, f"/chair/panels/{panel1_id}/report.pdf")
+    pdf = job_pdf(client, f"/chair/panels/{panel1_id}/report.pdf")
     assert pdf.startswith(b"%PDF")
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf)
@@ -236,7 +236,7 @@ def test_rasch_table_wright_map_and_fair_averages_in_page_and_pdf(app, client, t
     assert _stat(row, "fair_average") == f"{first['fair_average']:.2f}"
     assert f'id="wright-{panel_id}-title"' in html
     assert "official scores are never changed" in html
-    pdf = report_pdf(client, f"/chair/panels/{panel_id}/report.pdf")
+    pdf = job_pdf(client, f"/chair/panels/{panel_id}/report.pdf")
     path = tmp_path / "rasch.pdf"
     path.write_bytes(pdf)
     text = re.sub(r"\s+", " ", subprocess.run(["pdftotext", "-layout", str(path), "-"],

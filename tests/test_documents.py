@@ -9,6 +9,7 @@ import pytest
 from doc_helpers import (
     BASE,
     ink_share,
+    job_pdf,
     pdf_pages,
     pdf_text,
     prepare_signing,
@@ -223,10 +224,10 @@ def test_downloads_follow_roles(app, client):
     assert client.get(url + "?lang=en").status_code == 200
     assert client.get(url + "?lang=xx").status_code == 404
     assert client.get(f"/documents/recap/{assignment_id}.pdf").status_code == 409
-    assert client.get(f"/documents/minutes/{session_id}.pdf").status_code == 200
+    assert job_pdf(client, f"/documents/minutes/{session_id}.pdf").startswith(b"%PDF-")
     _login(client, "chair1")
-    assert client.get(f"/documents/minutes/{session_id}.pdf?panel={panel1}").status_code == 200
-    assert client.get(f"/documents/minutes/{session_id}.pdf?panel={panel2}").status_code == 404
-    assert client.get(f"/documents/minutes/{session_id}.pdf").status_code == 404
+    assert job_pdf(client, f"/documents/minutes/{session_id}.pdf?panel={panel1}")
+    assert client.post(f"/documents/minutes/{session_id}.pdf?panel={panel2}").status_code == 404
+    assert client.post(f"/documents/minutes/{session_id}.pdf").status_code == 404
     _login(client, "ex11")
     assert client.get(f"/documents/recap/{assignment_id}.pdf").status_code == 404

@@ -19,7 +19,7 @@ from factories import PASSWORD
 from sqlalchemy import select
 
 from scoring.extensions import db
-from scoring.models import AuditEvent, ExportJob, utcnow
+from scoring.models import AuditEvent, Document, ExportJob, utcnow
 from scoring.ops.tasks import sweep
 from scoring.workflow.report_jobs import job_file, run_job
 
@@ -130,3 +130,55 @@ def test_a_report_job_whose_worker_died_is_retried_then_failed_with_its_reason(a
         assert dead.status == "failed" and "2" in dead.error
     progress = client.get(f"/documents/exports/{tokens[1]}/progress").get_json()
     assert progress["status"] == "failed" and progress["error"] and not progress["download_url"]
+
+
+def test_the_minutes_are_a_job_too_and_their_progress_survives_a_reload(app, client,
+                                                                        monkeypatch):
+    app.config.update(HUEY_IMMEDIATE=False)  # a real queue (instance/huey.sqlite), no worker
+    with app.app_context():
+        world = signed_world(app, candidates=2)
+        panel_id, session_id = world.panels[0].id, world.session.id
+        chair = world.panels[0].chair.username
+    renders: list[int] = []
+    import scoring.documents.render as render
+
+    real_render = render.render_pdf
+    monkeypatch.setattr(render, "render_pdf",
+                        lambda *a, **k: renders.append(1) or real_render(*a, **k))
+    _login(client, chair)
+    url = f"/documents/minutes/{session_id}.pdf?panel={panel_id}&lang=en"
+    assert client.get(url).status_code == 405  # no GET that renders, seals and stores
+    board = client.get(f"/chair/panels/{panel_id}").get_data(as_text=True)
+    assert f'action="/documents/minutes/{session_id}.pdf?panel={panel_id}"' in board
+    documents = client.get(f"/documents/session/{session_id}").get_data(as_text=True)
+    assert f'action="/documents/minutes/{session_id}.pdf?panel={panel_id}&amp;lang=en"' in documents
+    response = client.post(url)
+    assert response.status_code == 302, response.data[:300]
+    token = re.search(r"/documents/exports/([^/?]+)$", response.headers["Location"]).group(1)
+    assert renders == []  # nothing rendered in the request
+    _probe_write_lock(app)
+    page = client.get(f"/documents/exports/{token}").get_data(as_text=True)  # a reload
+    assert "data-export-progress" in page and "<h1 id=\"export-title\">Berita acara (PDF)" in page
+    assert client.get(f"/documents/exports/{token}/progress").get_json()["status"] == "queued"
+
+    with app.app_context():  # what the queue's task runs in `scoring worker`
+        job_id = db.session.scalar(select(ExportJob.id).where(ExportJob.token == token))
+        job = run_job(job_id)
+        assert (job.kind, job.status, job.done, job.lang) == ("minutes", "done", 1, "en")
+        stored = db.session.scalars(select(Document).where(Document.kind == "minutes")).all()
+        assert len(stored) == 1 and stored[0].panel_id == panel_id  # the signed document
+        actions = db.session.scalars(select(AuditEvent.action).where(
+            AuditEvent.object_type == "ExportJob")).all()
+        assert actions == ["minutes.start"]
+    progress = client.get(f"/documents/exports/{token}/progress").get_json()
+    assert progress["status"] == "done"
+    with client.get(progress["download_url"]) as pdf:
+        assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+        assert pdf.data == stored[0].pdf
+        assert "minutes-en.pdf" in pdf.headers["Content-Disposition"]
+    assert re.search(r"Minutes|Berita acara", pdf_text(pdf.data), re.IGNORECASE)
+    # another chair may neither ask for this panel's minutes nor follow this job
+    other = client.application.test_client()
+    _login(other, "chair2")
+    assert other.post(url).status_code == 404
+    assert other.get(f"/documents/exports/{token}").status_code == 404

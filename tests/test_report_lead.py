@@ -11,7 +11,7 @@ import re
 import subprocess
 
 import pytest
-from doc_helpers import report_pdf
+from doc_helpers import job_pdf
 from factories import PASSWORD
 from test_agreement_report import _planted_world
 
@@ -161,7 +161,7 @@ def test_page_and_pdf_lead_with_the_same_sentences(app, client, tmp_path):
     assert "Bicaralah dengan Severe" in html
     _anchor_targets(html)
     assert anchors(pid)["examiners"] == f"examiners-{pid}"
-    pdf = report_pdf(client, f"/chair/panels/{pid}/report.pdf")
+    pdf = job_pdf(client, f"/chair/panels/{pid}/report.pdf")
     path = tmp_path / "r.pdf"
     path.write_bytes(pdf)
     text = re.sub(r"\s+", " ", subprocess.run(["pdftotext", str(path), "-"], check=True,
@@ -224,7 +224,7 @@ def test_the_session_report_leads_each_panel_and_links_to_its_report(app, client
                                                       f"criteria-{pid}"]
     panel_page = client.get(links[1].split("#")[0]).get_data(as_text=True)
     assert f'id="examiners-{pid}"' in panel_page  # the link lands on the evidence
-    pdf = report_pdf(client, f"/chair/sessions/{sid}/report.pdf")
+    pdf = job_pdf(client, f"/chair/sessions/{sid}/report.pdf")
     path = tmp_path / "s.pdf"
     path.write_bytes(pdf)
     text = re.sub(r"\s+", " ", subprocess.run(["pdftotext", str(path), "-"], check=True,

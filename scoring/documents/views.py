@@ -32,12 +32,11 @@ from ..workflow.documents import (
     can_download_minutes,
     can_download_recap,
     can_download_sheet,
-    issue_minutes_document,
     issue_recap_document,
     issue_sheet_document,
     verify_base_url,
 )
-from ..workflow.report_jobs import REPORT_KINDS, job_file
+from ..workflow.report_jobs import PDF_KINDS, REPORT_KINDS, job_file, start_minutes
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -92,18 +91,24 @@ def recap(assignment_id: int):
     return _send(document, f"recap-{assignment.candidate.participant_number}")
 
 
-@bp.route("/minutes/<int:session_id>.pdf")
+@bp.route("/minutes/<int:session_id>.pdf", methods=["POST"])
 @login_required
 def minutes(session_id: int):
-    """Send the signed minutes of a session (admins) or of one panel (its chair, admins)."""
+    """Queue the signed minutes of a session (admins) or of one panel (its chair, admins)."""
     session = db.get_or_404(InterviewSession, session_id)
     panel = _panel_arg(session)
     if not can_download_minutes(current_user, session, panel):
         abort(404)
-    document = perform(issue_minutes_document, session, panel, _lang(), actor=current_user,
-                                      info=request_info())
-    suffix = f"-{panel.name}" if panel else ""
-    return _send(document, f"minutes-{session.code}{suffix}".replace(" ", "_"))
+    # Rendering and sealing a session's minutes takes seconds: `scoring worker` does it.
+    job_id, token = perform(_start_minutes, session, panel, _lang())
+    enqueue_export(current_app._get_current_object(), job_id)
+    return redirect(url_for(".export", token=token))
+
+
+def _start_minutes(session: InterviewSession, panel: Panel | None, lang: str) -> tuple[int, str]:
+    job = start_minutes(session, panel, current_user, lang=lang, base_url=verify_base_url(),
+                        info=request_info())
+    return job.id, job.token  # read before the commit: no reads after it
 
 
 def _panel_arg(session: InterviewSession) -> Panel | None:
@@ -172,8 +177,9 @@ def export(token: str):
     job = _job(token)
     session = db.get_or_404(InterviewSession, job.session_id)
     panel = db.session.get(Panel, job.panel_id) if job.panel_id else None
+    what = "report" if job.kind in REPORT_KINDS else job.kind  # report, minutes or sheets
     return render_template("documents/export.html", job=job, progress=_progress(job),
-                           session=session, panel=panel, report=job.kind in REPORT_KINDS)
+                           session=session, panel=panel, what=what)
 
 
 @bp.route("/exports/<token>/progress")
@@ -186,15 +192,16 @@ def export_progress(token: str):
 @bp.route("/exports/<token>/download")
 @login_required
 def export_download(token: str):
-    """Send the finished ZIP, or the finished report PDF."""
+    """Send the finished ZIP, or the finished PDF (a report, the minutes)."""
     job = _job(token)
     path = job_file(job)
     if job.status != "done" or not path.is_file():
         abort(404)
     session = db.get_or_404(InterviewSession, job.session_id)
-    if job.kind in REPORT_KINDS:
+    if job.kind in PDF_KINDS:
         panel = db.session.get(Panel, job.panel_id) if job.panel_id else None
-        name = f"{session.code}-{panel.name}-report" if panel else f"{session.code}-report"
+        what = ["minutes", job.lang] if job.kind == "minutes" else ["report"]
+        name = "-".join([session.code, *([panel.name] if panel else []), *what])
         return send_file(path, mimetype="application/pdf", as_attachment=True,
                          download_name="".join(ch if ch.isalnum() or ch in "-_." else "-"
                                                for ch in name) + ".pdf")

@@ -74,7 +74,7 @@ class ExportJob(db.Model):
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lang: Mapped[str] = mapped_column(String(8), default="id", server_default="id")
     base_url: Mapped[str | None] = mapped_column(String(500))
-    # What the job makes: "sheets" (a ZIP of signed sheets) or a report PDF
-    # (scoring.workflow.report_jobs.REPORT_KINDS), with its options as JSON in ``params``.
+    # What the job makes: "sheets" (a ZIP of signed sheets) or one PDF, an agreement report or
+    # the minutes (scoring.workflow.report_jobs.PDF_KINDS), with its options as JSON in ``params``.
     kind: Mapped[str] = mapped_column(String(24), default="sheets", server_default="sheets")
     params: Mapped[str | None] = mapped_column(Text)

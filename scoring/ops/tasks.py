@@ -3,7 +3,7 @@
 
 The queue lives in ``instance/huey.sqlite`` (SqliteHuey; ``HUEY_SQLITE_PATH`` moves it) by
 default, so one machine needs nothing more, however many app servers it runs (they share the
-file); with ``HUEY_REDIS_URL`` set (and the ``redis`` package installed) every app server and
+file); with ``HUEY_REDIS_URL`` set (and the ``redis`` extra installed) every app server and
 worker of several machines share a Redis queue instead. ``HUEY_IMMEDIATE`` runs each task at
 once in the process that enqueues it (tests). The queue only carries job ids: a job's state,
 progress and lease are rows of ``export_job``, so they survive reloads and restarts, and the
@@ -14,6 +14,7 @@ The huey instance is made on first use, not in ``create_app`` (the factory does 
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from pathlib import Path
 
@@ -31,6 +32,9 @@ def make_huey(app: Flask):
     if app.config.get("HUEY_IMMEDIATE"):
         return MemoryHuey(QUEUE_NAME, immediate=True)
     if app.config.get("HUEY_REDIS_URL"):
+        if importlib.util.find_spec("redis") is None:
+            raise RuntimeError("HUEY_REDIS_URL is set but the redis package is missing: "
+                               "install it with pip install -e '.[redis]'")
         return RedisHuey(QUEUE_NAME, url=app.config["HUEY_REDIS_URL"])
     path = app.config.get("HUEY_SQLITE_PATH") or Path(app.instance_path) / "huey.sqlite"
     return SqliteHuey(QUEUE_NAME, filename=str(path))
@@ -51,8 +55,12 @@ _lock = threading.Lock()
 
 
 def _register(app: Flask, huey) -> dict:
-    @huey.task(name="export_sheets")
-    def export_sheets(job_id: int) -> None:
+    # huey's own retries carry a job over a database restart: run_job has queued the job
+    # again (JobInterrupted), and huey runs this task again after the delay.
+    @huey.task(name="export_sheets", retries=int(app.config["EXPORT_DB_RETRIES"]),
+               retry_delay=float(app.config["EXPORT_RETRY_DELAY_SECONDS"]), context=True)
+    def export_sheets(job_id: int, task=None) -> None:
+        from ..workflow.job_faults import JobInterrupted, fail_job
         from ..workflow.report_jobs import run_job
 
         done = threading.Event()
@@ -61,13 +69,34 @@ def _register(app: Flask, huey) -> dict:
         heart.start()
         with app.app_context():
             try:
-                run_job(job_id)  # a ZIP of sheets or a report PDF, by the job's kind
+                run_job(job_id)  # a ZIP of sheets, a report PDF or the minutes, by its kind
+            except JobInterrupted as exc:
+                if task is not None and task.retries:
+                    raise  # huey runs the task again after EXPORT_RETRY_DELAY_SECONDS
+                _give_up(app, job_id, exc)
+            except Exception as exc:  # not the job's own error (it records those): say why
+                app.logger.exception("job %s failed", job_id)
+                fail_job(job_id, repr(exc))
             finally:
                 done.set()
                 db.session.remove()
         heart.join()
 
     return {"huey": huey, "export_sheets": export_sheets}
+
+
+def _give_up(app: Flask, job_id: int, exc: Exception) -> None:
+    """Fail a job whose database connection was lost more often than the retries allow."""
+    from flask_babel import force_locale, gettext
+
+    from ..workflow.job_faults import fail_job
+
+    with force_locale(app.config.get("BABEL_DEFAULT_LOCALE", "id")):
+        reason = gettext("The job lost its database connection %(n)d times (the database "
+                         "server restarted or is unreachable): %(why)s. Start it again.",
+                         n=int(app.config["EXPORT_DB_RETRIES"]) + 1, why=str(exc))
+    app.logger.error("job %s failed: %s", job_id, reason)
+    fail_job(job_id, reason)
 
 
 def _heartbeat(app: Flask, job_id: int, done: threading.Event) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from ..database import read_only, write_transaction
 from ..documents.agreement_pdf import REPORT_KINDS
@@ -55,9 +55,10 @@ from .documents import (
 )
 from .errors import WorkflowError
 from .institution_seal import document_css, institution_key, signing_source
+from .job_faults import lost_connection
 
-__all__ = ["ExportError", "export_file", "export_sheet_ids", "export_workers", "run_export",
-           "start_export", "sweep_exports", "beat", "write_sheets_zip"]
+__all__ = ["PDF_KINDS", "ExportError", "export_file", "export_sheet_ids", "export_workers",
+           "run_export", "start_export", "sweep_exports", "beat", "write_sheets_zip"]
 
 
 class ExportError(WorkflowError):
@@ -264,19 +265,24 @@ def claim_job(job_id: int) -> tuple[ExportJob | None, bool]:
     """Mark the job ``job_id`` running if it is still queued, in one short write transaction.
 
     Return the job and whether this call claimed it: a duplicate delivery of a job that is
-    already running or finished claims nothing, and its caller does nothing.
+    already running or finished claims nothing, and its caller does nothing. ``done`` is kept:
+    a job run again resumes (the sheets already issued are reused, not sealed again).
     """
     with write_transaction():
         claimed = db.session.execute(
             update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "queued")
-            .values(status="running", done=0, attempts=ExportJob.attempts + 1,
+            .values(status="running", attempts=ExportJob.attempts + 1,
                     heartbeat_at=utcnow())).rowcount
     return db.session.get(ExportJob, job_id), bool(claimed)
 
 
+# Jobs that make one PDF (scoring.workflow.report_jobs): the agreement reports, the minutes.
+PDF_KINDS = (*REPORT_KINDS, "minutes")
+
+
 def export_file(job: ExportJob) -> Path:
-    """Return where the file of ``job`` is (or will be) written: a ZIP, or a report's PDF."""
-    suffix = "pdf" if job.kind in REPORT_KINDS else "zip"
+    """Return where the file of ``job`` is (or will be) written: a ZIP, or a job's PDF."""
+    suffix = "pdf" if job.kind in PDF_KINDS else "zip"
     return storage_dir() / "exports" / f"{job.token}.{suffix}"
 
 
@@ -318,8 +324,11 @@ def run_export(job_id: int, base_url: str | None = None, lang: str | None = None
         actor = db.session.get(User, job.requested_by_id) if job.requested_by_id else None
         target = export_file(job)
         private_dir(target.parent)
+        resumed_at = job.done  # a job run again rewrites its first sheets from the database
 
         def progress(done: int, total: int) -> None:
+            if done <= resumed_at and done < total:
+                return  # the heartbeat thread renews the lease meanwhile
             with write_transaction():
                 db.session.execute(ExportJob.__table__.update().where(ExportJob.id == job_id)
                                    .values(done=done, total=total, heartbeat_at=utcnow()))
@@ -329,6 +338,8 @@ def run_export(job_id: int, base_url: str | None = None, lang: str | None = None
                              actor=actor, progress=progress)
         except Exception as exc:
             db.session.rollback()
+            if lost_connection(exc):
+                raise  # not the export's fault: queued again and resumed (report_jobs.run_job)
             message = str(exc.message) if isinstance(exc, WorkflowError) else repr(exc)
             current_app.logger.error("export job %s failed: %s", job_id, message)
             _finish(job_id, "failed", error=message[:2000])
@@ -342,8 +353,11 @@ def sweep_exports(lease_seconds: float, max_attempts: int) -> tuple[list[int], l
 
     A running job whose heartbeat is older than ``lease_seconds`` goes back to ``queued``
     while it has been tried fewer than ``max_attempts`` times, else it fails with the reason.
-    (A queued job's message is kept by the queue's own storage across restarts.) Returns the
-    ids to enqueue and the ids failed.
+    A job queued longer than the lease (since it was created or last sent) is sent again: its
+    message may be lost (a worker killed between taking it and claiming it, a Redis server
+    restarted without persistence, a database down through all of a job's retries); a
+    duplicate is harmless, as only a queued job is claimed. Returns the ids to enqueue and the
+    ids failed.
     """
     stale = utcnow() - dt.timedelta(seconds=lease_seconds)
     with write_transaction():
@@ -363,8 +377,14 @@ def sweep_exports(lease_seconds: float, max_attempts: int) -> tuple[list[int], l
                        session_id=job.session_id)
                 failed.append(job.id)
             else:
-                job.status = "queued"
+                job.status, job.heartbeat_at = "queued", utcnow()  # sent now
                 requeue.append(job.id)
+        waiting = db.session.scalars(select(ExportJob).where(
+            ExportJob.status == "queued",
+            func.coalesce(ExportJob.heartbeat_at, ExportJob.created_at) < stale)).all()
+        for job in waiting:
+            job.heartbeat_at = utcnow()  # sent again now: at most once per lease
+            requeue.append(job.id)
     return requeue, failed
 
 
