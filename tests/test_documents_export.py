@@ -219,7 +219,7 @@ def test_the_sealing_processes_yield_the_cpu_to_the_web_server(app, tmp_path, mo
     import os
 
     import scoring.workflow.document_export as document_export
-    from scoring.documents.sealing import seal_pool
+    from scoring.documents.sealing import render_nice, seal_pool
     from scoring.workflow.documents import document_css, signing_source
 
     with app.app_context():
@@ -239,4 +239,4 @@ def test_the_sealing_processes_yield_the_cpu_to_the_web_server(app, tmp_path, mo
         assert asked == [5]
         for wrong in (-1, 20, "10", True):
             with pytest.raises(ValueError, match="RENDER_NICE must be a whole number"):
-                document_export.render_nice(wrong)
+                render_nice(wrong)

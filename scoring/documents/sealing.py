@@ -92,6 +92,14 @@ def seal_in_worker(job: SealJob) -> bytes:
         raise
 
 
+def render_nice(configured) -> int:
+    """Return ``RENDER_NICE`` checked: a whole number 0-19 (how much the sealing pool yields)."""
+    if isinstance(configured, bool) or not isinstance(configured, int) \
+            or not 0 <= configured <= 19:
+        raise ValueError(f"RENDER_NICE must be a whole number from 0 to 19, not {configured!r}")
+    return configured
+
+
 def seal_pool(workers: int, source: KeySource, css: str = "",
               nice: int = 0) -> ProcessPoolExecutor:
     """Return a pool of ``workers`` processes (nice ``nice``) ready for :func:`seal_in_worker`."""

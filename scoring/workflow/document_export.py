@@ -29,7 +29,7 @@ from sqlalchemy import func, or_, select, update
 
 from ..database import read_only, write_transaction
 from ..documents.agreement_pdf import REPORT_KINDS
-from ..documents.sealing import SealJob, seal, seal_in_worker, seal_pool
+from ..documents.sealing import SealJob, render_nice, seal, seal_in_worker, seal_pool
 from ..documents.tables import csv_writer
 from ..extensions import db
 from ..models import (
@@ -114,14 +114,6 @@ def export_workers() -> int:
     configured = current_app.config.get("EXPORT_WORKERS")
     workers = int(configured) if configured else min(2, os.cpu_count() or 1)
     return max(1, workers)
-
-
-def render_nice(configured) -> int:
-    """Return ``RENDER_NICE`` checked: a whole number 0-19 (how much the sealing pool yields)."""
-    if isinstance(configured, bool) or not isinstance(configured, int) \
-            or not 0 <= configured <= 19:
-        raise ValueError(f"RENDER_NICE must be a whole number from 0 to 19, not {configured!r}")
-    return configured
 
 
 def _seal_here(job: SealJob) -> Future:
