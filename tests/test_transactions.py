@@ -63,7 +63,9 @@ def test_a_read_proceeds_while_another_connection_holds_the_write_lock(app, clie
     assert elapsed < 2.0  # before: each waited the 5 s busy_timeout, then "database is locked"
 
 
-def test_a_writing_request_takes_the_write_lock_before_it_reads(app, client):
+@pytest.fixture
+def declared(app, client):
+    """Log ex11 in, declared for a candidate; return (assignment id, rubric, database path)."""
     with app.app_context():
         world = make_world()
         assignment = world.assignments[0][0]
@@ -72,33 +74,39 @@ def test_a_writing_request_takes_the_write_lock_before_it_reads(app, client):
         aid, rubric = assignment.id, world.rubric
         path = _sqlite_path(app)
     _login(client, "ex11")
-    other = _hold_write_lock(path)
+    return aid, rubric, path
+
+
+def _post_while_a_writer_holds_the_lock(client, db_path: str, url: str, body: dict):
+    """POST ``body`` while another connection holds the write lock for 0.6 s; return the
+    answer and how long it took."""
+    other = _hold_write_lock(db_path)
     release = threading.Timer(0.6, other.rollback)
     release.start()
     started = time.monotonic()
-    response = client.post(f"/api/examine/{aid}/draft", json={
-        "client_id": "t", "seq": 1, "scores": full_state(rubric, 3)})
+    response = client.post(url, headers={"Accept": "application/json"}, json=body)
     waited = time.monotonic() - started
     release.join()
     other.close()
+    return response, waited
+
+
+def test_a_writing_request_takes_the_write_lock_before_it_reads(client, declared):
+    aid, rubric, path = declared
+    response, waited = _post_while_a_writer_holds_the_lock(
+        client, path, f"/api/examine/{aid}/draft",
+        {"client_id": "t", "seq": 1, "scores": full_state(rubric, 3)})
     assert response.status_code == 200, response.get_json()
     assert waited >= 0.5  # it waited for the lock, at BEGIN, instead of reading a stale snapshot
 
 
 @pytest.mark.parametrize("path", ["/api/examine/{aid}/draft", "/api/offline/{aid}/draft"])
 def test_a_tablet_s_save_reads_beside_a_writer_and_locks_only_for_the_verb(
-        app, client, monkeypatch, path):
+        app, client, declared, monkeypatch, path):
     import scoring.examine.queries as examining
-    import scoring.workflow.offline as offline
     import scoring.workflow.sheets as sheets
 
-    with app.app_context():
-        world = make_world()
-        assignment = world.assignments[0][0]
-        declare_conflict(assignment, world.examiners[0][1], "none")
-        db.session.commit()
-        aid, rubric = assignment.id, world.rubric
-        db_path = _sqlite_path(app)
+    aid, rubric, db_path = declared
     locked = {}
 
     def probe(label):
@@ -121,27 +129,18 @@ def test_a_tablet_s_save_reads_beside_a_writer_and_locks_only_for_the_verb(
         monkeypatch.setattr(module, name, wrapped)
 
     spy(examining, "member_assignment", "look-up")
-    spy(sheets, "_sheet_for_writing", "verb")
-    _login(client, "ex11")
-    headers = {"Accept": "application/json"}
-    response = client.post(path.format(aid=aid), headers=headers, json={
+    spy(sheets, "_sheet_for_writing", "verb")  # the online and the outbox verbs both call it
+    response = client.post(path.format(aid=aid), headers={"Accept": "application/json"}, json={
         "client_id": "t", "seq": 1, "scores": full_state(rubric, 3)})
     assert response.status_code == 200, response.get_json()
     assert locked == {"look-up": False, "verb": True}
-    other = _hold_write_lock(db_path)  # a writer holds the lock: the tablet's save waits for it
-    release = threading.Timer(0.6, other.rollback)
-    release.start()
-    started = time.monotonic()
-    again = client.post(path.format(aid=aid), headers=headers, json={
-        "client_id": "t", "seq": 2, "scores": full_state(rubric, 2)})
-    waited = time.monotonic() - started
-    release.join()
-    other.close()
+    again, waited = _post_while_a_writer_holds_the_lock(  # the save waits for the writer
+        client, db_path, path.format(aid=aid),
+        {"client_id": "t", "seq": 2, "scores": full_state(rubric, 2)})
     assert again.status_code == 200 and waited >= 0.5
     with app.app_context():
         sheet = db.session.get(Assignment, aid).sheets[0]
         assert sheet.client_seq == 2  # applied after the other writer, under the lock
-    assert offline  # the outbox's verbs go through the same sheets functions
 
 
 def test_write_transaction_holds_the_lock_for_the_block_only(app):
