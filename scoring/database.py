@@ -271,17 +271,24 @@ def init_request_transactions(app) -> None:
     """Make read-only HTTP methods read deferred, and every other request a writer."""
     from flask import g, request
 
+    from .extensions import db
+
     @app.before_request
     def _choose_begin():
         view = app.view_functions.get(request.endpoint)
-        late = getattr(view, "writes_at_end", False)  # see writes_at_end
+        late = (getattr(view, "writes_at_end", False)  # see writes_at_end
+                and db.engine.dialect.name == "sqlite")
         g._write_lock_token = _write_lock.set(request.method not in READ_METHODS and not late)
+        g._writes_late_token = _writes_late.set(late)
 
     @app.teardown_request
     def _restore_begin(_exc):
         token = g.pop("_write_lock_token", None)
         if token is not None:
             _write_lock.reset(token)
+        late = g.pop("_writes_late_token", None)
+        if late is not None:
+            _writes_late.reset(late)
 
     # Registered after Flask-SQLAlchemy's, so it runs first (teardowns run in reverse order).
     @app.teardown_appcontext
@@ -309,20 +316,12 @@ def writes_at_end(view):
     ``workflow.perform`` in :func:`write_transaction`, holds SQLite's write lock. The verb's
     own reads happen under the lock (what was read before is expired and reloads), so the
     lost-update protection is the same; the lock is held for the write, not the request.
-    The request's hook (:func:`init_request_transactions`) reads the mark, so the login,
-    loaded before the view, is read deferred too.
+    Only a mark: the request's hook (:func:`init_request_transactions`) reads it before the
+    login is loaded, so the login is read deferred too. On PostgreSQL, which locks rows and
+    not the database, the mark changes nothing.
     """
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        token, late = _write_lock.set(False), _writes_late.set(True)
-        try:
-            return view(*args, **kwargs)
-        finally:
-            _writes_late.reset(late)
-            _write_lock.reset(token)
-
-    wrapped.writes_at_end = True
-    return wrapped
+    view.writes_at_end = True
+    return view
 
 
 @contextmanager

@@ -41,12 +41,12 @@ def _probe_write_lock(app) -> None:
         probe.close()
 
 
-@pytest.mark.parametrize("scope", ["panel", "session"])
-def test_a_report_pdf_request_queues_a_job_and_answers_at_once(app, client, monkeypatch,
-                                                                scope):
+def _queued_as_chair(app, client, monkeypatch, candidates: int):
+    """A real queue without a worker, a signed world, renders counted, its chair logged in;
+    return the panel id, the session id and the list each render appends to."""
     app.config.update(HUEY_IMMEDIATE=False)  # a real queue (instance/huey.sqlite), no worker
     with app.app_context():
-        world = signed_world(app, candidates=3)
+        world = signed_world(app, candidates=candidates)
         panel_id, session_id = world.panels[0].id, world.session.id
         chair = world.panels[0].chair.username
     renders: list[int] = []
@@ -56,6 +56,13 @@ def test_a_report_pdf_request_queues_a_job_and_answers_at_once(app, client, monk
     monkeypatch.setattr(render, "render_pdf",
                         lambda *a, **k: renders.append(1) or real_render(*a, **k))
     _login(client, chair)
+    return panel_id, session_id, renders
+
+
+@pytest.mark.parametrize("scope", ["panel", "session"])
+def test_a_report_pdf_request_queues_a_job_and_answers_at_once(app, client, monkeypatch,
+                                                                scope):
+    panel_id, session_id, renders = _queued_as_chair(app, client, monkeypatch, 3)
     url = (f"/chair/panels/{panel_id}/report.pdf?target=0.9" if scope == "panel"
            else f"/chair/sessions/{session_id}/report.pdf")
     assert client.get(url).status_code == 405  # no GET that renders (or writes)
@@ -134,18 +141,7 @@ def test_a_report_job_whose_worker_died_is_retried_then_failed_with_its_reason(a
 
 def test_the_minutes_are_a_job_too_and_their_progress_survives_a_reload(app, client,
                                                                         monkeypatch):
-    app.config.update(HUEY_IMMEDIATE=False)  # a real queue (instance/huey.sqlite), no worker
-    with app.app_context():
-        world = signed_world(app, candidates=2)
-        panel_id, session_id = world.panels[0].id, world.session.id
-        chair = world.panels[0].chair.username
-    renders: list[int] = []
-    import scoring.documents.render as render
-
-    real_render = render.render_pdf
-    monkeypatch.setattr(render, "render_pdf",
-                        lambda *a, **k: renders.append(1) or real_render(*a, **k))
-    _login(client, chair)
+    panel_id, session_id, renders = _queued_as_chair(app, client, monkeypatch, 2)
     url = f"/documents/minutes/{session_id}.pdf?panel={panel_id}&lang=en"
     assert client.get(url).status_code == 405  # no GET that renders, seals and stores
     board = client.get(f"/chair/panels/{panel_id}").get_data(as_text=True)

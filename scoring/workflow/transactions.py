@@ -16,12 +16,11 @@ def perform(verb: Callable[..., T], *args, **kwargs) -> T:
 
     Views and commands call verbs through this, so that none of them commits or rolls back
     itself; a ``WorkflowError`` that a view does not catch reaches the one registered handler.
-    In a view under ``database.writes_at_end`` (it read deferred) on SQLite the verb runs in a
-    short write transaction of its own (``database.write_transaction``), which commits it.
-    PostgreSQL locks rows, not the database: there the verb joins the request's transaction
-    (a second transaction would only add a commit and reload what was read).
+    In a view under ``database.writes_at_end`` on SQLite (it read deferred) the verb runs in a
+    short write transaction of its own (``database.write_transaction``), which commits it;
+    elsewhere it joins the request's transaction.
     """
-    if writes_late() and db.engine.dialect.name == "sqlite":  # one lock for the whole file
+    if writes_late():
         with write_transaction():
             return verb(*args, **kwargs)
     try:
