@@ -150,17 +150,10 @@ def objection():
 # ---- public -------------------------------------------------------------------------------
 
 
-def _public_session(code: str) -> InterviewSession:
-    session = pq.published_session(code)
-    if session is None:
-        abort(404)
-    return session
-
-
 @bp.route("/public/<code>/method")
 def method(code: str):
     """Explain how the session is scored, from its rubric and settings (before the interviews)."""
-    session = _public_session(code)
+    session = pq.published_session_or_404(code)
     return render_template("candidates/method.html", m=q.method_context(session,
                                                                         current_language()))
 
@@ -168,7 +161,7 @@ def method(code: str):
 @bp.route("/public/<code>/method.pdf")
 def method_pdf(code: str):
     """The method page as an A4 PDF (for notice boards)."""
-    session = _public_session(code)
+    session = pq.published_session_or_404(code)
     html = render_template("candidates/method_pdf.html",
                            m=q.method_context(session, current_language()))
     return send_file(io.BytesIO(html_to_pdf(html)), mimetype="application/pdf",
@@ -178,6 +171,6 @@ def method_pdf(code: str):
 @bp.route("/public/<code>/objections")
 def objection_summary(code: str):
     """Count the session's objections by category and outcome (nothing about anyone)."""
-    session = _public_session(code)
+    session = pq.published_session_or_404(code)
     return render_template("candidates/objection_summary.html", session=session,
                            s=q.objection_summary(session))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, render_template, request, send_file
 
 from .. import i18n
 from ..i18n import current_language
@@ -25,13 +25,6 @@ bp = Blueprint("public", __name__, url_prefix="/public")
 RESULTS_PER_PAGE = 100
 
 
-def _session_or_404(code: str):
-    session = pq.published_session(code)
-    if session is None:
-        abort(404)
-    return session
-
-
 @bp.route("/")
 def index():
     """List the sessions whose criteria (and, once closed, results) are public."""
@@ -41,7 +34,7 @@ def index():
 @bp.route("/<code>/")
 def criteria(code: str):
     """Show a session's criteria, anchors, weights, scale, combination and quorum rule."""
-    session = _session_or_404(code)
+    session = pq.published_session_or_404(code)
     return render_template("public/criteria.html", c=pq.criteria_context(session,
                                                                          current_language()))
 
@@ -49,7 +42,7 @@ def criteria(code: str):
 @bp.route("/<code>/criteria.pdf")
 def criteria_pdf(code: str):
     """Download the published criteria as an A4 PDF (for notice boards and sosialisasi)."""
-    session = _session_or_404(code)
+    session = pq.published_session_or_404(code)
     lang = current_language()
     context = pq.criteria_context(session, lang)
     html = render_template("public/criteria_pdf.html", c=context)
@@ -63,7 +56,7 @@ def criteria_pdf(code: str):
 @bp.route("/<code>/results")
 def results(code: str):
     """Show a closed session's results by participant number, with each panel's agreement."""
-    session = _session_or_404(code)
+    session = pq.published_session_or_404(code)
     if not session_public(session):
         return render_template("public/results_pending.html", session=session), 404
     rows, agreements = pq.session_outcome(session)
