@@ -567,6 +567,9 @@ def main() -> None:
     parser.add_argument("--render-nice", type=int, default=None, metavar="N",
                         help="RENDER_NICE of the export's sealing processes (default: the "
                              "app's, 10)")
+    parser.add_argument("--gunicorn", metavar="ARGS",
+                        help="gunicorn options instead of the README's production command "
+                             "(e.g. \"--preload --worker-class gthread --workers 1 --threads 8\")")
     parser.add_argument("--keep", metavar="DIR",
                         help="work in DIR (new) and keep it: logs of every server, databases")
     args = parser.parse_args()
@@ -621,6 +624,8 @@ def main() -> None:
                 facts = demo_facts(url, panels)
                 cluster = start_cluster(url, run_folder, servers=servers, proxy=proxy,
                                         signing=template / "signing", boot_timeout=300,
+                                        gunicorn_args=args.gunicorn.split() if args.gunicorn
+                                        else None,
                                         config="EXPORT_LEASE_SECONDS = 15\n"
                                                "EXPORT_MAX_ATTEMPTS = 5\n" + (
                                                    "" if args.render_nice is None else

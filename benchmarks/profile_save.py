@@ -1,10 +1,11 @@
 """Profile the exam-day hot path: draft save, submit, declaration and board, per request.
 
     .venv/bin/python benchmarks/profile_save.py [--panels 50] [--requests 200] [--top 25]
-        [--sort tottime|cumulative] [--only save,submit,declare,board]
+        [--sort tottime|cumulative] [--only save,submit,declare,board] [--database-url URL]
 
 Builds a demo of ``--panels`` panels (``load_demo``: a chair and three examiners each, ten
-candidates per panel, the last three not yet interviewed) in a temporary SQLite instance, and
+candidates per panel, the last three not yet interviewed) in a temporary SQLite instance (or in
+the empty database ``--database-url`` names, e.g. a new PostgreSQL database), and
 sends the requests through the Flask test client with the app's real middleware: the login
 cookie and its idle check, CSRF, security headers, the audit chain, visibility and rubric
 loading. For each kind it prints the mean CPU time per request (no profiler; and the wall
@@ -31,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 KINDS = ("declare", "save", "submit", "board")
 
 
-def build(folder: Path, panels: int):
+def build(folder: Path, panels: int, database_url: str | None = None):
     """Create the app and the demo in ``folder``; return the app and the open sheets."""
     from sqlalchemy import select
 
@@ -41,7 +42,8 @@ def build(folder: Path, panels: int):
     from scoring.ops.demo_instance import demo_instance
     from scoring.workflow import session_rubric
 
-    app, logins = demo_instance(folder, panels=panels, candidates_per_panel=10, secret="profile")
+    app, logins = demo_instance(folder, panels=panels, candidates_per_panel=10, secret="profile",
+                                database_url=database_url)
     with app.app_context():
         session = db.session.scalar(select(InterviewSession).order_by(InterviewSession.id))
         passwords = {login.username: login.password for login in logins}
@@ -121,10 +123,12 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(KINDS))
     parser.add_argument("--sql", action="store_true",
                         help="also print the SQL statements of one request of each kind")
+    parser.add_argument("--database-url", help="an empty database to build the demo in "
+                                               "(default: a new SQLite file)")
     args = parser.parse_args()
     only = args.only.split(",")
     with tempfile.TemporaryDirectory(prefix="profile-save-") as tmp:
-        app, facts = build(Path(tmp), args.panels)
+        app, facts = build(Path(tmp), args.panels, args.database_url)
         count = min(args.requests, len(facts["open"]) // 2)
         # Half the open sheets are timed without the profiler, the other half profiled.
         timed = plan(app, {**facts, "open": facts["open"][:count]}, count)

@@ -18,11 +18,14 @@ from .demo import load_demo
 from .keys import ensure_signing_key
 
 
-def demo_instance(folder: Path, *, panels: int, candidates_per_panel: int, secret: str):
-    """Create an app over a new SQLite database in ``folder`` holding the demo; return the app
-    and the demo's logins (the benchmarks' starting point)."""
+def demo_instance(folder: Path, *, panels: int, candidates_per_panel: int, secret: str,
+                  database_url: str | None = None):
+    """Create an app over a new, empty database (SQLite in ``folder`` unless ``database_url``
+    names another) holding the demo; return the app and the demo's logins (the benchmarks'
+    starting point)."""
     os.environ["SCORING_INSTANCE_PATH"] = str(folder)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'scoring.sqlite'}",
+    app = create_app({"SQLALCHEMY_DATABASE_URI":
+                      database_url or f"sqlite:///{folder / 'scoring.sqlite'}",
                       "SECRET_KEY": secret})
     ensure_signing_key(folder / "signing")
     logging.getLogger("alembic").setLevel(logging.WARNING)

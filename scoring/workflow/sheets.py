@@ -19,10 +19,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from ..extensions import db
-from ..models import RELATIONSHIPS, Assignment, ConflictDeclaration, Score, ScoreSheet, User, utcnow
+from ..models import (
+    RELATIONSHIPS,
+    Assignment,
+    ConflictDeclaration,
+    Panel,
+    Score,
+    ScoreSheet,
+    User,
+    utcnow,
+)
 from ..rubrics import Rubric
 from ..rules.sheet_facts import session_rubric
 from ..rules.visibility import can_see_assignment
@@ -37,6 +48,20 @@ class Receipt:
     sheet_id: int
     submitted_at: datetime
     content_hash: str
+
+
+def _current_assignment(assignment: Assignment) -> Assignment:
+    """Read ``assignment`` again with its panel, the panel's members and session and the
+    candidate, in one query: what a sheet's verb checks must be current (under the write
+    lock), and one statement holds that lock for less time than five lazy loads."""
+    assignment_id = inspect(assignment).identity[0]  # without reloading an expired copy
+    return db.session.scalars(
+        select(Assignment).where(Assignment.id == assignment_id)
+        .options(joinedload(Assignment.panel).joinedload(Panel.session),
+                 joinedload(Assignment.panel).joinedload(Panel.members),
+                 joinedload(Assignment.candidate))
+        .execution_options(populate_existing=True)
+    ).unique().one()
 
 
 def _require_member(assignment: Assignment, examiner: User) -> None:
@@ -54,13 +79,18 @@ def _require_open(assignment: Assignment) -> None:
 
 def _locked_sheet(assignment: Assignment, examiner: User) -> ScoreSheet | None:
     # populate_existing: a copy loaded earlier in this request must not hide a concurrent
-    # writer's commit that the row lock has just waited for.
-    return db.session.scalar(
+    # writer's commit that the row lock has just waited for. The scores come in the same
+    # statement (only the sheet's row is locked: ``FOR UPDATE OF score_sheet``).
+    sheet = db.session.scalars(
         select(ScoreSheet)
         .where(ScoreSheet.assignment_id == assignment.id, ScoreSheet.examiner_id == examiner.id)
-        .with_for_update()
+        .options(joinedload(ScoreSheet.scores))
+        .with_for_update(of=ScoreSheet)
         .execution_options(populate_existing=True)
-    )
+    ).unique().one_or_none()
+    if sheet is not None:  # its foreign key is composite: the ORM would query for it again
+        set_committed_value(sheet, "assignment", assignment)
+    return sheet
 
 
 MAX_SEQ = 2**31 - 1
@@ -83,6 +113,7 @@ def declare_conflict(
     info: RequestInfo | None = None,
 ) -> ScoreSheet:
     """Record the examiner's declaration; any relationship recuses them from the candidate."""
+    assignment = _current_assignment(assignment)
     _require_member(assignment, examiner)
     _require_open(assignment)
     if relationship not in RELATIONSHIPS:
@@ -122,6 +153,7 @@ def declare_conflict(
 
 
 def _sheet_for_writing(assignment: Assignment, examiner: User) -> ScoreSheet:
+    assignment = _current_assignment(assignment)
     _require_member(assignment, examiner)
     _require_open(assignment)
     sheet = _locked_sheet(assignment, examiner)
@@ -187,6 +219,10 @@ def _write_state(sheet: ScoreSheet, state: dict[str, dict], phase: str = "pre") 
             sheet.scores.remove(score)
         elif (score.level, score.note) != (wanted["level"], wanted["note"]):
             score.level, score.note, score.updated_at = wanted["level"], wanted["note"], now
+            # Every changed row then updates the same columns, so the flush sends them as
+            # one executemany instead of one UPDATE per score.
+            flag_modified(score, "level")
+            flag_modified(score, "note")
     for code, wanted in state.items():
         if code not in existing and wanted["level"] is not None:
             sheet.scores.append(Score(criterion_code=code, level=wanted["level"],
