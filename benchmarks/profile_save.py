@@ -1,7 +1,7 @@
 """Profile the exam-day hot path: draft save, submit, declaration and board, per request.
 
     .venv/bin/python benchmarks/profile_save.py [--panels 50] [--requests 200] [--top 25]
-        [--sort tottime|cumulative] [--only save,submit,declare,board] [--database-url URL]
+        [--sort tottime|cumulative] [--only page,declare,state,save,submit,board] [--database-url URL]
 
 Builds a demo of ``--panels`` panels (``load_demo``: a chair and three examiners each, ten
 candidates per panel, the last three not yet interviewed) in a temporary SQLite instance (or in
@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-KINDS = ("declare", "save", "submit", "board")
+KINDS = ("page", "declare", "state", "save", "submit", "board")
 
 
 def build(folder: Path, panels: int, database_url: str | None = None):
@@ -97,6 +97,8 @@ def plan(app, facts: dict, count: int) -> dict[str, list]:
     requests: dict[str, list] = {k: [] for k in KINDS}
     for n, (username, aid) in enumerate(pairs):
         client, token = client_of(username)
+        requests["page"].append(lambda c=client, a=aid: c.get(f"/examine/{a}/declare"))
+        requests["state"].append(lambda c=client, a=aid: c.get(f"/api/examine/{a}/state"))
         requests["declare"].append(lambda c=client, t=token, a=aid: c.post(
             f"/examine/{a}/declare", data={"relationship": "none", "csrf_token": t}))
         requests["save"].append(lambda c=client, t=token, a=aid, n=n, u=username: c.post(

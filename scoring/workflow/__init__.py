@@ -63,12 +63,12 @@ from .sheets import (
     Receipt,
     can_see_colleagues,
     declare_conflict,
-    decode_signature,
     missing_items,
     save_draft,
     sheet_state,
     submit_sheet,
 )
+from .signatures import decode_signature
 from .transactions import discard, perform, perform_if
 
 __all__ = [
