@@ -391,6 +391,7 @@ class Row:
     export: str = ""
     during_export: list = field(default_factory=list)  # draft-save ms while it ran
     notes: list = field(default_factory=list)
+    log: list = field(default_factory=list)  # (when, name, ms, status) of every request
 
 
 def record_requests(row: Row):
@@ -399,6 +400,7 @@ def record_requests(row: Row):
                  exception=None, **_kw):
         row.requests += 1
         status = getattr(response, "status_code", 0) or 0
+        row.log.append((time.monotonic(), name, response_time, status))
         if status >= 500:
             row.status5xx += 1
             row.notes.append(f"{status} {name}")
@@ -463,6 +465,7 @@ def run_row(label: str, cluster, facts: dict, args, postgres: PostgresServer | N
     row.requests = row.status5xx = row.failed = 0  # logins are the warm-up, not the day
     row.times.clear()
     row.saves.clear()
+    row.log.clear()
     row.notes.clear()
     Shared.started.set()
     faults = []
@@ -489,6 +492,10 @@ def run_row(label: str, cluster, facts: dict, args, postgres: PostgresServer | N
         row.export += f" in {end - start:.0f} s" if end < float("inf") else ""
         row.during_export = [ms for when, ms in row.saves if start <= when <= end]
     check_ledger(row, database_url)
+    if args.timeline:
+        with open(args.timeline, "a", encoding="utf-8") as out:
+            out.writelines(f"{row.label},{when - Shared.t0:.3f},{name},{ms:.1f},{status}\n"
+                           for when, name, ms, status in row.log)
     return row
 
 
@@ -570,6 +577,9 @@ def main() -> None:
     parser.add_argument("--gunicorn", metavar="ARGS",
                         help="gunicorn options instead of the README's production command "
                              "(e.g. \"--preload --worker-class gthread --workers 1 --threads 8\")")
+    parser.add_argument("--timeline", metavar="CSV",
+                        help="append every request of the day to CSV: row, seconds since "
+                             "the start, name, ms, status (0: no answer)")
     parser.add_argument("--keep", metavar="DIR",
                         help="work in DIR (new) and keep it: logs of every server, databases")
     args = parser.parse_args()

@@ -1,7 +1,8 @@
 """Profile the exam-day hot path: draft save, submit, declaration and board, per request.
 
     .venv/bin/python benchmarks/profile_save.py [--panels 50] [--requests 200] [--top 25]
-        [--sort tottime|cumulative] [--only page,declare,state,save,submit,board] [--database-url URL]
+        [--sort tottime|cumulative] [--only page,declare,state,save,submit,board]
+        [--database-url URL]
 
 Builds a demo of ``--panels`` panels (``load_demo``: a chair and three examiners each, ten
 candidates per panel, the last three not yet interviewed) in a temporary SQLite instance (or in
