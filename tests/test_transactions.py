@@ -204,3 +204,43 @@ def test_a_document_issued_on_a_get_is_stored_in_one_short_write(app, client, mo
     assert locked_while_sealing == [False]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Document)) == 1
+
+
+def test_a_tablet_s_save_and_submit_hold_the_write_lock_for_a_few_statements(
+        app, client, declared):
+    """Every statement under SQLite's write lock makes every other tablet wait: the verb reads
+    what it checks in two statements (the assignment with its panel, members, session and
+    candidate; the sheet with its scores) and sends the changed scores as one executemany.
+    Before: 13 statements for a save that changed every score, 16 for this submission."""
+    from sqlalchemy import event
+    from test_access_examine import PNG
+
+    aid, rubric, _path = declared
+    under_lock: list[str] = []
+
+    def note(_conn, _cursor, statement, _params, _context, _many):
+        if statement.startswith("BEGIN IMMEDIATE"):
+            under_lock[:] = [statement]
+        elif under_lock:
+            under_lock.append(" ".join(statement.split())[:60])
+
+    def send(verb: str, body: dict) -> list[str]:
+        under_lock.clear()
+        answer = client.post(f"/api/examine/{aid}/{verb}", json=body,
+                             headers={"Accept": "application/json"})
+        assert answer.status_code == 200, answer.get_json()
+        return list(under_lock)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        send("draft", {"client_id": "t", "seq": 1, "scores": full_state(rubric, 3)})
+        resave = send("draft", {"client_id": "t", "seq": 2, "scores": full_state(rubric, 1)})
+        submit = send("submit", {"client_id": "t", "seq": 3, "scores": full_state(rubric, 2),
+                                 "signature": PNG})
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert sum(s.startswith("UPDATE score ") for s in resave) == 1, resave  # one executemany
+    assert len(resave) <= 9, resave
+    assert len(submit) <= 9, submit
