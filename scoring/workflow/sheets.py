@@ -15,7 +15,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from ..extensions import db
@@ -74,15 +74,16 @@ def _require_open(assignment: Assignment) -> None:
 
 def _locked_sheet(assignment: Assignment, examiner: User) -> ScoreSheet | None:
     # populate_existing: a copy loaded earlier in this request must not hide a concurrent
-    # writer's commit that the row lock has just waited for. The scores come in the same
-    # statement (only the sheet's row is locked: ``FOR UPDATE OF score_sheet``).
-    sheet = db.session.scalars(
+    # writer's commit that the row lock has just waited for. The scores come in a statement of
+    # their own, after the lock: on PostgreSQL a join in the locking statement would read them
+    # from the snapshot taken before the wait, without the scores the other writer committed.
+    sheet = db.session.scalar(
         select(ScoreSheet)
         .where(ScoreSheet.assignment_id == assignment.id, ScoreSheet.examiner_id == examiner.id)
-        .options(joinedload(ScoreSheet.scores))
-        .with_for_update(of=ScoreSheet)
+        .options(selectinload(ScoreSheet.scores))
+        .with_for_update()
         .execution_options(populate_existing=True)
-    ).unique().one_or_none()
+    )
     if sheet is not None:  # its foreign key is composite: the ORM would query for it again
         set_committed_value(sheet, "assignment", assignment)
     return sheet
