@@ -383,7 +383,6 @@ class Row:
     status5xx: int = 0
     failed: int = 0
     times: dict = field(default_factory=dict)
-    saves: list = field(default_factory=list)  # (when, ms) of every answered draft save
     lost: int = 0
     altered: int = 0
     acked: int = 0
@@ -408,8 +407,6 @@ def record_requests(row: Row):
             row.failed += 1
         elif status < 400:
             row.times.setdefault(name, []).append(response_time)
-            if name == "draft save":
-                row.saves.append((time.monotonic(), response_time))
     return listener
 
 
@@ -464,7 +461,6 @@ def run_row(label: str, cluster, facts: dict, args, postgres: PostgresServer | N
     Shared.t0 = time.monotonic()
     row.requests = row.status5xx = row.failed = 0  # logins are the warm-up, not the day
     row.times.clear()
-    row.saves.clear()
     row.log.clear()
     row.notes.clear()
     Shared.started.set()
@@ -490,7 +486,9 @@ def run_row(label: str, cluster, facts: dict, args, postgres: PostgresServer | N
     if Shared.export_span:
         start, end = Shared.export_span[0], (Shared.export_span[1:] or [float("inf")])[0]
         row.export += f" in {end - start:.0f} s" if end < float("inf") else ""
-        row.during_export = [ms for when, ms in row.saves if start <= when <= end]
+        row.during_export = [ms for when, name, ms, status in row.log
+                             if name == "draft save" and 0 < status < 400
+                             and start <= when <= end]
     check_ledger(row, database_url)
     if args.timeline:
         with open(args.timeline, "a", encoding="utf-8") as out:

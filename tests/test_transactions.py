@@ -16,7 +16,8 @@ import time
 import pytest
 from doc_helpers import signed_world
 from factories import PASSWORD, full_state, make_world
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from test_access_examine import PNG
 
 from scoring.database import read_only, write_transaction
 from scoring.extensions import db
@@ -212,9 +213,6 @@ def test_a_tablet_s_save_and_submit_hold_the_write_lock_for_a_few_statements(
     what it checks in three statements (the assignment with its panel, members, session and
     candidate; the sheet; its scores) and sends the changed scores as one executemany.
     Before: 13 statements for a save that changed every score, 16 for this submission."""
-    from sqlalchemy import event
-    from test_access_examine import PNG
-
     aid, rubric, _path = declared
     under_lock: list[str] = []
 

@@ -34,19 +34,11 @@ def published_sessions(limit: int = 200) -> list[InterviewSession]:
         .order_by(InterviewSession.held_on.desc(), InterviewSession.code).limit(limit)))
 
 
-def _published(code: str):
-    return select(InterviewSession).where(InterviewSession.code == code,
-                                          InterviewSession.status.in_(PUBLISHED))
-
-
-def published_session(code: str) -> InterviewSession | None:
-    """Return the open or closed session with ``code`` (drafts are not public)."""
-    return db.session.scalar(_published(code))
-
-
 def published_session_or_404(code: str) -> InterviewSession:
-    """Return the open or closed session with ``code``; 404 for a draft or no such session."""
-    return db.first_or_404(_published(code))
+    """Return the open or closed session with ``code``; 404 for a draft (drafts are not
+    public) or no such session."""
+    return db.first_or_404(select(InterviewSession).where(
+        InterviewSession.code == code, InterviewSession.status.in_(PUBLISHED)))
 
 
 def criteria_context(session: InterviewSession, lang: str) -> dict:
