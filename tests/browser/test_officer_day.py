@@ -88,6 +88,11 @@ def _score(page, base: str, participant: str, levels: dict[str, int], *, recuse=
         page.locator("#confirm_recusal").check()  # a recusal cannot be undone: confirm it
         page.locator("form.form button[type=submit]").tap()
         page.wait_for_url(re.compile(r".*/examine/\d+$"))
+        # The recusal goes to the server through the tablet's outbox: wait for its receipt
+        # before the tablet is put away (closing the browser would drop the outbox).
+        status = page.locator("#recused-local-status")
+        expect(status).to_have_text(re.compile(r"\S"))
+        expect(status).not_to_contain_text("menunggu dikirim")
         return
     page.locator('input[value="none"]').tap()
     page.locator("form.form button[type=submit]").tap()
@@ -373,6 +378,7 @@ def test_the_officers_whole_day(app, database_url, tmp_path, new_context, login)
         _shot(chair, "12-board-tablet")
         chair.locator("#board tbody tr", has_text="PRM-001").locator("a").first.click()
         chair.get_by_role("button", name="Buka diskusi").click()
+        expect(chair.get_by_role("button", name="Buka diskusi")).to_have_count(0)
         chair.goto(base + "/discussion/")
         chair.locator("a", has_text="PRM-001").first.click()
         chair.select_option("#criterion", "KOM")
@@ -380,6 +386,7 @@ def test_the_officers_whole_day(app, database_url, tmp_path, new_context, login)
         chair.fill("#reason", "Setelah pembahasan: contoh yang diberikan menunjukkan penjelasan "
                               "yang runtut kepada warga, tetapi belum memastikan pemahaman.")
         chair.click("text=Simpan nilai revisi")
+        expect(chair.locator(".flashes .alert--success")).to_have_count(1)
         assert _no_sideways_scroll(chair)
         _shot(chair, "13-discussion-tablet")
         for number in ("PRM-001", "PRM-002"):
@@ -388,7 +395,9 @@ def test_the_officers_whole_day(app, database_url, tmp_path, new_context, login)
             chair.locator("#board tbody tr", has_text=number).locator("a").first.click()
             chair.locator("#close-confirm").check()  # closing is final: confirm it
             chair.get_by_role("button", name="Tutup dengan nilai rumus").click()
-            chair.wait_for_selector("text=Nilai akhir")
+            # "Nilai akhir" also appears in the revision note above: wait for the result itself
+            expect(chair.locator(".actions .facts dt").filter(
+                has_text=re.compile(r"^Nilai akhir$"))).to_have_count(1)
         _shot(chair, "14-closed-tablet")
         chair.goto(base + "/")
         chair.get_by_role("link", name="Panel 1").first.click()
@@ -432,7 +441,7 @@ def test_the_officers_whole_day(app, database_url, tmp_path, new_context, login)
         mark.locator("#mark-reason").fill("Peserta tidak hadir pada jadwal wawancara.")
         mark.locator("#mark-confirm").check()
         mark.locator("button[type=submit]").click()
-        chair2.wait_for_load_state()
+        expect(chair2.locator(".flashes .alert--success")).to_have_count(1)
         _shot(chair2, "16b-marked-absent-tablet")
         own.close()
 
