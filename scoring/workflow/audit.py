@@ -7,10 +7,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, event, insert, select, text, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.util import find_tables
 
 from ..extensions import db
 from ..models import AuditEvent, AuditHead, User, utcnow
+from ..models.base import UTCDateTime
 
 GENESIS = "0" * 64
 
@@ -36,26 +39,41 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _hashed_fields(event: AuditEvent) -> dict:
+    return {
+        "id": event.id,
+        "created_at": _stamp(event.created_at),
+        "actor_id": event.actor_id,
+        "actor": event.actor,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "session_id": event.session_id,
+        "data": event.data,
+        "client_id": event.client_id,
+        "ip": event.ip,
+        "user_agent": event.user_agent,
+        "prev_hash": event.prev_hash,
+    }
+
+
 def event_hash(event: AuditEvent) -> str:
     """Return the hash binding ``event``'s content to the previous event's hash."""
-    body = canonical_json(
-        {
-            "id": event.id,
-            "created_at": _stamp(event.created_at),
-            "actor_id": event.actor_id,
-            "actor": event.actor,
-            "action": event.action,
-            "object_type": event.object_type,
-            "object_id": event.object_id,
-            "session_id": event.session_id,
-            "data": event.data,
-            "client_id": event.client_id,
-            "ip": event.ip,
-            "user_agent": event.user_agent,
-            "prev_hash": event.prev_hash,
-        }
-    )
+    body = canonical_json(_hashed_fields(event))
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _hashed_body_around_the_head(event: AuditEvent) -> tuple[str, str, str]:
+    """Return the hashed text of ``event`` in three parts, to be joined around its number
+    and its previous hash: ``a + str(id) + b + prev_hash + c`` is ``canonical_json`` of it."""
+    fields = _hashed_fields(event)
+    parts = [f"{canonical_json(key)}:{canonical_json(fields[key])}" for key in sorted(fields)]
+    keys = sorted(fields)
+    at_id, at_prev = keys.index("id"), keys.index("prev_hash")
+    before_id = "{" + ",".join(parts[:at_id] + ['"id":'])
+    between = "," + ",".join(parts[at_id + 1:at_prev] + ['"prev_hash":"'])
+    after = '"' + "".join("," + p for p in parts[at_prev + 1:]) + "}"
+    return before_id, between, after
 
 
 def record(
@@ -68,14 +86,14 @@ def record(
     info: RequestInfo | None = None,
     actor_name: str = "",
 ) -> AuditEvent:
-    """Append an event to the chain inside the caller's transaction."""
+    """Record an event in the caller's transaction; it joins the chain when the transaction
+    commits (or sooner, when the transaction reads the trail itself: see below).
+
+    Its number, its moment and its hashes are given then: the chain's head row is every
+    writer's lock, so it is taken at the last moment and held for one append.
+    """
     info = info or RequestInfo()
-    # The head row is the chain's lock: PostgreSQL serialises appenders on it
-    # (SQLite's BEGIN IMMEDIATE already serialises every writer).
-    head = db.session.execute(select(AuditHead).with_for_update()).scalar_one()
     event = AuditEvent(
-        id=head.last_id + 1,
-        created_at=utcnow(),
         actor_id=actor.id if actor is not None else None,
         actor=actor.username if actor is not None else actor_name,
         action=action,
@@ -86,13 +104,97 @@ def record(
         client_id=(info.client_id or "")[:64],
         ip=(info.ip or "")[:64],
         user_agent=(info.user_agent or "")[:300],
-        prev_hash=head.last_hash,
     )
-    event.hash = event_hash(event)
-    db.session.add(event)
-    head.last_id = event.id
-    head.last_hash = event.hash
+    db.session.info.setdefault(_PENDING, []).append(event)
     return event
+
+
+# ---------------------------------------------------------------------------------------
+# Appending: the events a transaction recorded join the chain just before it commits, after
+# the ORM's flush, so that the head row (PostgreSQL serialises every appender on it; SQLite's
+# BEGIN IMMEDIATE serialises every writer anyway) is held only for the append and the commit.
+# A query of the transaction's own that reads the trail or its head appends them first, as
+# the ORM's autoflush would. A rollback drops them.
+
+_PENDING = "scoring.audit.pending"
+_TRAIL = {AuditEvent.__tablename__, AuditHead.__tablename__}
+_COLUMNS = ("id", "created_at", "actor_id", "actor", "action", "object_type", "object_id",
+            "session_id", "data", "client_id", "ip", "user_agent", "prev_hash", "hash")
+
+# One statement on PostgreSQL: lock the head, number and hash the event there, insert it and
+# move the head on. sha256 over the same canonical text as event_hash (the database is UTF-8).
+_APPEND_POSTGRESQL = text("""
+WITH head AS (
+    SELECT last_id + 1 AS id, last_hash AS prev_hash FROM audit_head WHERE id = 1 FOR UPDATE
+), hashed AS (
+    SELECT id, prev_hash,
+           encode(sha256(convert_to(:before_id || id::text || :between || prev_hash || :after,
+                                    'UTF8')), 'hex') AS hash
+    FROM head
+), appended AS (
+    INSERT INTO audit_event (id, created_at, actor_id, actor, action, object_type, object_id,
+                             session_id, data, client_id, ip, user_agent, prev_hash, hash)
+    SELECT id, :created_at, :actor_id, :actor, :action, :object_type, :object_id,
+           :session_id, :data, :client_id, :ip, :user_agent, prev_hash, hash
+    FROM hashed
+    RETURNING id, prev_hash, hash
+)
+UPDATE audit_head SET last_id = appended.id, last_hash = appended.hash
+FROM appended WHERE audit_head.id = 1
+RETURNING appended.id, appended.prev_hash, appended.hash
+""").bindparams(bindparam("created_at", type_=UTCDateTime()))
+
+
+def append_pending(session: Session) -> None:
+    """Append the events ``session``'s transaction recorded to the chain (in its transaction)."""
+    events = session.info.pop(_PENDING, None)
+    if not events:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        for event in events:
+            event.created_at = utcnow()
+            before_id, between, after = _hashed_body_around_the_head(event)
+            values = {c: getattr(event, c) for c in _COLUMNS[2:-2]}
+            row = connection.execute(_APPEND_POSTGRESQL, {
+                "before_id": before_id, "between": between, "after": after,
+                "created_at": event.created_at, **values}).one()
+            event.id, event.prev_hash, event.hash = row
+    else:
+        last_id, last_hash = connection.execute(
+            select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1)).one()
+        for event in events:
+            event.id, event.created_at, event.prev_hash = last_id + 1, utcnow(), last_hash
+            event.hash = event_hash(event)
+            last_id, last_hash = event.id, event.hash
+        connection.execute(insert(AuditEvent.__table__),
+                           [{c: getattr(e, c) for c in _COLUMNS} for e in events])
+        connection.execute(update(AuditHead.__table__).where(AuditHead.id == 1)
+                           .values(last_id=last_id, last_hash=last_hash))
+    head = session.identity_map.get(session.identity_key(AuditHead, 1))
+    if head is not None:  # the ORM's copy is older than the append
+        session.expire(head)
+
+
+@event.listens_for(Session, "before_commit")
+def _append_before_commit(session: Session) -> None:
+    if session.info.get(_PENDING):
+        session.flush()  # the rest of the transaction first: the head is taken last
+        append_pending(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _append_before_reading_the_trail(state) -> None:
+    if state.session.info.get(_PENDING) and any(
+            getattr(t, "name", None) in _TRAIL for t in find_tables(
+                state.statement, include_aliases=True, include_crud=True)):
+        append_pending(state.session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_unappended(session: Session, transaction) -> None:
+    if transaction.parent is None:  # rolled back or closed (a commit appended them)
+        session.info.pop(_PENDING, None)
 
 
 @dataclass(frozen=True)
