@@ -3,12 +3,11 @@
 Every write (a tablet's draft save, a submission, a declaration, a login) appends an event
 to the one hash chain, so on PostgreSQL every writer queues on the head row. Before, the
 head was locked where the verb called ``record`` and held through the rest of the verb, the
-ORM's flush and the commit (four statements and the Python between them for a draft save):
-with 200 tablets the queue on that one row made the draft-save p95 three times what it was
-without it (``benchmarks/bench_exam_day.py --rows postgresql``: 641 ms, 220 ms without).
+ORM's flush and the commit (three statements and the Python between them for a draft save).
 Now the events wait in the session and are appended just before the commit, after the
 flush: on PostgreSQL in one statement, so the head is held for that statement and the
-commit; on SQLite (one writer at a time anyway) in three statements on the audit tables.
+commit, and never while the transaction waits for another lock; on SQLite (one writer at a
+time anyway) in three statements on the audit tables.
 """
 
 from __future__ import annotations

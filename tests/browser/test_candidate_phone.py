@@ -148,5 +148,6 @@ def test_method_page_on_a_phone_and_the_objection_queue_on_a_laptop(app, databas
         assert "S1-S0001" in page.inner_text("#objection-queue")
         page.screenshot(path=str(ARTIFACTS / "candidate-laptop-queue.png"), full_page=True)
         page.click("text=S1-S0001")
+        page.wait_for_url(f"{base}/manage/objections/*")
         page.screenshot(path=str(ARTIFACTS / "candidate-laptop-objection.png"), full_page=True)
         laptop.close()
