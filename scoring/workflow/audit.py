@@ -7,7 +7,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, event, insert, select, text, update
+from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy.event import listens_for
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import find_tables
 
@@ -176,14 +177,14 @@ def append_pending(session: Session) -> None:
         session.expire(head)
 
 
-@event.listens_for(Session, "before_commit")
+@listens_for(Session, "before_commit")
 def _append_before_commit(session: Session) -> None:
     if session.info.get(_PENDING):
         session.flush()  # the rest of the transaction first: the head is taken last
         append_pending(session)
 
 
-@event.listens_for(Session, "do_orm_execute")
+@listens_for(Session, "do_orm_execute")
 def _append_before_reading_the_trail(state) -> None:
     if state.session.info.get(_PENDING) and any(
             getattr(t, "name", None) in _TRAIL for t in find_tables(
@@ -191,7 +192,7 @@ def _append_before_reading_the_trail(state) -> None:
         append_pending(state.session)
 
 
-@event.listens_for(Session, "after_transaction_end")
+@listens_for(Session, "after_transaction_end")
 def _drop_unappended(session: Session, transaction) -> None:
     if transaction.parent is None:  # rolled back or closed (a commit appended them)
         session.info.pop(_PENDING, None)
