@@ -166,3 +166,20 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+@pytest.fixture
+def declared_examiner(app, client):
+    """Log ex11 in, declared (no conflict) for a candidate; return (assignment id, rubric)."""
+    from factories import PASSWORD, make_world
+
+    from scoring.workflow import declare_conflict
+
+    with app.app_context():
+        world = make_world()
+        assignment = world.assignments[0][0]
+        declare_conflict(assignment, world.examiners[0][1], "none")
+        db.session.commit()
+        aid, rubric = assignment.id, world.rubric
+    client.post("/auth/login", data={"username": "ex11", "password": PASSWORD})
+    return aid, rubric

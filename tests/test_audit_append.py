@@ -12,30 +12,16 @@ time anyway) in three statements on the audit tables.
 
 from __future__ import annotations
 
-import pytest
-from factories import PASSWORD, full_state, make_world
+from factories import full_state, make_world
 from sqlalchemy import event, func, select
 from test_access_examine import PNG
 
 from scoring.extensions import db
 from scoring.models import AuditEvent, AuditHead, User
-from scoring.workflow import declare_conflict, record
+from scoring.workflow import record
 from scoring.workflow.audit import verify_chain
 
 AUDIT_TABLES = ("audit_head", "audit_event")
-
-
-@pytest.fixture()
-def declared(app, client):
-    """ex11 logged in and declared for a candidate; return (assignment id, rubric)."""
-    with app.app_context():
-        world = make_world()
-        assignment = world.assignments[0][0]
-        declare_conflict(assignment, world.examiners[0][1], "none")
-        db.session.commit()
-        aid, rubric = assignment.id, world.rubric
-    client.post("/auth/login", data={"username": "ex11", "password": PASSWORD})
-    return aid, rubric
 
 
 def _statements_holding_the_head(app, client, requests) -> list[list[str]]:
@@ -79,8 +65,8 @@ def _statements_holding_the_head(app, client, requests) -> list[list[str]]:
     return held
 
 
-def test_a_write_holds_the_chain_s_head_only_for_its_append(app, client, declared):
-    aid, rubric = declared
+def test_a_write_holds_the_chain_s_head_only_for_its_append(app, client, declared_examiner):
+    aid, rubric = declared_examiner
     held = _statements_holding_the_head(app, client, [
         ("draft", aid, {"client_id": "t", "seq": 1, "scores": full_state(rubric, 3)}),
         ("draft", aid, {"client_id": "t", "seq": 2, "scores": full_state(rubric, 1)}),

@@ -11,25 +11,11 @@ from sqlalchemy.exc import OperationalError
 from scoring import workflow
 from scoring.extensions import db
 from scoring.models import ScoreSheet
-from scoring.workflow import declare_conflict
 
 
-@pytest.fixture
-def examiner(app, client):
-    """Log in an examiner who has declared for a candidate; return (assignment id, rubric)."""
-    with app.app_context():
-        world = make_world()
-        assignment = world.assignments[0][0]
-        declare_conflict(assignment, world.examiners[0][1], "none")
-        db.session.commit()
-        aid, rubric = assignment.id, world.rubric
-    client.post("/auth/login", data={"username": "ex11", "password": PASSWORD})
-    return aid, rubric
-
-
-def test_a_save_whose_connection_died_is_run_again_and_applied_once(app, client, examiner,
+def test_a_save_whose_connection_died_is_run_again_and_applied_once(app, client, declared_examiner,
                                                                      monkeypatch):
-    aid, rubric = examiner
+    aid, rubric = declared_examiner
     real = workflow.save_draft
     calls = []
 
@@ -51,8 +37,8 @@ def test_a_save_whose_connection_died_is_run_again_and_applied_once(app, client,
         assert sheet.client_seq == 3 and workflow.sheet_state(sheet) == full_state(rubric, 2)
 
 
-def test_other_database_errors_are_not_retried(app, client, examiner, monkeypatch):
-    aid, rubric = examiner
+def test_other_database_errors_are_not_retried(app, client, declared_examiner, monkeypatch):
+    aid, rubric = declared_examiner
     calls = []
 
     def fails(*args, **kwargs):
@@ -66,12 +52,12 @@ def test_other_database_errors_are_not_retried(app, client, examiner, monkeypatc
     assert answer.status_code == 500 and len(calls) == 1
 
 
-def test_pooled_connections_killed_by_a_restart_are_replaced(app, client, examiner):
+def test_pooled_connections_killed_by_a_restart_are_replaced(app, client, declared_examiner):
     """PostgreSQL only: every server connection of the app is ended, as a restart does."""
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if not url.startswith("postgresql"):
         pytest.skip("PostgreSQL only (TEST_DATABASE_URL)")
-    aid, rubric = examiner
+    aid, rubric = declared_examiner
     assert client.get(f"/api/examine/{aid}/state").status_code == 200  # the pool holds one
     killer = create_engine(url, isolation_level="AUTOCOMMIT")
     with killer.connect() as conn:
@@ -87,12 +73,12 @@ def test_pooled_connections_killed_by_a_restart_are_replaced(app, client, examin
     assert saved.status_code == 200 and saved.get_json()["applied"]
 
 
-def test_a_connection_lost_while_ending_a_request_keeps_its_answer(app, client, examiner,
+def test_a_connection_lost_while_ending_a_request_keeps_its_answer(app, client, declared_examiner,
                                                                   monkeypatch):
     """The answer was made, then the server went away: the rollback at the end fails."""
     from sqlalchemy.orm import Session
 
-    aid, _rubric = examiner
+    aid, _rubric = declared_examiner
     real = Session.close
     failures = []
 
@@ -111,12 +97,12 @@ def test_a_connection_lost_while_ending_a_request_keeps_its_answer(app, client, 
     assert client.get(f"/api/examine/{aid}/state").status_code == 200
 
 
-def test_the_login_is_looked_up_again_when_its_connection_died(app, client, examiner,
+def test_the_login_is_looked_up_again_when_its_connection_died(app, client, declared_examiner,
                                                                monkeypatch):
     """The cookie's login is read before any view (a before_request hook)."""
     from scoring.workflow import logins
 
-    aid, _rubric = examiner
+    aid, _rubric = declared_examiner
     real = logins.load_login
     calls = []
 

@@ -22,7 +22,7 @@ from test_access_examine import PNG
 from scoring.database import read_only, write_transaction
 from scoring.extensions import db
 from scoring.models import Assignment, AuditEvent, Document
-from scoring.workflow import declare_conflict, record
+from scoring.workflow import record
 
 
 def _sqlite_path(app) -> str:
@@ -65,17 +65,11 @@ def test_a_read_proceeds_while_another_connection_holds_the_write_lock(app, clie
 
 
 @pytest.fixture
-def declared(app, client):
+def declared(app, declared_examiner):
     """Log ex11 in, declared for a candidate; return (assignment id, rubric, database path)."""
     with app.app_context():
-        world = make_world()
-        assignment = world.assignments[0][0]
-        declare_conflict(assignment, world.examiners[0][1], "none")
-        db.session.commit()
-        aid, rubric = assignment.id, world.rubric
         path = _sqlite_path(app)
-    _login(client, "ex11")
-    return aid, rubric, path
+    return (*declared_examiner, path)
 
 
 def _post_while_a_writer_holds_the_lock(client, db_path: str, url: str, body: dict):
