@@ -12,9 +12,9 @@ time anyway) in three statements on the audit tables.
 
 from __future__ import annotations
 
-from factories import full_state, make_world
-from sqlalchemy import event, func, select
-from test_access_examine import PNG
+from factories import make_world
+from sql_log import post_tablet, sql_log, tablet_writes
+from sqlalchemy import func, select
 
 from scoring.extensions import db
 from scoring.models import AuditEvent, AuditHead, User
@@ -24,34 +24,12 @@ from scoring.workflow.audit import verify_chain
 AUDIT_TABLES = ("audit_head", "audit_event")
 
 
-def _statements_holding_the_head(app, client, requests) -> list[list[str]]:
-    """Send ``requests`` (verb, body); per transaction that touched the chain's head, return
-    the statements from the first one on the head to the commit."""
-    log: list[str] = []
-
-    def note(_conn, _cursor, statement, _params, _context, _many):
-        log.append(" ".join(statement.split()))
-
-    def commit(_conn):
-        log.append("COMMIT")
-
-    def rollback(_conn):
-        log.append("ROLLBACK")
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    event.listen(engine, "commit", commit)
-    event.listen(engine, "rollback", rollback)
-    try:
-        for verb, aid, body in requests:
-            answer = client.post(f"/api/examine/{aid}/{verb}", json=body,
-                                 headers={"Accept": "application/json"})
-            assert answer.status_code == 200, answer.get_json()
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-        event.remove(engine, "commit", commit)
-        event.remove(engine, "rollback", rollback)
+def _statements_holding_the_head(app, client, aid: int, writes) -> list[list[str]]:
+    """Send ``writes``; per transaction that touched the chain's head, return the statements
+    from the first one on the head to the commit."""
+    with sql_log(app) as log:
+        for verb, body in writes:
+            post_tablet(client, aid, verb, body)
     held, current = [], None
     for statement in log:
         if statement in ("COMMIT", "ROLLBACK"):
@@ -67,12 +45,7 @@ def _statements_holding_the_head(app, client, requests) -> list[list[str]]:
 
 def test_a_write_holds_the_chain_s_head_only_for_its_append(app, client, declared_examiner):
     aid, rubric = declared_examiner
-    held = _statements_holding_the_head(app, client, [
-        ("draft", aid, {"client_id": "t", "seq": 1, "scores": full_state(rubric, 3)}),
-        ("draft", aid, {"client_id": "t", "seq": 2, "scores": full_state(rubric, 1)}),
-        ("submit", aid, {"client_id": "t", "seq": 3, "scores": full_state(rubric, 2),
-                         "signature": PNG}),
-    ])
+    held = _statements_holding_the_head(app, client, aid, tablet_writes(rubric))
     assert len(held) == 3, held  # each request appended once
     with app.app_context():
         dialect = db.engine.dialect.name

@@ -16,8 +16,8 @@ import time
 import pytest
 from doc_helpers import signed_world
 from factories import PASSWORD, full_state, make_world
-from sqlalchemy import event, func, select
-from test_access_examine import PNG
+from sql_log import post_tablet, sql_log, tablet_writes
+from sqlalchemy import func, select
 
 from scoring.database import read_only, write_transaction
 from scoring.extensions import db
@@ -208,31 +208,17 @@ def test_a_tablet_s_save_and_submit_hold_the_write_lock_for_a_few_statements(
     candidate; the sheet; its scores) and sends the changed scores as one executemany.
     Before: 13 statements for a save that changed every score, 16 for this submission."""
     aid, rubric, _path = declared
-    under_lock: list[str] = []
 
-    def note(_conn, _cursor, statement, _params, _context, _many):
-        if statement.startswith("BEGIN IMMEDIATE"):
-            under_lock[:] = [statement]
-        elif under_lock:
-            under_lock.append(" ".join(statement.split())[:60])
+    def under_lock(log: list[str]) -> list[str]:
+        begun = max(i for i, s in enumerate(log) if s.startswith("BEGIN IMMEDIATE"))
+        return [s[:60] for s in log[begun:] if s not in ("COMMIT", "ROLLBACK")]
 
-    def send(verb: str, body: dict) -> list[str]:
-        under_lock.clear()
-        answer = client.post(f"/api/examine/{aid}/{verb}", json=body,
-                             headers={"Accept": "application/json"})
-        assert answer.status_code == 200, answer.get_json()
-        return list(under_lock)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        send("draft", {"client_id": "t", "seq": 1, "scores": full_state(rubric, 3)})
-        resave = send("draft", {"client_id": "t", "seq": 2, "scores": full_state(rubric, 1)})
-        submit = send("submit", {"client_id": "t", "seq": 3, "scores": full_state(rubric, 2),
-                                 "signature": PNG})
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+    sent = []
+    for verb, body in tablet_writes(rubric):
+        with sql_log(app) as log:
+            post_tablet(client, aid, verb, body)
+        sent.append(under_lock(log))
+    _first, resave, submit = sent
     assert sum(s.startswith("UPDATE score ") for s in resave) == 1, resave  # one executemany
     assert len(resave) <= 10, resave
     assert len(submit) <= 10, submit

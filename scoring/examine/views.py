@@ -25,8 +25,11 @@ from ..paths import data_dir
 from ..web.forms import ConflictForm, amendment_form
 from ..web.helpers import request_info, role_required
 from . import queries as examining
+from .fragments import scoring_criteria
 
 bp = Blueprint("examine", __name__, url_prefix="/examine")
+# The scoring form (examine/_scoring.html) is also included by calibration's practice pages.
+bp.add_app_template_global(scoring_criteria)
 SCORERS = SCORER_ROLES
 
 

@@ -15,7 +15,6 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
-from ..examine.fragments import scoring_criteria
 from ..extensions import db, login_manager
 from ..i18n import (
     LANGUAGE_NAMES,
@@ -182,7 +181,7 @@ def _register_errors(app: Flask) -> None:
 
 def _register_templating(app: Flask) -> None:
     app.jinja_env.globals.update(result_status=result_status, band_word=band_word,
-                                 band_scale=band_scale, scoring_criteria=scoring_criteria)
+                                 band_scale=band_scale)
     app.jinja_env.filters.update(
         date=lambda value, fmt="long": format_date(value, fmt) if value else "",
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",

@@ -68,8 +68,8 @@ def _hashed_body_around_the_head(event: AuditEvent) -> tuple[str, str, str]:
     """Return the hashed text of ``event`` in three parts, to be joined around its number
     and its previous hash: ``a + str(id) + b + prev_hash + c`` is ``canonical_json`` of it."""
     fields = _hashed_fields(event)
-    parts = [f"{canonical_json(key)}:{canonical_json(fields[key])}" for key in sorted(fields)]
     keys = sorted(fields)
+    parts = [f"{canonical_json(key)}:{canonical_json(fields[key])}" for key in keys]
     at_id, at_prev = keys.index("id"), keys.index("prev_hash")
     before_id = "{" + ",".join(parts[:at_id] + ['"id":'])
     between = "," + ",".join(parts[at_id + 1:at_prev] + ['"prev_hash":"'])
@@ -119,8 +119,10 @@ def record(
 
 _PENDING = "scoring.audit.pending"
 _TRAIL = {AuditEvent.__tablename__, AuditHead.__tablename__}
-_COLUMNS = ("id", "created_at", "actor_id", "actor", "action", "object_type", "object_id",
-            "session_id", "data", "client_id", "ip", "user_agent", "prev_hash", "hash")
+# What record() gives; the append adds the number, the moment and the two hashes.
+_RECORDED = ("actor_id", "actor", "action", "object_type", "object_id", "session_id", "data",
+             "client_id", "ip", "user_agent")
+_COLUMNS = ("id", "created_at", *_RECORDED, "prev_hash", "hash")
 
 # One statement on PostgreSQL: lock the head, number and hash the event there, insert it and
 # move the head on. sha256 over the same canonical text as event_hash (the database is UTF-8).
@@ -156,7 +158,7 @@ def append_pending(session: Session) -> None:
         for event in events:
             event.created_at = utcnow()
             before_id, between, after = _hashed_body_around_the_head(event)
-            values = {c: getattr(event, c) for c in _COLUMNS[2:-2]}
+            values = {c: getattr(event, c) for c in _RECORDED}
             row = connection.execute(_APPEND_POSTGRESQL, {
                 "before_id": before_id, "between": between, "after": after,
                 "created_at": event.created_at, **values}).one()
