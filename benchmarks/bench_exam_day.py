@@ -203,6 +203,9 @@ class Shared:
     t0 = 0.0
     seconds = 60.0
     save_every = 3.0
+    panel_of: dict = {}  # username -> panel number
+    lockstep = False
+    start_spread = 10.0
     logged_in = 0
     signature = ""
     export: dict = {}
@@ -255,6 +258,24 @@ class Browser(FastHttpUser):
         gevent.sleep(max(0.0, moment - time.monotonic()))
 
 
+def panel_schedule(panel: int) -> tuple[float, float]:
+    """A panel's own start (seconds after the run's start, within ``--start-spread``) and
+    phase (the shift of its interviews' ends, a fraction of a slot in [-0.5, 0.5)); both 0
+    with ``--lockstep``. The same for every run, so rows compare."""
+    if Shared.lockstep:
+        return 0.0, 0.0
+    rng = random.Random(f"panel-{panel}")
+    return rng.uniform(0, Shared.start_spread), rng.uniform(-0.5, 0.5)
+
+
+def slot_ends(candidates: int, seconds: float, phase: float) -> list[float]:
+    """When a panel's interviews end, in seconds after the start: every ``seconds /
+    candidates``, each but the last shifted by ``phase`` (a fraction of a slot, the panel's
+    own), the last at the end of the run. A panel's four tablets share it."""
+    slot = seconds / max(1, candidates)
+    return [(k + 1 + (phase if k < candidates - 1 else 0.0)) * slot for k in range(candidates)]
+
+
 class Tablet(Browser):
     """An examiner (or a chair who scores) on a tablet, through the day's open candidates."""
 
@@ -265,11 +286,12 @@ class Tablet(Browser):
         self.refresh_token()
         Shared.started.wait()
         work = Shared.facts["work"][username]
-        slot = Shared.seconds / max(1, len(work))
+        start, phase = panel_schedule(Shared.panel_of[username])
+        ends = slot_ends(len(work), Shared.seconds, phase)
         rng = random.Random(username)
-        self.until(Shared.t0 + rng.uniform(0, Shared.save_every))
-        for k, aid in enumerate(work):
-            self.candidate(username, aid, Shared.t0 + (k + 1) * slot, rng)
+        self.until(Shared.t0 + start + rng.uniform(0, Shared.save_every))
+        for aid, end in zip(work, ends, strict=True):
+            self.candidate(username, aid, Shared.t0 + end, rng)
         self.until(Shared.t0 + Shared.seconds + 3600)  # done for the day
 
     def candidate(self, username: str, aid: int, slot_end: float, rng: random.Random) -> None:
@@ -438,9 +460,10 @@ def run_row(label: str, cluster, facts: dict, args, postgres: PostgresServer | N
     row = Row(label)
     base = cluster.proxy or cluster.servers[0]
     panels = facts["panels"][:max(1, args.tablets // 4)]
-    usernames = [u for p in range(1, len(panels) + 1)
-                 for u in [f"ketua{p}"] + [f"penguji{(p - 1) * 3 + e}" for e in (1, 2, 3)]]
-    usernames = usernames[:args.tablets]
+    Shared.panel_of = {u: p for p in range(1, len(panels) + 1)  # username -> panel number
+                       for u in [f"ketua{p}"] + [f"penguji{(p - 1) * 3 + e}" for e in (1, 2, 3)]}
+    usernames = list(Shared.panel_of)[:args.tablets]
+    Shared.lockstep, Shared.start_spread = args.lockstep, args.start_spread
     Shared.facts, Shared.ledger, Shared.export, Shared.export_span = facts, Ledger(), {}, []
     Shared.tablets = list(reversed(usernames))
     Shared.boards = list(reversed([(f"ketua{i + 1}", pid) for i, pid in enumerate(panels)]))
@@ -567,6 +590,14 @@ def main() -> None:
     parser.add_argument("--save-every", type=float, default=3.0,
                         help="seconds between a tablet's full-draft saves")
     parser.add_argument("--candidates-per-panel", type=int, default=3)
+    parser.add_argument("--start-spread", type=float, default=10.0, metavar="S",
+                        help="the panels begin their first interview within the first S "
+                             "seconds (default 10), each at its own moment")
+    parser.add_argument("--lockstep", action="store_true",
+                        help="every panel begins and ends its interviews at the same moments "
+                             "(the worst case: 200 tablets change candidate within the same "
+                             "few seconds); by default each panel has its own start and its "
+                             "interviews end at its own phase of the slot")
     parser.add_argument("--spawn-rate", type=float, default=8, help="logins per second")
     parser.add_argument("--rows", default=",".join(ROWS))
     parser.add_argument("--render-nice", type=int, default=None, metavar="N",
