@@ -156,7 +156,7 @@ def serve(db_path: Path, folder: Path, worker_class: str, workers: int, threads:
            "SCORING_INSTANCE_PATH": str(folder), "SECRET_KEY": "bench-secret"}
     cmd = [sys.executable, "-m", "gunicorn", "--preload", "--worker-class", worker_class,
            "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--timeout", "120",
-           "--graceful-timeout", "3", "scoring:create_app()"]
+           "--graceful-timeout", "3", "scoring.wsgi:app"]
     if worker_class == "gthread":
         cmd[cmd.index("--bind"):cmd.index("--bind")] = ["--threads", str(threads)]
     log_dir = Path(os.environ.get("BENCH_LOG_DIR") or folder)  # keep the logs: BENCH_LOG_DIR

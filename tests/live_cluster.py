@@ -165,7 +165,7 @@ def start_cluster(database_url: str, folder: Path, *, servers: int = 2, proxy: b
             cmd = [sys.executable, "-m", "gunicorn", *(gunicorn_args or PRODUCTION),
                    "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "3",
                    "--access-logfile", str(folder / f"access-{index}.log"),
-                   "scoring:create_app()"]
+                   "scoring.wsgi:app"]
             cluster.gunicorns.append(subprocess.Popen(
                 cmd, cwd=ROOT, env=cluster.server_env(index), stdout=log,
                 stderr=subprocess.STDOUT))

@@ -32,7 +32,7 @@ def jakarta_today() -> dt.date:
 
 @contextmanager
 def live_server(database_url: str, tmp_path: Path, *, workers: int = 2, threads: int = 4,
-                app: str = "scoring:create_app()", env: dict | None = None,
+                app: str = "scoring.wsgi:app", env: dict | None = None,
                 worker: bool = False):
     """Serve the app with gunicorn on a free port; yield its base URL; stop it afterwards.
 

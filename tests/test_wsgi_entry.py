@@ -1,0 +1,27 @@
+"""The WSGI entry gunicorn serves: the app made once, its start-up objects frozen."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_wsgi_entry_freezes_what_start_up_made(tmp_path):
+    # A fresh interpreter, as gunicorn's master is: importing the entry makes the app and
+    # puts the start-up objects beyond the cycle collector (a full collection's pause).
+    env = {**os.environ, "SCORING_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "wsgi-test",
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("DATABASE_URL", None)
+    probe = ("import gc, json, scoring.wsgi as w; "
+             "print(json.dumps([type(w.app).__name__, sorted(w.app.blueprints), "
+             "gc.get_freeze_count(), len(gc.get_objects())]))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True).stdout
+    kind, blueprints, frozen, tracked = json.loads(out.splitlines()[-1])
+    assert kind == "Flask"
+    assert {"examine", "chair", "auth"} <= set(blueprints)
+    assert frozen > 50_000          # the modules, the app, its caches
+    assert tracked < frozen / 10    # what a full collection still walks
