@@ -18,16 +18,20 @@ copy of it:
   restarted once (``pg_ctl restart -m fast``, at 3/5 of the run).
 
 The load: every examiner and chair of the panels taken (``--tablets``, 4 per panel) on its own
-tablet works through its open candidates of the day, spread over the run: it reads its sheet's
-state, declares (no conflict) where it has not yet, saves its full draft every ``--save-every``
-seconds (random levels, notes where the rubric asks, increasing client sequence numbers), then
-signs and submits; a failed request is sent again, as the tablet's outbox does. Each panel's
-chair also watches the board on a laptop (``/chair/panels/<id>/state`` every 5 s); an
-administrator starts a bulk export of the whole session at half time (when the first
-candidates' sheets are all in: before, there is nothing the administrator may export) and
-polls its progress. Afterwards every sheet a tablet was acknowledged is compared with the database:
-*lost* (the database has an older state, or none), *altered* (its state, or the submitted
-sheet's receipt hash, differs from what the tablet sent under that sequence number).
+tablet works through its open candidates of the day, spread over the run. Each panel begins
+within the first ``--start-spread`` seconds and its interviews end at its own phase of the slot
+(its four tablets together), as panels in separate rooms do; ``--lockstep`` makes every panel
+begin and change candidate at the same moments instead (the worst case: 200 tablets within a few
+seconds). Each tablet reads its sheet's state, declares (no conflict) where it has not yet,
+saves its full draft every ``--save-every`` seconds (random levels, notes where the rubric asks,
+increasing client sequence numbers), then signs and submits; a failed request is sent again, as
+the tablet's outbox does. Each panel's chair also watches the board on a laptop
+(``/chair/panels/<id>/state`` every 5 s); an administrator starts a bulk export of the whole
+session at half time (when the first candidates' sheets are all in: before, there is nothing the
+administrator may export) and polls its progress. Afterwards every sheet a tablet was
+acknowledged is compared with the database: *lost* (the database has an older state, or none),
+*altered* (its state, or the submitted sheet's receipt hash, differs from what the tablet sent
+under that sequence number).
 
 It prints ONE table: per row the requests, 5xx answers, failed connections (reset or refused:
 a killed process), p50/p95/p99 of draft save, submit and board (ms), and the acknowledged
@@ -105,7 +109,10 @@ class PostgresServer:
                   "--no-sync", "-E", "UTF8")
         with open(self.data / "postgresql.conf", "a") as conf:
             conf.write(f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"
-                       f"unix_socket_directories = '{folder}'\nmax_connections = 200\n")
+                       f"unix_socket_directories = '{folder}'\nmax_connections = 200\n"
+                       # what to read in the kept log (--keep) when a run stalls
+                       "log_checkpoints = on\nlog_autovacuum_min_duration = 0\n"
+                       "log_lock_waits = on\n")
         self.log = folder / "postgres.log"
 
     def _run(self, tool: str, *args: str) -> None:
