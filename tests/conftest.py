@@ -69,6 +69,8 @@ def _reset_postgresql(url: str) -> None:
         conn.execute(text(
             f"INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, '{GENESIS}')"
         ))
+        # A tampering test that failed half-way may have left the append-only guard off.
+        conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
     engine.dispose()
 
 

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from factories import make_world
 from sqlalchemy import text
 
@@ -10,14 +11,20 @@ from scoring.workflow import verify_chain
 
 
 def _without_guard(sql: str) -> None:
-    """Tamper as an attacker with database access would: drop the guard, change, restore."""
+    """Tamper as an attacker with database access would: drop the guard, change, restore.
+
+    On PostgreSQL the test database outlives the test (it is truncated, not copied), so the
+    guard is switched on again in the same transaction; on SQLite each test has its own copy.
+    """
     dialect = db.engine.dialect.name
     if dialect == "sqlite":
         db.session.execute(text("DROP TRIGGER IF EXISTS audit_event_no_update"))
         db.session.execute(text("DROP TRIGGER IF EXISTS audit_event_no_delete"))
+        db.session.execute(text(sql))
     else:
         db.session.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"))
-    db.session.execute(text(sql))
+        db.session.execute(text(sql))
+        db.session.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only"))
     db.session.commit()
 
 
@@ -67,3 +74,17 @@ def test_reordered_events_are_detected(app):
         _without_guard("UPDATE audit_event SET id = 4 WHERE id = -3")
         check = verify_chain()
         assert not check.ok and check.first_bad_id == 3
+
+
+def test_a_tampering_test_leaves_the_guard_on(app):
+    # The PostgreSQL test database is truncated between tests, not copied: a guard left off
+    # here made a later test of the guard fail, depending on the order the tests ran in.
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            pytest.skip("SQLite: each test has its own copy of the database")
+        make_world()
+        _without_guard("UPDATE audit_event SET data = data || ' ' WHERE id = 5")
+        with pytest.raises(Exception, match="append-only"):
+            db.session.execute(text("UPDATE audit_event SET action = 'x' WHERE id = 1"))
+            db.session.commit()
+        db.session.rollback()
