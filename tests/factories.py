@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+
+from sqlalchemy import text
 
 from scoring.extensions import db
 from scoring.models import Assignment, InterviewSession, Panel, User
@@ -14,8 +18,28 @@ from scoring.workflow import create_session, create_user, set_session_status
 PASSWORD = "password-123"
 NOTE = "Concrete example given."
 
-__all__ = ["PASSWORD", "World", "example_rubric", "full_state", "make_world", "panel_of",
-           "publish_session", "seat"]
+__all__ = ["PASSWORD", "World", "audit_guard_off", "example_rubric", "full_state", "make_world",
+           "panel_of", "publish_session", "seat"]
+
+
+@contextmanager
+def audit_guard_off() -> Iterator[None]:
+    """Let the block edit the audit trail, as an attacker with database access would: the
+    append-only triggers are off inside it (the block commits its edits). On PostgreSQL the
+    test database outlives the test (it is truncated, not copied), so the guard is switched on
+    again afterwards; on SQLite each test has its own copy, and the triggers stay dropped."""
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text("DROP TRIGGER IF EXISTS audit_event_no_update"))
+        db.session.execute(text("DROP TRIGGER IF EXISTS audit_event_no_delete"))
+        yield
+        return
+    db.session.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"))
+    try:
+        yield
+    finally:
+        db.session.rollback()  # what the block left uncommitted (nothing, when it succeeded)
+        db.session.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only"))
+        db.session.commit()
 
 
 def example_rubric() -> Rubric:

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from factories import make_world
+from factories import audit_guard_off, make_world
 from sqlalchemy import text
 
 from scoring.extensions import db
@@ -11,21 +11,10 @@ from scoring.workflow import verify_chain
 
 
 def _without_guard(sql: str) -> None:
-    """Tamper as an attacker with database access would: drop the guard, change, restore.
-
-    On PostgreSQL the test database outlives the test (it is truncated, not copied), so the
-    guard is switched on again in the same transaction; on SQLite each test has its own copy.
-    """
-    dialect = db.engine.dialect.name
-    if dialect == "sqlite":
-        db.session.execute(text("DROP TRIGGER IF EXISTS audit_event_no_update"))
-        db.session.execute(text("DROP TRIGGER IF EXISTS audit_event_no_delete"))
+    """Tamper as an attacker with database access would: drop the guard, change, restore."""
+    with audit_guard_off():
         db.session.execute(text(sql))
-    else:
-        db.session.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"))
-        db.session.execute(text(sql))
-        db.session.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only"))
-    db.session.commit()
+        db.session.commit()
 
 
 def test_chain_is_intact_after_normal_work(app, runner):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from doc_helpers import BASE, pdf_text, signed_world
+from factories import audit_guard_off
 from sqlalchemy import select, text
 
 from scoring.documents.sealing import SealJob, seal
@@ -23,26 +24,19 @@ from scoring.workflow.documents import institution_key, issue_sheet_document
 
 def _rewrite_history(event_id: int) -> None:
     """Edit one event and recompute the whole chain and its head, as an attacker would."""
-    if db.engine.dialect.name == "sqlite":
-        db.session.execute(text("DROP TRIGGER IF EXISTS audit_event_no_update"))
-        db.session.execute(text("DROP TRIGGER IF EXISTS audit_event_no_delete"))
-    else:
-        db.session.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"))
-    db.session.execute(text("UPDATE audit_event SET data = :d WHERE id = :i"),
-                       {"d": '{"rewritten":true}', "i": event_id})
-    db.session.commit()
-    db.session.expire_all()
-    prev = GENESIS
-    for event in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
-        event.prev_hash = prev
-        event.hash = event_hash(event)
-        prev = event.hash
-    head = db.session.get(AuditHead, 1)
-    head.last_hash = prev
-    db.session.flush()
-    if db.engine.dialect.name != "sqlite":  # the test database outlives the test: guard again
-        db.session.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only"))
-    db.session.commit()
+    with audit_guard_off():
+        db.session.execute(text("UPDATE audit_event SET data = :d WHERE id = :i"),
+                           {"d": '{"rewritten":true}', "i": event_id})
+        db.session.commit()
+        db.session.expire_all()
+        prev = GENESIS
+        for event in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+            event.prev_hash = prev
+            event.hash = event_hash(event)
+            prev = event.hash
+        head = db.session.get(AuditHead, 1)
+        head.last_hash = prev
+        db.session.commit()
 
 
 def _checkpoint(runner, path) -> None:

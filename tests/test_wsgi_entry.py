@@ -4,9 +4,8 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from live_server import ROOT
 
 
 def test_the_wsgi_entry_freezes_what_start_up_made(tmp_path):
