@@ -4,10 +4,11 @@ Every write (a tablet's draft save, a submission, a declaration, a login) append
 to the one hash chain, so on PostgreSQL every writer queues on the head row. Before, the
 head was locked where the verb called ``record`` and held through the rest of the verb, the
 ORM's flush and the commit (three statements and the Python between them for a draft save).
-Now the events wait in the session and are appended just before the commit, after the
-flush: on PostgreSQL in one statement, so the head is held for that statement and the
-commit, and never while the transaction waits for another lock; on SQLite (one writer at a
-time anyway) in three statements on the audit tables.
+Now the events wait in the session and are appended at the commit, after the flush: on
+PostgreSQL by the database itself inside the COMMIT (a deferred trigger on audit_pending), so
+the head is held for the COMMIT alone, never across a round trip to the app server nor while
+the transaction waits for another lock; on SQLite (one writer at a time anyway) in three
+statements on the audit tables just before the COMMIT.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sql_log import post_tablet, sql_log, tablet_writes
 from sqlalchemy import func, select
 
 from scoring.extensions import db
-from scoring.models import AuditEvent, AuditHead, User
+from scoring.models import AuditEvent, AuditHead, AuditPending, User
 from scoring.workflow import record
 from scoring.workflow.audit import verify_chain
 
@@ -45,20 +46,29 @@ def _statements_holding_the_head(app, client, aid: int, writes) -> list[list[str
 
 def test_a_write_holds_the_chain_s_head_only_for_its_append(app, client, declared_examiner):
     aid, rubric = declared_examiner
-    held = _statements_holding_the_head(app, client, aid, tablet_writes(rubric))
-    assert len(held) == 3, held  # each request appended once
     with app.app_context():
         dialect = db.engine.dialect.name
-    for statements in held:
-        assert all(any(t in s for t in AUDIT_TABLES) for s in statements), statements
-        if dialect == "postgresql":
-            assert len(statements) == 1, statements  # the head, the event: one statement
-        else:
+    if dialect == "postgresql":
+        # The database appends inside the COMMIT: no statement the app sends takes the
+        # head, and the events are handed over last, just before the COMMIT.
+        with sql_log(app) as log:
+            for verb, body in tablet_writes(rubric):
+                post_tablet(client, aid, verb, body)
+        assert not [s for s in log if "audit_head" in s or "audit_event" in s], log
+        handed = [i for i, s in enumerate(log) if s.startswith("INSERT INTO audit_pending")]
+        assert len(handed) == 3, log  # each request appended once ...
+        assert all(log[i + 1] == "COMMIT" for i in handed), log  # ... as its last statement
+    else:
+        held = _statements_holding_the_head(app, client, aid, tablet_writes(rubric))
+        assert len(held) == 3, held  # each request appended once
+        for statements in held:
+            assert all(any(t in s for t in AUDIT_TABLES) for s in statements), statements
             assert len(statements) <= 3, statements
     with app.app_context():
         assert verify_chain().ok
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == \
             db.session.get(AuditHead, 1).last_id
+        assert db.session.scalar(select(func.count()).select_from(AuditPending)) == 0
 
 
 def test_events_recorded_in_a_transaction_are_seen_by_its_own_queries(app):
@@ -82,4 +92,56 @@ def test_events_recorded_in_a_transaction_are_seen_by_its_own_queries(app):
         record("test.three", admin, data={"n": 3})
         db.session.commit()
         assert db.session.scalar(count) == 1
+        assert verify_chain().ok
+
+
+def test_a_transaction_about_to_commit_leaves_the_head_free(app):
+    """On PostgreSQL the events are numbered and hashed inside COMMIT, so a transaction that
+    has sent everything but its COMMIT (and waits for its app server's thread to send it)
+    holds no lock on the chain's head: every other writer goes on meanwhile."""
+    from sqlalchemy import text
+
+    from scoring.workflow.audit import append_pending
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            import pytest
+
+            pytest.skip("SQLite serialises every writer with BEGIN IMMEDIATE")
+        make_world()
+        db.session.commit()
+        admin = db.session.scalars(select(User).order_by(User.id)).first()
+        before = db.session.get(AuditHead, 1).last_id
+        db.session.commit()
+        record("test.waiting", admin, data={"n": 1})
+        db.session.flush()
+        append_pending(db.session)  # what before_commit does, short of the COMMIT itself
+        with db.engine.connect() as other:
+            other.execute(text("SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE NOWAIT"))
+            other.rollback()
+        db.session.commit()
+        assert db.session.get(AuditHead, 1).last_id == before + 1
+        event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert event.action == "test.waiting" and event.id == before + 1
+        assert verify_chain().ok
+
+
+def test_the_database_hashes_the_same_text_as_verify(app):
+    """Events appended inside the COMMIT (PostgreSQL) and at once (a transaction that reads
+    the trail) hash to what ``scoring audit verify`` recomputes in Python, whatever their
+    text holds: quotes, backslashes, newlines, non-Latin script, emoji."""
+    with app.app_context():
+        make_world()
+        db.session.commit()
+        admin = db.session.scalars(select(User).order_by(User.id)).first()
+        texts = ['Nilai "baik" \\ catatan\nbaris dua', "Penguji — ñ, ß, 漢字, ١٢٣", "🙂\t\u2028"]
+        for note in texts:
+            record("test.text", admin, data={"note": note, "n": None})
+        db.session.commit()  # appended inside the COMMIT on PostgreSQL
+        record("test.text", admin, data={"note": texts[1]}, actor_name="x")
+        db.session.scalar(select(func.count()).select_from(AuditEvent))  # appended at once
+        record("test.text", admin, data={"note": texts[2]})  # joins inside the COMMIT
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "test.text")) == 5
         assert verify_chain().ok

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .accounts import LoginSession, PasswordReset, User
-from .audit_trail import AuditEvent, AuditHead
+from .audit_trail import AuditEvent, AuditHead, AuditPending
 from .base import (
     AMENDMENT_STATES,
     ASSIGNMENT_MARKS,
@@ -94,6 +94,7 @@ __all__ = [
     "ExportJob",
     "AuditEvent",
     "AuditHead",
+    "AuditPending",
 ]
 
 

@@ -52,3 +52,34 @@ class AuditEvent(db.Model):
     user_agent: Mapped[str] = mapped_column(String(300), default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditPending(db.Model):
+    """An event its transaction has recorded, waiting for that transaction's COMMIT.
+
+    PostgreSQL only: a deferred trigger (migration 0016) numbers and hashes each row at
+    COMMIT, inside the server, appends it to ``audit_event`` and deletes it, so the chain's
+    head is locked only while the transaction commits, never while it waits for its app
+    server to send the COMMIT. The table is empty outside a transaction; SQLite, whose
+    writers are serialised anyway, appends directly and leaves it empty.
+    """
+
+    __tablename__ = "audit_pending"
+
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(64))
+    session_id: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[str] = mapped_column(Text)
+    client_id: Mapped[str] = mapped_column(String(64))
+    ip: Mapped[str] = mapped_column(String(64))
+    user_agent: Mapped[str] = mapped_column(String(300))
+    # The event's canonical text (event_hash's) around its number and its previous hash:
+    # hashed_text = text_before_id || id || text_before_prev || prev_hash || text_after.
+    text_before_id: Mapped[str] = mapped_column(Text)
+    text_before_prev: Mapped[str] = mapped_column(Text)
+    text_after: Mapped[str] = mapped_column(Text)

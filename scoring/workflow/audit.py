@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import find_tables
 
 from ..extensions import db
-from ..models import AuditEvent, AuditHead, User, utcnow
+from ..models import AuditEvent, AuditHead, AuditPending, User, utcnow
 from ..models.base import UTCDateTime
 
 GENESIS = "0" * 64
@@ -111,11 +111,14 @@ def record(
 
 
 # ---------------------------------------------------------------------------------------
-# Appending: the events a transaction recorded join the chain just before it commits, after
-# the ORM's flush, so that the head row (PostgreSQL serialises every appender on it; SQLite's
-# BEGIN IMMEDIATE serialises every writer anyway) is held only for the append and the commit.
-# A query of the transaction's own that reads the trail or its head appends them first, as
-# the ORM's autoflush would. A rollback drops them.
+# Appending: the events a transaction recorded join the chain when it commits, after the
+# ORM's flush, so that the head row (PostgreSQL serialises every appender on it; SQLite's
+# BEGIN IMMEDIATE serialises every writer anyway) is held as briefly as can be. On PostgreSQL
+# the database itself appends them inside the COMMIT (audit_pending's deferred trigger), so
+# the head is not held across a round trip to the app server, whose thread may wait for the
+# GIL before it sends the COMMIT. On SQLite they are appended just before the COMMIT. A query
+# of the transaction's own that reads the trail or its head appends them first, as the ORM's
+# autoflush would. A rollback drops them.
 
 _PENDING = "scoring.audit.pending"
 _TRAIL = {AuditEvent.__tablename__, AuditHead.__tablename__}
@@ -148,8 +151,15 @@ RETURNING appended.id, appended.prev_hash, appended.hash
 """).bindparams(bindparam("created_at", type_=UTCDateTime()))
 
 
-def append_pending(session: Session) -> None:
-    """Append the events ``session``'s transaction recorded to the chain (in its transaction)."""
+def append_pending(session: Session, *, now: bool = False) -> None:
+    """Append the events ``session``'s transaction recorded to the chain (in its transaction).
+
+    On PostgreSQL they are handed to the database (``audit_pending``), which numbers and
+    hashes them inside the COMMIT (migration 0016's deferred trigger): the head is then
+    never held while the transaction waits for its app server. ``now`` appends them at once
+    instead (a query of the transaction's own reads the trail), holding the head until the
+    commit, and gives the events their numbers and hashes here too.
+    """
     events = session.info.pop(_PENDING, None)
     if not events:
         return
@@ -157,6 +167,10 @@ def append_pending(session: Session) -> None:
     if connection.dialect.name == "postgresql":
         for event in events:
             event.created_at = utcnow()
+        if not now:
+            connection.execute(insert(AuditPending.__table__), [_waiting(e) for e in events])
+            return
+        for event in events:
             before_id, between, after = _hashed_body_around_the_head(event)
             values = {c: getattr(event, c) for c in _RECORDED}
             row = connection.execute(_APPEND_POSTGRESQL, {
@@ -179,6 +193,13 @@ def append_pending(session: Session) -> None:
         session.expire(head)
 
 
+def _waiting(event: AuditEvent) -> dict:
+    """The ``audit_pending`` row of ``event``: what it recorded and its hashed text."""
+    before_id, before_prev, after = _hashed_body_around_the_head(event)
+    return {"created_at": event.created_at, **{c: getattr(event, c) for c in _RECORDED},
+            "text_before_id": before_id, "text_before_prev": before_prev, "text_after": after}
+
+
 @listens_for(Session, "before_commit")
 def _append_before_commit(session: Session) -> None:
     if session.info.get(_PENDING):
@@ -191,7 +212,7 @@ def _append_before_reading_the_trail(state) -> None:
     if state.session.info.get(_PENDING) and any(
             getattr(t, "name", None) in _TRAIL for t in find_tables(
                 state.statement, include_aliases=True, include_crud=True)):
-        append_pending(state.session)
+        append_pending(state.session, now=True)
 
 
 @listens_for(Session, "after_transaction_end")
