@@ -1,7 +1,7 @@
 """Profile the exam-day hot path: draft save, submit, declaration and board, per request.
 
     .venv/bin/python benchmarks/profile_save.py [--panels 50] [--requests 200] [--top 25]
-        [--sort tottime|cumulative] [--only page,declare,state,save,submit,board]
+        [--sort tottime|cumulative] [--only page,declare,state,save,resave,submit,board]
         [--database-url URL]
 
 Builds a demo of ``--panels`` panels (``load_demo``: a chair and three examiners each, ten
@@ -12,6 +12,9 @@ cookie and its idle check, CSRF, security headers, the audit chain, visibility a
 loading. For each kind it prints the mean CPU time per request (no profiler; and the wall
 time), then the profile's top entries in milliseconds per request. No network, no gunicorn:
 this is the server's own CPU per request.
+
+``save`` is a sheet's first save (every score inserted); ``resave`` saves the same sheet again
+with one level changed, as a tablet does every few seconds on exam day (one score updated).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-KINDS = ("page", "declare", "state", "save", "submit", "board")
+KINDS = ("page", "declare", "state", "save", "resave", "submit", "board")
 
 
 def build(folder: Path, panels: int, database_url: str | None = None):
@@ -81,6 +84,15 @@ def scores(facts: dict, n: int) -> dict:
     return out
 
 
+def one_changed(facts: dict, n: int) -> dict:
+    """Return the state of :func:`scores` with the first criterion's level moved by one."""
+    out = scores(facts, n)
+    first = out[facts["codes"][0]]
+    level = first["level"] + 1 if first["level"] < facts["hi"] else first["level"] - 1
+    first.update(level=level, note="Contoh perilaku konkret." if facts["evidence"][level] else "")
+    return out
+
+
 def plan(app, facts: dict, count: int) -> dict[str, list]:
     """Log the users in and return, per kind, ``count`` ready-to-send requests."""
     from scoring.ops.demo import _signature
@@ -105,9 +117,12 @@ def plan(app, facts: dict, count: int) -> dict[str, list]:
         requests["save"].append(lambda c=client, t=token, a=aid, n=n, u=username: c.post(
             f"/api/examine/{a}/draft", headers=json_headers(t),
             json={"client_id": f"p-{u}-{a}", "seq": 1, "scores": scores(facts, n)}))
+        requests["resave"].append(lambda c=client, t=token, a=aid, n=n, u=username: c.post(
+            f"/api/examine/{a}/draft", headers=json_headers(t),
+            json={"client_id": f"p-{u}-{a}", "seq": 2, "scores": one_changed(facts, n)}))
         requests["submit"].append(lambda c=client, t=token, a=aid, n=n, u=username: c.post(
             f"/api/examine/{a}/submit", headers=json_headers(t),
-            json={"client_id": f"p-{u}-{a}", "seq": 2, "scores": scores(facts, n + 1),
+            json={"client_id": f"p-{u}-{a}", "seq": 3, "scores": scores(facts, n + 1),
                   "signature": signature}))
     for chair, panel_id in (facts["boards"] * (count // len(facts["boards"]) + 1))[:count]:
         client, token = client_of(chair)

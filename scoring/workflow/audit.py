@@ -151,6 +151,17 @@ RETURNING appended.id, appended.prev_hash, appended.hash
 """).bindparams(bindparam("created_at", type_=UTCDateTime()))
 
 
+# The appends' other statements, built once (every write of the day appends). SQLite: read
+# the head, insert the events, move the head on (BEGIN IMMEDIATE already holds the database's
+# write lock). PostgreSQL: hand the events to audit_pending.
+_HEAD_SQLITE = select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1)
+_INSERT_EVENTS = insert(AuditEvent.__table__)
+_INSERT_WAITING = insert(AuditPending.__table__)
+_MOVE_HEAD_SQLITE = (update(AuditHead.__table__).where(AuditHead.id == 1)
+                     .values(last_id=bindparam("new_last_id"),
+                             last_hash=bindparam("new_last_hash")))
+
+
 def append_pending(session: Session, *, now: bool = False) -> None:
     """Append the events ``session``'s transaction recorded to the chain (in its transaction).
 
@@ -168,7 +179,7 @@ def append_pending(session: Session, *, now: bool = False) -> None:
         for event in events:
             event.created_at = utcnow()
         if not now:
-            connection.execute(insert(AuditPending.__table__), [_waiting(e) for e in events])
+            connection.execute(_INSERT_WAITING, [_waiting(e) for e in events])
             return
         for event in events:
             before_id, between, after = _hashed_body_around_the_head(event)
@@ -178,16 +189,13 @@ def append_pending(session: Session, *, now: bool = False) -> None:
                 "created_at": event.created_at, **values}).one()
             event.id, event.prev_hash, event.hash = row
     else:
-        last_id, last_hash = connection.execute(
-            select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1)).one()
+        last_id, last_hash = connection.execute(_HEAD_SQLITE).one()
         for event in events:
             event.id, event.created_at, event.prev_hash = last_id + 1, utcnow(), last_hash
             event.hash = event_hash(event)
             last_id, last_hash = event.id, event.hash
-        connection.execute(insert(AuditEvent.__table__),
-                           [{c: getattr(e, c) for c in _COLUMNS} for e in events])
-        connection.execute(update(AuditHead.__table__).where(AuditHead.id == 1)
-                           .values(last_id=last_id, last_hash=last_hash))
+        connection.execute(_INSERT_EVENTS, [{c: getattr(e, c) for c in _COLUMNS} for e in events])
+        connection.execute(_MOVE_HEAD_SQLITE, {"new_last_id": last_id, "new_last_hash": last_hash})
     head = session.identity_map.get(session.identity_key(AuditHead, 1))
     if head is not None:  # the ORM's copy is older than the append
         session.expire(head)

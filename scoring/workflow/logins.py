@@ -20,7 +20,7 @@ from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import distinct, func, select, update
+from sqlalchemy import bindparam, distinct, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import read_only, write_transaction
@@ -57,6 +57,15 @@ class LoadedLogin:
     ended: str | None = None  # why the login ended, e.g. "idle"
 
 
+# The login and its user in one query, built once: it runs on every request, and building a
+# statement (and its cache key) costs more CPU than running it.
+_LOGIN_BY_TOKEN = (
+    select(LoginSession.id, LoginSession.ended_at, LoginSession.end_reason,
+           LoginSession.last_seen_at, User)
+    .join(User, User.id == LoginSession.user_id)
+    .where(LoginSession.token_hash == bindparam("token_hash")))
+
+
 def load_login(token: str | None) -> LoadedLogin:
     """Return the user of the live login ``token`` names; end it if it has been idle too long.
 
@@ -65,12 +74,7 @@ def load_login(token: str | None) -> LoadedLogin:
     """
     if not token or len(token) > 100:
         return LoadedLogin(None)
-    # One query for the login and its user (this runs on every request).
-    row = db.session.execute(
-        select(LoginSession.id, LoginSession.ended_at, LoginSession.end_reason,
-               LoginSession.last_seen_at, User)
-        .join(User, User.id == LoginSession.user_id)
-        .where(LoginSession.token_hash == _token_hash(token))).first()
+    row = db.session.execute(_LOGIN_BY_TOKEN, {"token_hash": _token_hash(token)}).first()
     if row is None:
         return LoadedLogin(None)
     login_id, ended_at, end_reason, last_seen_at, user = row

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam, inspect, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from ..extensions import db
@@ -45,18 +45,42 @@ class Receipt:
     content_hash: str
 
 
+# The statements every save and submission runs are built once: on exam day's hot path,
+# building a statement and its cache key cost more CPU than running it. Their values are
+# bound parameters; what they read is read anew at each execution.
+_CURRENT_ASSIGNMENT = (
+    select(Assignment).where(Assignment.id == bindparam("assignment_id"))
+    .options(joinedload(Assignment.panel).joinedload(Panel.session),
+             joinedload(Assignment.panel).joinedload(Panel.members),
+             joinedload(Assignment.candidate))
+    .execution_options(populate_existing=True))
+# populate_existing: a copy loaded earlier in this request must not hide a concurrent
+# writer's commit that the row lock has just waited for. The scores come in a statement of
+# their own, after the lock: on PostgreSQL a join in the locking statement would read them
+# from the snapshot taken before the wait, without the scores the other writer committed.
+# (A plain query rather than selectinload, whose generic loader cost more CPU than the rest
+# of the read.)
+_LOCKED_SHEET = (
+    select(ScoreSheet)
+    .where(ScoreSheet.assignment_id == bindparam("assignment_id"),
+           ScoreSheet.examiner_id == bindparam("examiner_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True))
+_SHEET_SCORES = (
+    select(Score).where(Score.sheet_id == bindparam("sheet_id")).order_by(Score.id)
+    .execution_options(populate_existing=True))
+_OWN_DECLARATION = select(ConflictDeclaration).where(
+    ConflictDeclaration.assignment_id == bindparam("assignment_id"),
+    ConflictDeclaration.examiner_id == bindparam("examiner_id"))
+
+
 def _current_assignment(assignment: Assignment) -> Assignment:
     """Read ``assignment`` again with its panel, the panel's members and session and the
     candidate, in one query: what a sheet's verb checks must be current (under the write
     lock), and one statement holds that lock for less time than five lazy loads."""
     assignment_id = inspect(assignment).identity[0]  # without reloading an expired copy
-    return db.session.scalars(
-        select(Assignment).where(Assignment.id == assignment_id)
-        .options(joinedload(Assignment.panel).joinedload(Panel.session),
-                 joinedload(Assignment.panel).joinedload(Panel.members),
-                 joinedload(Assignment.candidate))
-        .execution_options(populate_existing=True)
-    ).unique().one()
+    return db.session.scalars(_CURRENT_ASSIGNMENT,
+                              {"assignment_id": assignment_id}).unique().one()
 
 
 def _require_member(assignment: Assignment, examiner: User) -> None:
@@ -73,18 +97,14 @@ def _require_open(assignment: Assignment) -> None:
 
 
 def _locked_sheet(assignment: Assignment, examiner: User) -> ScoreSheet | None:
-    # populate_existing: a copy loaded earlier in this request must not hide a concurrent
-    # writer's commit that the row lock has just waited for. The scores come in a statement of
-    # their own, after the lock: on PostgreSQL a join in the locking statement would read them
-    # from the snapshot taken before the wait, without the scores the other writer committed.
-    sheet = db.session.scalar(
-        select(ScoreSheet)
-        .where(ScoreSheet.assignment_id == assignment.id, ScoreSheet.examiner_id == examiner.id)
-        .options(selectinload(ScoreSheet.scores))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if sheet is not None:  # its foreign key is composite: the ORM would query for it again
+    # The statement (_LOCKED_SHEET) re-reads the sheet under the lock, then its scores.
+    sheet = db.session.scalar(_LOCKED_SHEET, {"assignment_id": assignment.id,
+                                              "examiner_id": examiner.id})
+    if sheet is not None:
+        # As loaded: the collection in its relationship's order (Score.id), nothing pending.
+        set_committed_value(sheet, "scores", db.session.scalars(
+            _SHEET_SCORES, {"sheet_id": sheet.id}).all())
+        # Its foreign key is composite: the ORM would query for it again.
         set_committed_value(sheet, "assignment", assignment)
     return sheet
 
@@ -117,12 +137,8 @@ def declare_conflict(
     detail = (detail or "").strip()
     if relationship == "other" and not detail:
         raise WorkflowError("detail_required", _l("Describe the relationship."), 400)
-    existing = db.session.scalar(
-        select(ConflictDeclaration).where(
-            ConflictDeclaration.assignment_id == assignment.id,
-            ConflictDeclaration.examiner_id == examiner.id,
-        )
-    )
+    existing = db.session.scalar(_OWN_DECLARATION, {"assignment_id": assignment.id,
+                                                    "examiner_id": examiner.id})
     if existing is not None:
         raise WorkflowError("already_declared", _l("You have already made your declaration."))
     if _locked_sheet(assignment, examiner) is not None:
