@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from ..models import Assignment, ConflictDeclaration, ScoreSheet, User
 from .audit import RequestInfo
 from .errors import WorkflowError
 from .sheets import (
+    _LOCKED_SHEET,
+    _OWN_DECLARATION,
     Receipt,
     _check_client,
     _require_open,
@@ -61,24 +62,13 @@ def _stale(seq: int, held: int) -> WorkflowError:
     return err
 
 
-# Built once, as in scoring.workflow.sheets: the outbox runs them on every queued action.
-_OWN_DECLARATION = select(ConflictDeclaration).where(
-    ConflictDeclaration.assignment_id == bindparam("assignment_id"),
-    ConflictDeclaration.examiner_id == bindparam("examiner_id"))
-_LOCKED_SHEET = (
-    select(ScoreSheet)
-    .where(ScoreSheet.assignment_id == bindparam("assignment_id"),
-           ScoreSheet.examiner_id == bindparam("examiner_id"))
-    .with_for_update()
-    .execution_options(populate_existing=True))
-
-
 def _own_declaration(assignment: Assignment, examiner: User) -> ConflictDeclaration | None:
     return db.session.scalar(_OWN_DECLARATION, {"assignment_id": assignment.id,
                                                 "examiner_id": examiner.id})
 
 
 def _locked_sheet(assignment: Assignment, examiner: User) -> ScoreSheet | None:
+    """The sheet under its row lock, without its scores (sheets' verbs load them)."""
     return db.session.scalar(_LOCKED_SHEET, {"assignment_id": assignment.id,
                                              "examiner_id": examiner.id})
 
