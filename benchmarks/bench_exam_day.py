@@ -607,9 +607,10 @@ def main() -> None:
                              "interviews end at its own phase of the slot")
     parser.add_argument("--spawn-rate", type=float, default=8, help="logins per second")
     parser.add_argument("--rows", default=",".join(ROWS))
-    parser.add_argument("--render-nice", type=int, default=None, metavar="N",
-                        help="RENDER_NICE of the export's sealing processes (default: the "
-                             "app's, 10)")
+    parser.add_argument("--render-nice", type=lambda v: v if v == "idle" else int(v),
+                        default=None, metavar="N",
+                        help="RENDER_NICE of the export's sealing processes: idle or 0-19 "
+                             "(default: the app's, idle)")
     parser.add_argument("--gunicorn", metavar="ARGS",
                         help="gunicorn options instead of the README's production command "
                              "(e.g. \"--preload --worker-class gthread --workers 1 --threads 8\")")
@@ -675,7 +676,7 @@ def main() -> None:
                                         config="EXPORT_LEASE_SECONDS = 15\n"
                                                "EXPORT_MAX_ATTEMPTS = 5\n" + (
                                                    "" if args.render_nice is None else
-                                                   f"RENDER_NICE = {args.render_nice}\n"))
+                                                   f"RENDER_NICE = {args.render_nice!r}\n"))
                 try:
                     row = run_row(label, cluster, facts, args, postgres
                                   if label.startswith("postgresql") else None, url)

@@ -51,11 +51,12 @@ STORAGE_DIR = None
 EXPORT_WORKERS = None
 
 # How much the processes that render and seal a bulk export's sheets yield the CPU to the web
-# servers on the same machine: their nice value (0-19, as nice(1)). Tablets' saves are
-# interactive; an export can wait. Only those processes are lowered: the worker's own thread,
-# which writes to the database, keeps its priority (a starved lock holder would make every
-# writer wait). 0 leaves them as they are.
-RENDER_NICE = 10
+# servers on the same machine: "idle" (Linux's SCHED_IDLE: they run only on CPU time nothing
+# else wants, and a tablet's request takes the core from them at once), or a nice value (0-19,
+# as nice(1); 0 leaves them as they are). Tablets' saves are interactive; an export can wait.
+# Only those processes are lowered: the worker's own thread, which writes to the database,
+# keeps its priority (a starved lock holder would make every writer wait).
+RENDER_NICE = "idle"
 
 # The task queue (huey): a SQLite file (HUEY_SQLITE_PATH, default instance/huey.sqlite), which
 # several app servers on ONE machine may share; HUEY_REDIS_URL names a Redis server shared by

@@ -7,8 +7,10 @@ import dataclasses
 import hashlib
 import io
 import multiprocessing
+import os
 import time
 import zipfile
+from pathlib import Path
 
 import pytest
 from doc_helpers import BASE, signed_world
@@ -25,6 +27,8 @@ from scoring.workflow.document_export import (
     write_sheets_zip,
 )
 from scoring.workflow.documents import institution_key, short_code
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _login(client, username, password=PASSWORD):
@@ -214,10 +218,41 @@ def test_a_failing_preparation_keeps_the_sheets_before_it(app, tmp_path, monkeyp
         assert db.session.scalar(select(func.count(Document.id))) == 2
 
 
+def test_the_sealing_pool_s_server_process_imports_no_renderer():
+    """The pool's processes are forked from a server that imports only the sealing module;
+    WeasyPrint and pyHanko (about 1.5 s of CPU to import) are loaded by each pool worker
+    after it has lowered its priority, never at the exporting process's priority."""
+    import subprocess
+    import sys
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, scoring.documents.sealing; "
+         "print(sorted({m.split('.')[0] for m in sys.modules} & {'weasyprint', 'pyhanko'}))"],
+        capture_output=True, text=True, check=True, cwd=ROOT).stdout.strip()
+    assert loaded == "[]"
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux scheduling policies")
+def test_idle_sealing_processes_take_only_cpu_nobody_else_wants(app):
+    """RENDER_NICE "idle" (the default) runs the pool under SCHED_IDLE, set before the
+    renderer is imported (above); the exporting process keeps its own policy."""
+    from scoring.documents.sealing import render_nice, seal_pool
+    from scoring.workflow.documents import document_css, signing_source
+
+    assert render_nice(app.config["RENDER_NICE"]) == "idle"
+    with app.app_context():
+        signed_world(app, candidates=1)
+        pool = seal_pool(1, signing_source(), document_css(), nice="idle")
+        try:
+            policy = pool.submit(os.sched_getscheduler, 0).result(timeout=120)
+        finally:
+            pool.shutdown()
+    assert policy == os.SCHED_IDLE
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER
+
+
 def test_the_sealing_processes_yield_the_cpu_to_the_web_server(app, tmp_path, monkeypatch):
     """RENDER_NICE lowers the sealing pool's priority; the exporting process keeps its own."""
-    import os
-
     import scoring.workflow.document_export as document_export
     from scoring.documents.sealing import render_nice, seal_pool
     from scoring.workflow.documents import document_css, signing_source
@@ -237,6 +272,6 @@ def test_the_sealing_processes_yield_the_cpu_to_the_web_server(app, tmp_path, mo
         app.config["RENDER_NICE"] = 5
         write_sheets_zip(world.session, None, tmp_path / "n.zip", base_url=BASE, workers=2)
         assert asked == [5]
-        for wrong in (-1, 20, "10", True):
-            with pytest.raises(ValueError, match="RENDER_NICE must be a whole number"):
+        for wrong in (-1, 20, "10", "IDLE", True, None):
+            with pytest.raises(ValueError, match="RENDER_NICE must be \"idle\" or a whole"):
                 render_nice(wrong)
