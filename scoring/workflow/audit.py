@@ -14,7 +14,6 @@ from sqlalchemy.sql.util import find_tables
 
 from ..extensions import db
 from ..models import AuditEvent, AuditHead, AuditPending, User, utcnow
-from ..models.base import UTCDateTime
 
 GENESIS = "0" * 64
 
@@ -127,36 +126,20 @@ _RECORDED = ("actor_id", "actor", "action", "object_type", "object_id", "session
              "client_id", "ip", "user_agent")
 _COLUMNS = ("id", "created_at", *_RECORDED, "prev_hash", "hash")
 
-# One statement on PostgreSQL: lock the head, number and hash the event there, insert it and
-# move the head on. sha256 over the same canonical text as event_hash (the database is UTF-8).
-_APPEND_POSTGRESQL = text("""
-WITH head AS (
-    SELECT last_id + 1 AS id, last_hash AS prev_hash FROM audit_head WHERE id = 1 FOR UPDATE
-), hashed AS (
-    SELECT id, prev_hash,
-           encode(sha256(convert_to(:before_id || id::text || :between || prev_hash || :after,
-                                    'UTF8')), 'hex') AS hash
-    FROM head
-), appended AS (
-    INSERT INTO audit_event (id, created_at, actor_id, actor, action, object_type, object_id,
-                             session_id, data, client_id, ip, user_agent, prev_hash, hash)
-    SELECT id, :created_at, :actor_id, :actor, :action, :object_type, :object_id,
-           :session_id, :data, :client_id, :ip, :user_agent, prev_hash, hash
-    FROM hashed
-    RETURNING id, prev_hash, hash
-)
-UPDATE audit_head SET last_id = appended.id, last_hash = appended.hash
-FROM appended WHERE audit_head.id = 1
-RETURNING appended.id, appended.prev_hash, appended.hash
-""").bindparams(bindparam("created_at", type_=UTCDateTime()))
-
-
-# The appends' other statements, built once (every write of the day appends). SQLite: read
-# the head, insert the events, move the head on (BEGIN IMMEDIATE already holds the database's
-# write lock). PostgreSQL: hand the events to audit_pending.
+# The appends' statements, built once (every write of the day appends). SQLite: read the
+# head, insert the events, move the head on (BEGIN IMMEDIATE already holds the database's
+# write lock). PostgreSQL: hand the events to audit_pending, whose deferred trigger (migration
+# 0016) appends them; to append them at once, fire it now and read their numbers and hashes
+# back (the head stays locked by this transaction, so they are the chain's last n events).
 _HEAD_SQLITE = select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1)
 _INSERT_EVENTS = insert(AuditEvent.__table__)
 _INSERT_WAITING = insert(AuditPending.__table__)
+_CHAIN_NOW = text("SET CONSTRAINTS audit_pending_chain IMMEDIATE")
+_CHAIN_AT_COMMIT = text("SET CONSTRAINTS audit_pending_chain DEFERRED")
+_LAST_APPENDED = (select(AuditEvent.id, AuditEvent.prev_hash, AuditEvent.hash)
+                  .where(AuditEvent.id > select(AuditHead.last_id).where(AuditHead.id == 1)
+                         .scalar_subquery() - bindparam("n"))
+                  .order_by(AuditEvent.id))
 _MOVE_HEAD_SQLITE = (update(AuditHead.__table__).where(AuditHead.id == 1)
                      .values(last_id=bindparam("new_last_id"),
                              last_hash=bindparam("new_last_hash")))
@@ -178,16 +161,14 @@ def append_pending(session: Session, *, now: bool = False) -> None:
     if connection.dialect.name == "postgresql":
         for event in events:
             event.created_at = utcnow()
+        connection.execute(_INSERT_WAITING, [_waiting(e) for e in events])
         if not now:
-            connection.execute(_INSERT_WAITING, [_waiting(e) for e in events])
             return
-        for event in events:
-            before_id, between, after = _hashed_body_around_the_head(event)
-            values = {c: getattr(event, c) for c in _RECORDED}
-            row = connection.execute(_APPEND_POSTGRESQL, {
-                "before_id": before_id, "between": between, "after": after,
-                "created_at": event.created_at, **values}).one()
-            event.id, event.prev_hash, event.hash = row
+        connection.execute(_CHAIN_NOW)
+        connection.execute(_CHAIN_AT_COMMIT)  # for the events the transaction records next
+        appended = connection.execute(_LAST_APPENDED, {"n": len(events)}).all()
+        for event, (number, prev_hash, digest) in zip(events, appended, strict=True):
+            event.id, event.prev_hash, event.hash = number, prev_hash, digest
     else:
         last_id, last_hash = connection.execute(_HEAD_SQLITE).one()
         for event in events:
