@@ -8,8 +8,8 @@ before its first job. The workers are started with "forkserver": the server proc
 only this module, and forking from it is safe even when the app runs exports in threads
 (plain fork from a threaded process can deadlock). This module imports WeasyPrint and pyHanko
 only when it first renders or signs, so the server process stays light and each worker loads
-them after it has lowered its priority (``RENDER_NICE``): about 1.5 s of CPU per worker that the
-web server on the same machine does not feel. As with any non-fork start method, a
+them after it has lowered its priority (``RENDER_NICE``): the import's 1.5 s or so of CPU runs at
+that priority, not at the exporting process's. As with any non-fork start method, a
 worker re-imports the parent's ``__main__`` script, so entry scripts need the
 ``if __name__ == "__main__"`` guard (console scripts, gunicorn and pytest have it).
 """
