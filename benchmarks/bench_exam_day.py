@@ -589,6 +589,17 @@ def signature_png() -> str:
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
+def render_nice_arg(value: str):
+    """``--render-nice``: ``idle`` or a whole number 0-19, as the app's ``RENDER_NICE``."""
+    from scoring.documents.sealing import render_nice
+
+    try:
+        return render_nice(value if value == "idle" else int(value))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"idle or a whole number from 0 to 19, not {value!r}") from None
+
+
 def main() -> None:
     """Build the demo, run every row, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -607,8 +618,7 @@ def main() -> None:
                              "interviews end at its own phase of the slot")
     parser.add_argument("--spawn-rate", type=float, default=8, help="logins per second")
     parser.add_argument("--rows", default=",".join(ROWS))
-    parser.add_argument("--render-nice", type=lambda v: v if v == "idle" else int(v),
-                        default=None, metavar="N",
+    parser.add_argument("--render-nice", type=render_nice_arg, default=None, metavar="N",
                         help="RENDER_NICE of the export's sealing processes: idle or 0-19 "
                              "(default: the app's, idle)")
     parser.add_argument("--gunicorn", metavar="ARGS",
